@@ -1,0 +1,15 @@
+import { defineConfig } from 'prisma/config';
+
+// The Prisma CLI (migrate, studio, seed) talks to PostgreSQL through DATABASE_URL.
+// The server itself does not read this file: without DATABASE_URL it runs on embedded PGlite.
+export default defineConfig({
+  schema: 'prisma/schema.prisma',
+  migrations: {
+    path: 'prisma/migrations',
+    seed: 'tsx prisma/seed.ts',
+  },
+  datasource: {
+    url: process.env.DATABASE_URL ?? '',
+    shadowDatabaseUrl: process.env.SHADOW_DATABASE_URL,
+  },
+});

@@ -1,0 +1,59 @@
+import helmet from '@fastify/helmet';
+import type { INestApplication } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config';
+import { createValidationPipe } from './common/errors/validation';
+import { requestIdFor } from './common/http/request-id';
+
+export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    // Let in-flight requests finish on shutdown while idle keep-alive sockets close.
+    forceCloseConnections: 'idle',
+    trustProxy: true,
+  });
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const document = new DocumentBuilder()
+    .setTitle('Orgbase API')
+    .setDescription(
+      'Multi-tenant API behind four products: an LLM prompt & scenario workbench, an AI chat backend, ' +
+        'a business-canvas platform with AI agents, and a test-automation platform. Errors are RFC 9457 ' +
+        'application/problem+json with a stable `code`.',
+    )
+    .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A JWT access token or a service API key (ob_...)' })
+    .build();
+  return SwaggerModule.createDocument(app, document);
+}
+
+/** Everything main.ts and the test app share: headers, CORS, validation, docs, request ids. */
+export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  await app.register(helmet, {
+    // Swagger UI needs its inline script and styles.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  const origins = config.corsOrigins;
+  if (origins) app.enableCors({ origin: origins, credentials: true, exposedHeaders: ['X-Request-Id', 'ETag'] });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', async (request, reply) => {
+      void reply.header('X-Request-Id', request.id);
+    });
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+}

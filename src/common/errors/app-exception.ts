@@ -1,0 +1,46 @@
+import { HttpStatus } from '@nestjs/common';
+
+/** Stable error codes clients can switch on; README.md lists them. */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
+  UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
+  FORBIDDEN: HttpStatus.FORBIDDEN,
+  PLAN_LIMIT_REACHED: HttpStatus.FORBIDDEN,
+  NOT_FOUND: HttpStatus.NOT_FOUND,
+  DUPLICATE: HttpStatus.CONFLICT,
+  VERSION_CONFLICT: HttpStatus.PRECONDITION_FAILED,
+  PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
+  UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
+  UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  INTERNAL: HttpStatus.INTERNAL_SERVER_ERROR,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+/** A domain error that the problem-details filter turns into application/problem+json. */
+export class AppException extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+    this.status = ERROR_CODES[code];
+  }
+
+  static notFound(resource = 'Resource'): AppException {
+    return new AppException('NOT_FOUND', `${resource} not found`);
+  }
+
+  static forbidden(detail = 'You do not have permission to do this'): AppException {
+    return new AppException('FORBIDDEN', detail);
+  }
+}

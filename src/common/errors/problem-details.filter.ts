@@ -1,0 +1,102 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Prisma } from '../../generated/prisma/client';
+import { AppException, type ErrorCode, type FieldError } from './app-exception';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'NOT_FOUND',
+  409: 'DUPLICATE',
+  412: 'VERSION_CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'UNAVAILABLE',
+};
+
+export function problemType(code: ErrorCode): string {
+  return `urn:orgbase:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+}
+
+/**
+ * Renders every error as RFC 9457 application/problem+json with a stable code.
+ * Nothing internal (stack, SQL, constraint names) reaches the client; 5xx are logged.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = this.toProblem(exception, String(request.id));
+    if (problem.status >= 500) this.logger.error({ err: exception, requestId: problem.requestId }, 'Unhandled error');
+    void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+  }
+
+  toProblem(exception: unknown, requestId: string): ProblemDetails {
+    const { code, status, detail, errors } = this.classify(exception);
+    return {
+      type: problemType(code),
+      title: HttpStatus[status]?.replace(/_/g, ' ').toLowerCase().replace(/^\w/, (c) => c.toUpperCase()) ?? 'Error',
+      status,
+      detail,
+      code,
+      requestId,
+      ...(errors ? { errors } : {}),
+    };
+  }
+
+  private classify(exception: unknown): { code: ErrorCode; status: number; detail: string; errors?: FieldError[] } {
+    if (exception instanceof AppException) {
+      return { code: exception.code, status: exception.status, detail: exception.detail, errors: exception.errors };
+    }
+    if (exception instanceof Prisma.PrismaClientKnownRequestError) {
+      if (exception.code === 'P2002') {
+        const target = uniqueTarget(exception);
+        return { code: 'DUPLICATE', status: 409, detail: target ? `A record with this ${target} already exists` : 'A record with these values already exists' };
+      }
+      if (exception.code === 'P2025') return { code: 'NOT_FOUND', status: 404, detail: 'Resource not found' };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED');
+      return { code, status, detail: httpDetail(exception) };
+    }
+    // Errors raised by Fastify itself (body parsing, size limit, media type) carry a statusCode.
+    const statusCode = (exception as { statusCode?: unknown })?.statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      return { code: CODE_BY_STATUS[statusCode] ?? 'VALIDATION_FAILED', status: statusCode, detail: (exception as Error).message };
+    }
+    return { code: 'INTERNAL', status: 500, detail: 'An unexpected error occurred' };
+  }
+}
+
+function httpDetail(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}
+
+function uniqueTarget(error: Prisma.PrismaClientKnownRequestError): string | undefined {
+  const meta = error.meta as { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } } | undefined;
+  const fields = meta?.driverAdapterError?.cause?.constraint?.fields ?? (Array.isArray(meta?.target) ? (meta.target as string[]) : undefined);
+  const names = fields?.map((field) => field.replace(/"/g, '')).filter((field) => field !== 'orgId');
+  return names?.length ? names.join(', ') : undefined;
+}

@@ -1,0 +1,98 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return value;
+};
+
+/**
+ * The environment the server reads, validated once at boot.
+ * Every variable is documented in README.md and .env.example.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** PostgreSQL connection string; when absent the server runs on embedded PGlite under DATA_DIR. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgresql:// URL' })
+  DATABASE_URL?: string = undefined;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_MAX = 10;
+
+  /** Where the embedded database and its generated secrets live ("memory://" keeps it in memory). */
+  @IsString()
+  DATA_DIR = './.data';
+
+  /** Apply pending migrations from prisma/migrations at start (always on for the embedded database). */
+  @Transform(toBool)
+  @IsBoolean()
+  MIGRATE_ON_START = true;
+
+  /** Seed demo data into an empty embedded database on first start. */
+  @Transform(toBool)
+  @IsBoolean()
+  SEED_DEMO_DATA = true;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Comma-separated allowed origins for CORS; empty disables CORS, "*" allows any origin. */
+  @IsString()
+  CORS_ORIGINS = '';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(100 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  /** How long SIGTERM waits for in-flight requests before forcing exit. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  get isEmbedded(): boolean {
+    return !this.DATABASE_URL;
+  }
+
+  get corsOrigins(): string[] | true | false {
+    const raw = this.CORS_ORIGINS.trim();
+    if (raw === '') return false;
+    if (raw === '*') return true;
+    return raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  }
+}
+
+export class ConfigError extends Error {}
+
+/** Validates the environment; throws a ConfigError whose one-line message names the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const input = Object.fromEntries(known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]));
+  const config = plainToInstance(AppConfig, input);
+  const [error] = validateSync(config, { forbidUnknownValues: true });
+  if (error) {
+    const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+    throw new ConfigError(`Invalid environment variable ${error.property}: ${reason.replace(`${error.property} `, '')}`);
+  }
+  return config;
+}

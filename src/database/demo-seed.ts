@@ -1,0 +1,110 @@
+import type { LoggerService } from '@nestjs/common';
+import { hash } from 'bcrypt';
+import type { PrismaClient } from '../generated/prisma/client';
+
+/** Credentials of the demo data; README.md lists them and the start-up log repeats them. */
+export const DEMO_PASSWORD = 'orgbase-demo-1';
+export const DEMO_USERS = [
+  { email: 'platform-admin@orgbase.local', name: 'Platform Admin', platformRole: 'ADMIN' as const, role: null },
+  { email: 'owner@orgbase.local', name: 'Olivia Owner', platformRole: 'USER' as const, role: 'OWNER' as const },
+  { email: 'admin@orgbase.local', name: 'Adam Admin', platformRole: 'USER' as const, role: 'ADMIN' as const },
+  { email: 'editor@orgbase.local', name: 'Edith Editor', platformRole: 'USER' as const, role: 'EDITOR' as const },
+  { email: 'viewer@orgbase.local', name: 'Victor Viewer', platformRole: 'USER' as const, role: 'VIEWER' as const },
+];
+
+/** Fills an empty database with one organization's worth of data from each of the four products. */
+export class DemoSeeder {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly logger: Pick<LoggerService, 'log'>,
+    private readonly bcryptCost = 10,
+  ) {}
+
+  async seedIfEmpty(): Promise<boolean> {
+    if ((await this.prisma.user.count()) > 0) return false;
+    await this.seed();
+    this.logger.log(
+      `Seeded demo data. Sign in with any of ${DEMO_USERS.map((user) => user.email).join(', ')} and password "${DEMO_PASSWORD}"`,
+    );
+    return true;
+  }
+
+  async seed(): Promise<void> {
+    const passwordHash = await hash(DEMO_PASSWORD, this.bcryptCost);
+    await this.prisma.$transaction(async (tx) => {
+      const users = [];
+      for (const demo of DEMO_USERS) {
+        users.push(
+          await tx.user.create({
+            data: { email: demo.email, name: demo.name, passwordHash, platformRole: demo.platformRole, emailVerifiedAt: new Date() },
+          }),
+        );
+      }
+      const owner = users[1]!;
+      const org = await tx.organization.create({
+        data: {
+          name: 'Acme Labs',
+          slug: 'acme-labs',
+          tier: 'PRO',
+          featureFlags: { agents: true, chat: true },
+          createdByUserId: owner.id,
+        },
+      });
+      await tx.organization.create({ data: { name: 'Globex', slug: 'globex', tier: 'FREE', createdByUserId: owner.id } });
+      for (const [index, demo] of DEMO_USERS.entries()) {
+        if (!demo.role) continue;
+        await tx.membership.create({ data: { orgId: org.id, userId: users[index]!.id, role: demo.role } });
+        await tx.userProfile.create({ data: { userId: users[index]!.id, lastActiveOrgId: org.id } });
+      }
+      const orgId = org.id;
+      const by = { createdByUserId: owner.id };
+
+      // Prompt & scenario workbench (seed 000)
+      await tx.variable.create({ data: { orgId, key: 'company_name', value: 'Acme Labs', description: 'Used in greetings', ...by } });
+      const prompt = await tx.prompt.create({
+        data: { orgId, name: 'Support greeting', content: 'You are the support assistant of {{company_name}}.', status: 'PUBLISHED', tags: ['support'], ...by },
+      });
+      await tx.promptVersion.create({ data: { orgId, promptId: prompt.id, version: 1, content: prompt.content, ...by } });
+      const scenario = await tx.scenario.create({
+        data: { orgId, name: 'Refund request', description: 'The assistant explains the refund policy', tags: ['support'], ...by },
+      });
+      await tx.scenarioTurn.create({ data: { orgId, scenarioId: scenario.id, orderIndex: 0, turnType: 'USER', userText: 'Can I get a refund?' } });
+      const expectTurn = await tx.scenarioTurn.create({ data: { orgId, scenarioId: scenario.id, orderIndex: 1, turnType: 'EXPECT' } });
+      await tx.scenarioExpectation.create({
+        data: { orgId, scenarioId: scenario.id, turnId: expectTurn.id, expectationType: 'MUST_CONTAIN', values: ['30 days'] },
+      });
+      const suite = await tx.scenarioSuite.create({ data: { orgId, name: 'Support regression', ...by } });
+      await tx.scenarioSuiteItem.create({ data: { orgId, suiteId: suite.id, scenarioId: scenario.id } });
+
+      // AI chat (seed 002)
+      const conversation = await tx.conversation.create({
+        data: { orgId, userId: owner.id, title: 'Quarterly plan', provider: 'ANTHROPIC', model: 'claude-sonnet-4-5' },
+      });
+      await tx.message.create({ data: { orgId, conversationId: conversation.id, userId: owner.id, role: 'USER', content: 'Summarise our Q3 goals.' } });
+      await tx.message.create({
+        data: { orgId, conversationId: conversation.id, role: 'ASSISTANT', content: 'Grow revenue 20% and launch the canvas product.', inputTokens: 12, outputTokens: 14 },
+      });
+
+      // Business canvas with agents (seed 004)
+      const agent = await tx.agent.create({
+        data: { orgId, name: 'Opportunity finder', agentType: 'OPPORTUNITY', config: { model: 'gpt-4o', temperature: 0.2 }, ...by },
+      });
+      await tx.agentVersion.create({ data: { orgId, agentId: agent.id, version: 1, config: agent.config ?? {}, ...by } });
+      await tx.execution.create({
+        data: { orgId, agentId: agent.id, agentVersion: 1, triggeredByUserId: owner.id, status: 'SUCCEEDED', input: { market: 'EU' }, output: { opportunities: 3 }, durationMs: 1200 },
+      });
+      const template = await tx.canvasModel.create({
+        data: { orgId, name: 'Business Model Canvas', schema: { sections: ['partners', 'activities', 'value', 'customers'] }, isPublished: true, publishedAt: new Date(), ...by },
+      });
+      await tx.canvas.create({
+        data: { orgId, modelId: template.id, createdByUserId: owner.id, name: 'Canvas launch plan', visibility: 'ORG', data: { value: ['Faster planning'] } },
+      });
+
+      // Test automation (seed 001)
+      const host = await tx.host.create({ data: { orgId, name: 'ci-runner-1', address: '127.0.0.1', port: 22, username: 'runner', ...by } });
+      await tx.sshConnection.create({ data: { orgId, hostId: host.id, name: 'ci-runner-1 ssh', host: '127.0.0.1', username: 'runner', ...by } });
+      const provider = await tx.gitProvider.create({ data: { orgId, name: 'github', displayName: 'GitHub', providerType: 'GITHUB', ...by } });
+      await tx.repository.create({ data: { orgId, providerId: provider.id, name: 'orgbase-tests', fullName: 'acme/orgbase-tests', defaultBranch: 'main' } });
+    });
+  }
+}
