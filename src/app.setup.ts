@@ -49,11 +49,14 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   });
   const origins = config.corsOrigins;
   if (origins) app.enableCors({ origin: origins, credentials: true, exposedHeaders: ['X-Request-Id', 'ETag'] });
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', async (request, reply) => {
-      void reply.header('X-Request-Id', request.id);
-    });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id);
+  });
+  // While shutting down, answer in-flight requests with "Connection: close" so keep-alive
+  // sockets do not hold the process open after their last response.
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (!fastify.server.listening) void reply.header('Connection', 'close');
+  });
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
 }

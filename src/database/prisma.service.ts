@@ -1,14 +1,15 @@
-import type { OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { PrismaClient } from '../generated/prisma/client';
 import type { DatabaseConnection } from './database-connection';
 
 /** The Prisma client over whichever database the server opened. Only repositories use it. */
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(readonly connection: DatabaseConnection) {
     super({ adapter: connection.adapter });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Runs after the HTTP server has closed, so in-flight requests still have their database. */
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
     await this.connection.close();
   }

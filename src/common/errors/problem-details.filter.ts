@@ -94,9 +94,20 @@ function httpDetail(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
+type UniqueViolationMeta = {
+  target?: unknown;
+  driverAdapterError?: { cause?: { table?: string; constraint?: { fields?: string[]; index?: string } } };
+};
+
+/** The unique fields (without orgId) of a P2002, from the adapter's fields or the index name Prisma generated. */
 function uniqueTarget(error: Prisma.PrismaClientKnownRequestError): string | undefined {
-  const meta = error.meta as { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } } | undefined;
-  const fields = meta?.driverAdapterError?.cause?.constraint?.fields ?? (Array.isArray(meta?.target) ? (meta.target as string[]) : undefined);
+  const meta = error.meta as UniqueViolationMeta | undefined;
+  const cause = meta?.driverAdapterError?.cause;
+  let fields = cause?.constraint?.fields ?? (Array.isArray(meta?.target) ? (meta.target as string[]) : undefined);
+  const index = cause?.constraint?.index;
+  if (!fields && index && cause?.table && index.startsWith(`${cause.table}_`) && index.endsWith('_key')) {
+    fields = index.slice(cause.table.length + 1, -'_key'.length).split('_');
+  }
   const names = fields?.map((field) => field.replace(/"/g, '')).filter((field) => field !== 'orgId');
   return names?.length ? names.join(', ') : undefined;
 }

@@ -1,0 +1,52 @@
+const { existsSync, readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+// NestJS 12 and many of its dependencies ship ES modules only, and PGlite loads Node built-ins
+// with import(). Jest on Node 20 cannot require ESM, so @swc/jest turns those packages (and our
+// TypeScript) into CommonJS. The list is read from node_modules so a new ESM dependency needs no edit.
+function packagesToTransform() {
+  const root = join(__dirname, 'node_modules');
+  const names = readdirSync(root).flatMap((name) =>
+    name.startsWith('@') ? readdirSync(join(root, name)).map((sub) => `${name}/${sub}`) : [name],
+  );
+  const isEsm = (name) => {
+    const file = join(root, name, 'package.json');
+    if (!existsSync(file)) return false;
+    const pkg = JSON.parse(readFileSync(file, 'utf8'));
+    return pkg.type === 'module' || name.startsWith('@electric-sql/');
+  };
+  return names.filter(isEsm).map((name) => name.replace(/[.+]/g, '\\$&'));
+}
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(ts|js|cjs|mjs)$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${packagesToTransform().join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+};
+
+module.exports = {
+  testTimeout: 60_000,
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+};

@@ -1,0 +1,41 @@
+import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { Prisma } from '../../generated/prisma/client';
+import { AppException } from './app-exception';
+import { ProblemDetailsFilter } from './problem-details.filter';
+
+const prismaError = (code: string, meta?: Record<string, unknown>) =>
+  new Prisma.PrismaClientKnownRequestError('raw message with SQL', { code, clientVersion: 'test', meta });
+
+describe('ProblemDetailsFilter.toProblem', () => {
+  const filter = new ProblemDetailsFilter();
+
+  it('maps Prisma P2002 to 409 DUPLICATE without leaking the raw message', () => {
+    const problem = filter.toProblem(prismaError('P2002', { target: ['orgId', 'key'] }), 'req-1');
+    expect(problem).toMatchObject({ status: 409, code: 'DUPLICATE', requestId: 'req-1', type: 'urn:orgbase:problem:duplicate' });
+    expect(problem.detail).toBe('A record with this key already exists');
+  });
+
+  it('names the field from the index when the adapter only reports the constraint (PostgreSQL)', () => {
+    const meta = { driverAdapterError: { cause: { table: 'variables', constraint: { index: 'variables_orgId_key_key' } } } };
+    expect(filter.toProblem(prismaError('P2002', meta), 'r').detail).toBe('A record with this key already exists');
+  });
+
+  it('maps Prisma P2025 to 404 NOT_FOUND', () => {
+    expect(filter.toProblem(prismaError('P2025'), 'r')).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it('keeps an AppException code, detail and field errors', () => {
+    const problem = filter.toProblem(new AppException('VALIDATION_FAILED', 'bad', [{ field: 'name', messages: ['required'] }]), 'r');
+    expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', detail: 'bad', errors: [{ field: 'name', messages: ['required'] }] });
+  });
+
+  it('maps Nest HTTP exceptions by status', () => {
+    expect(filter.toProblem(new NotFoundException('gone'), 'r')).toMatchObject({ status: 404, code: 'NOT_FOUND', detail: 'gone' });
+    expect(filter.toProblem(new BadRequestException(['a', 'b']), 'r')).toMatchObject({ status: 400, detail: 'a; b' });
+  });
+
+  it('hides unknown errors behind 500 INTERNAL', () => {
+    const problem = filter.toProblem(new Error('connection string postgres://secret'), 'r');
+    expect(problem).toMatchObject({ status: 500, code: 'INTERNAL', detail: 'An unexpected error occurred' });
+  });
+});

@@ -1,0 +1,203 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { installGracefulShutdown } from '../../src/common/lifecycle/graceful-shutdown';
+import { PrismaService } from '../../src/database/prisma.service';
+import { readMigrations } from '../../src/database/migrator';
+import { createOrganization } from '../factories';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+class ProbeDto {
+  @IsString()
+  @MaxLength(20)
+  name!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  count!: number;
+}
+
+/** Routes that exist only in this test, to drive the request pipeline end to end. */
+const events: string[] = [];
+
+@Controller('probe')
+class ProbeController {
+  constructor(private readonly prisma: PrismaService) {}
+
+  @Post('echo')
+  echo(@Body() body: ProbeDto) {
+    return body;
+  }
+
+  @Post('orgs/:slug')
+  createOrg(@Param('slug') slug: string) {
+    return this.prisma.organization.create({ data: { name: slug, slug } });
+  }
+
+  @Post('orgs/:id/rename')
+  renameOrg(@Param('id') id: string) {
+    return this.prisma.organization.update({ where: { id }, data: { name: 'renamed' } });
+  }
+
+  @Get('slow')
+  async slow() {
+    await this.prisma.$queryRaw`SELECT 1 AS ok FROM pg_sleep(0.3)`;
+    events.push('request finished');
+    return { finished: true };
+  }
+
+  @Get('boom')
+  boom() {
+    throw new Error('select * from secrets; password=hunter2');
+  }
+}
+
+describe('platform pipeline (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ controllers: [ProbeController], env: { BODY_LIMIT_BYTES: '2048', CORS_ORIGINS: 'https://app.example' } });
+  });
+  afterAll(() => t.close());
+
+  describe('health', () => {
+    it('GET /health/live is 200', async () => {
+      const res = await t.http().get('/health/live').expect(200);
+      expect(res.body.status).toBe('ok');
+    });
+
+    it('GET /health/ready checks the database', async () => {
+      const res = await t.http().get('/health/ready').expect(200);
+      expect(res.body.details.database.status).toBe('up');
+    });
+  });
+
+  describe('docs', () => {
+    it('serves Swagger UI at /docs', async () => {
+      const res = await t.http().get('/docs').expect(200);
+      expect(res.text).toContain('Swagger UI');
+    });
+
+    it('serves a valid OpenAPI document at /docs/openapi.json', async () => {
+      const res = await t.http().get('/docs/openapi.json').expect(200);
+      expect(res.body.openapi).toMatch(/^3\./);
+      expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
+      await expect(SwaggerParser.validate(structuredClone(res.body))).resolves.toBeDefined();
+    });
+  });
+
+  describe('request ids', () => {
+    it('echoes a given X-Request-Id', async () => {
+      const res = await t.http().get('/health/live').set('X-Request-Id', 'client-id-42').expect(200);
+      expect(res.headers['x-request-id']).toBe('client-id-42');
+    });
+
+    it('makes one when none (or a malformed one) is given', async () => {
+      const res = await t.http().get('/health/live').set('X-Request-Id', 'bad id with spaces').expect(200);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('problem+json errors', () => {
+    it('404 for an unknown route', async () => {
+      const res = await t.http().get('/v1/nothing-here').set('X-Request-Id', 'rid-1').expect(404);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body).toMatchObject({ status: 404, code: 'NOT_FOUND', requestId: 'rid-1', type: 'urn:orgbase:problem:not-found' });
+    });
+
+    it('400 VALIDATION_FAILED with per-field errors', async () => {
+      const res = await t.http().post('/probe/echo').send({ name: 'x'.repeat(21), count: 0 }).expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['count', 'name']);
+    });
+
+    it('rejects unknown body fields', async () => {
+      const res = await t.http().post('/probe/echo').send({ name: 'ok', count: 1, isAdmin: true }).expect(400);
+      expect(res.body.errors).toEqual([{ field: 'isAdmin', messages: [expect.stringContaining('should not exist')] }]);
+    });
+
+    it('accepts a valid body', async () => {
+      await t.http().post('/probe/echo').send({ name: 'ok', count: 3 }).expect(201, { name: 'ok', count: 3 });
+    });
+
+    it('400 for malformed JSON', async () => {
+      const res = await t.http().post('/probe/echo').set('content-type', 'application/json').send('{"name":').expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('413 when the body is over BODY_LIMIT_BYTES', async () => {
+      const res = await t.http().post('/probe/echo').send({ name: 'x'.repeat(5000), count: 1 }).expect(413);
+      expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+    });
+
+    it('500 INTERNAL hides the error message', async () => {
+      const res = await t.http().get('/probe/boom').expect(500);
+      expect(res.body.code).toBe('INTERNAL');
+      expect(JSON.stringify(res.body)).not.toContain('hunter2');
+    });
+
+    it('maps a unique violation (P2002) to 409 DUPLICATE', async () => {
+      const org = await createOrganization(t.prisma);
+      const res = await t.http().post(`/probe/orgs/${org.slug}`).expect(409);
+      expect(res.body).toMatchObject({ code: 'DUPLICATE', detail: 'A record with this slug already exists' });
+    });
+
+    it('maps a missing record (P2025) to 404 NOT_FOUND', async () => {
+      const res = await t.http().post('/probe/orgs/0195f2a0-0000-7000-8000-000000000000/rename').expect(404);
+      expect(res.body.code).toBe('NOT_FOUND');
+    });
+  });
+
+  describe('security headers and CORS', () => {
+    it('sets helmet headers', async () => {
+      const res = await t.http().get('/health/live').expect(200);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    });
+
+    it('allows configured origins only', async () => {
+      const allowed = await t.http().get('/health/live').set('Origin', 'https://app.example');
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+      const other = await t.http().get('/health/live').set('Origin', 'https://evil.example');
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+
+  describe('migrations', () => {
+    it('records every migration the way Prisma Migrate does', async () => {
+      const rows = await t.prisma.$queryRaw<{ migration_name: string; checksum: string; finished_at: Date | null }[]>`
+        SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name`;
+      expect(rows.map(({ migration_name, checksum }) => ({ name: migration_name, checksum }))).toEqual(
+        readMigrations().map(({ name, checksum }) => ({ name, checksum })),
+      );
+      expect(rows.every((row) => row.finished_at !== null)).toBe(true);
+    });
+  });
+});
+
+describe('graceful shutdown (e2e)', () => {
+  it('lets an in-flight request finish, closes the database, then exits 0', async () => {
+    const t = await createTestApp({ controllers: [ProbeController] });
+    await t.app.listen(0, '127.0.0.1');
+    const exits: number[] = [];
+    const disconnect = t.prisma.$disconnect.bind(t.prisma);
+    jest.spyOn(t.prisma, '$disconnect').mockImplementation(() => {
+      events.push('database closed');
+      return disconnect();
+    });
+    const shutdown = installGracefulShutdown(t.app, { log: () => undefined, error: () => undefined }, 5000, (code) => exits.push(code));
+
+    const inFlight = fetch(`${await t.app.getUrl()}/probe/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = shutdown('SIGTERM');
+
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ finished: true });
+    await closing;
+    expect(exits).toEqual([0]);
+    expect(events).toEqual(['request finished', 'database closed']);
+    await t.close().catch(() => undefined);
+  });
+});

@@ -1,0 +1,60 @@
+import { Module, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { configureApp, createHttpAdapter } from '../../src/app.setup';
+import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { PrismaService } from '../../src/database/prisma.service';
+import { createTestDatabase } from './database';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  prisma: PrismaService;
+  /** A supertest client bound to the app's HTTP server. */
+  http: () => ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Extra environment for loadConfig, over the test defaults. */
+  env?: Record<string, string>;
+  /** Controllers only a test needs (e.g. to exercise the pipeline). */
+  controllers?: Type[];
+}
+
+/** Boots the whole app on its own fresh database, the way main.ts does, without listening on a port. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: 'memory://',
+    SEED_DEMO_DATA: 'false',
+    ...(database.url ? { DATABASE_URL: database.url, DATABASE_POOL_MAX: '4' } : {}),
+    ...options.env,
+  });
+
+  @Module({ imports: [AppModule.forRoot(config)], controllers: options.controllers ?? [] })
+  class TestRootModule {}
+
+  const app = await NestFactory.create<NestFastifyApplication>(TestRootModule, createHttpAdapter(config), {
+    logger: false,
+    abortOnError: false,
+  });
+  await configureApp(app, config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+
+  return {
+    app,
+    config,
+    prisma: app.get(PrismaService),
+    http: () => request(app.getHttpServer()),
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
