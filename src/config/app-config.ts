@@ -78,7 +78,10 @@ export class AppConfig {
     const raw = this.CORS_ORIGINS.trim();
     if (raw === '') return false;
     if (raw === '*') return true;
-    return raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+    return raw
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
   }
 }
 
@@ -87,12 +90,16 @@ export class ConfigError extends Error {}
 /** Validates the environment; throws a ConfigError whose one-line message names the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
-  const input = Object.fromEntries(known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]));
+  const input = Object.fromEntries(
+    known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
+  );
   const config = plainToInstance(AppConfig, input);
   const [error] = validateSync(config, { forbidUnknownValues: true });
   if (error) {
     const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
-    throw new ConfigError(`Invalid environment variable ${error.property}: ${reason.replace(`${error.property} `, '')}`);
+    throw new ConfigError(
+      `Invalid environment variable ${error.property}: ${reason.replace(`${error.property} `, '')}`,
+    );
   }
   return config;
 }

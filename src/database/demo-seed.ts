@@ -36,7 +36,13 @@ export class DemoSeeder {
       for (const demo of DEMO_USERS) {
         users.push(
           await tx.user.create({
-            data: { email: demo.email, name: demo.name, passwordHash, platformRole: demo.platformRole, emailVerifiedAt: new Date() },
+            data: {
+              email: demo.email,
+              name: demo.name,
+              passwordHash,
+              platformRole: demo.platformRole,
+              emailVerifiedAt: new Date(),
+            },
           }),
         );
       }
@@ -50,7 +56,9 @@ export class DemoSeeder {
           createdByUserId: owner.id,
         },
       });
-      await tx.organization.create({ data: { name: 'Globex', slug: 'globex', tier: 'FREE', createdByUserId: owner.id } });
+      await tx.organization.create({
+        data: { name: 'Globex', slug: 'globex', tier: 'FREE', createdByUserId: owner.id },
+      });
       for (const [index, demo] of DEMO_USERS.entries()) {
         if (!demo.role) continue;
         await tx.membership.create({ data: { orgId: org.id, userId: users[index]!.id, role: demo.role } });
@@ -60,18 +68,45 @@ export class DemoSeeder {
       const by = { createdByUserId: owner.id };
 
       // Prompt & scenario workbench (seed 000)
-      await tx.variable.create({ data: { orgId, key: 'company_name', value: 'Acme Labs', description: 'Used in greetings', ...by } });
+      await tx.variable.create({
+        data: { orgId, key: 'company_name', value: 'Acme Labs', description: 'Used in greetings', ...by },
+      });
       const prompt = await tx.prompt.create({
-        data: { orgId, name: 'Support greeting', content: 'You are the support assistant of {{company_name}}.', status: 'PUBLISHED', tags: ['support'], ...by },
+        data: {
+          orgId,
+          name: 'Support greeting',
+          content: 'You are the support assistant of {{company_name}}.',
+          status: 'PUBLISHED',
+          tags: ['support'],
+          ...by,
+        },
       });
-      await tx.promptVersion.create({ data: { orgId, promptId: prompt.id, version: 1, content: prompt.content, ...by } });
+      await tx.promptVersion.create({
+        data: { orgId, promptId: prompt.id, version: 1, content: prompt.content, ...by },
+      });
       const scenario = await tx.scenario.create({
-        data: { orgId, name: 'Refund request', description: 'The assistant explains the refund policy', tags: ['support'], ...by },
+        data: {
+          orgId,
+          name: 'Refund request',
+          description: 'The assistant explains the refund policy',
+          tags: ['support'],
+          ...by,
+        },
       });
-      await tx.scenarioTurn.create({ data: { orgId, scenarioId: scenario.id, orderIndex: 0, turnType: 'USER', userText: 'Can I get a refund?' } });
-      const expectTurn = await tx.scenarioTurn.create({ data: { orgId, scenarioId: scenario.id, orderIndex: 1, turnType: 'EXPECT' } });
+      await tx.scenarioTurn.create({
+        data: { orgId, scenarioId: scenario.id, orderIndex: 0, turnType: 'USER', userText: 'Can I get a refund?' },
+      });
+      const expectTurn = await tx.scenarioTurn.create({
+        data: { orgId, scenarioId: scenario.id, orderIndex: 1, turnType: 'EXPECT' },
+      });
       await tx.scenarioExpectation.create({
-        data: { orgId, scenarioId: scenario.id, turnId: expectTurn.id, expectationType: 'MUST_CONTAIN', values: ['30 days'] },
+        data: {
+          orgId,
+          scenarioId: scenario.id,
+          turnId: expectTurn.id,
+          expectationType: 'MUST_CONTAIN',
+          values: ['30 days'],
+        },
       });
       const suite = await tx.scenarioSuite.create({ data: { orgId, name: 'Support regression', ...by } });
       await tx.scenarioSuiteItem.create({ data: { orgId, suiteId: suite.id, scenarioId: scenario.id } });
@@ -80,31 +115,91 @@ export class DemoSeeder {
       const conversation = await tx.conversation.create({
         data: { orgId, userId: owner.id, title: 'Quarterly plan', provider: 'ANTHROPIC', model: 'claude-sonnet-4-5' },
       });
-      await tx.message.create({ data: { orgId, conversationId: conversation.id, userId: owner.id, role: 'USER', content: 'Summarise our Q3 goals.' } });
       await tx.message.create({
-        data: { orgId, conversationId: conversation.id, role: 'ASSISTANT', content: 'Grow revenue 20% and launch the canvas product.', inputTokens: 12, outputTokens: 14 },
+        data: {
+          orgId,
+          conversationId: conversation.id,
+          userId: owner.id,
+          role: 'USER',
+          content: 'Summarise our Q3 goals.',
+        },
+      });
+      await tx.message.create({
+        data: {
+          orgId,
+          conversationId: conversation.id,
+          role: 'ASSISTANT',
+          content: 'Grow revenue 20% and launch the canvas product.',
+          inputTokens: 12,
+          outputTokens: 14,
+        },
       });
 
       // Business canvas with agents (seed 004)
       const agent = await tx.agent.create({
-        data: { orgId, name: 'Opportunity finder', agentType: 'OPPORTUNITY', config: { model: 'gpt-4o', temperature: 0.2 }, ...by },
+        data: {
+          orgId,
+          name: 'Opportunity finder',
+          agentType: 'OPPORTUNITY',
+          config: { model: 'gpt-4o', temperature: 0.2 },
+          ...by,
+        },
       });
-      await tx.agentVersion.create({ data: { orgId, agentId: agent.id, version: 1, config: agent.config ?? {}, ...by } });
+      await tx.agentVersion.create({
+        data: { orgId, agentId: agent.id, version: 1, config: agent.config ?? {}, ...by },
+      });
       await tx.execution.create({
-        data: { orgId, agentId: agent.id, agentVersion: 1, triggeredByUserId: owner.id, status: 'SUCCEEDED', input: { market: 'EU' }, output: { opportunities: 3 }, durationMs: 1200 },
+        data: {
+          orgId,
+          agentId: agent.id,
+          agentVersion: 1,
+          triggeredByUserId: owner.id,
+          status: 'SUCCEEDED',
+          input: { market: 'EU' },
+          output: { opportunities: 3 },
+          durationMs: 1200,
+        },
       });
       const template = await tx.canvasModel.create({
-        data: { orgId, name: 'Business Model Canvas', schema: { sections: ['partners', 'activities', 'value', 'customers'] }, isPublished: true, publishedAt: new Date(), ...by },
+        data: {
+          orgId,
+          name: 'Business Model Canvas',
+          schema: { sections: ['partners', 'activities', 'value', 'customers'] },
+          isPublished: true,
+          publishedAt: new Date(),
+          ...by,
+        },
       });
       await tx.canvas.create({
-        data: { orgId, modelId: template.id, createdByUserId: owner.id, name: 'Canvas launch plan', visibility: 'ORG', data: { value: ['Faster planning'] } },
+        data: {
+          orgId,
+          modelId: template.id,
+          createdByUserId: owner.id,
+          name: 'Canvas launch plan',
+          visibility: 'ORG',
+          data: { value: ['Faster planning'] },
+        },
       });
 
       // Test automation (seed 001)
-      const host = await tx.host.create({ data: { orgId, name: 'ci-runner-1', address: '127.0.0.1', port: 22, username: 'runner', ...by } });
-      await tx.sshConnection.create({ data: { orgId, hostId: host.id, name: 'ci-runner-1 ssh', host: '127.0.0.1', username: 'runner', ...by } });
-      const provider = await tx.gitProvider.create({ data: { orgId, name: 'github', displayName: 'GitHub', providerType: 'GITHUB', ...by } });
-      await tx.repository.create({ data: { orgId, providerId: provider.id, name: 'orgbase-tests', fullName: 'acme/orgbase-tests', defaultBranch: 'main' } });
+      const host = await tx.host.create({
+        data: { orgId, name: 'ci-runner-1', address: '127.0.0.1', port: 22, username: 'runner', ...by },
+      });
+      await tx.sshConnection.create({
+        data: { orgId, hostId: host.id, name: 'ci-runner-1 ssh', host: '127.0.0.1', username: 'runner', ...by },
+      });
+      const provider = await tx.gitProvider.create({
+        data: { orgId, name: 'github', displayName: 'GitHub', providerType: 'GITHUB', ...by },
+      });
+      await tx.repository.create({
+        data: {
+          orgId,
+          providerId: provider.id,
+          name: 'orgbase-tests',
+          fullName: 'acme/orgbase-tests',
+          defaultBranch: 'main',
+        },
+      });
     });
   }
 }

@@ -23,9 +23,11 @@ describe('migrator', () => {
       const first = await applyMigrations(session);
       expect(first).toEqual(readMigrations().map((m) => m.name));
       expect(await applyMigrations(session)).toEqual([]);
-      const { rows } = await pglite.query<{ migration_name: string; finished_at: Date | null; applied_steps_count: number }>(
-        'SELECT migration_name, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
-      );
+      const { rows } = await pglite.query<{
+        migration_name: string;
+        finished_at: Date | null;
+        applied_steps_count: number;
+      }>('SELECT migration_name, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name');
       expect(rows.map((row) => row.migration_name)).toEqual(first);
       expect(rows.every((row) => row.finished_at !== null && row.applied_steps_count === 1)).toBe(true);
     } finally {
@@ -37,9 +39,13 @@ describe('migrator', () => {
     const pglite = await PGlite.create('memory://');
     try {
       const session = pgliteSession(pglite);
-      const broken = [{ name: '20000101000000_broken', sql: 'CREATE TABLE t (id int); SELECT * FROM missing_table;', checksum: 'x' }];
+      const broken = [
+        { name: '20000101000000_broken', sql: 'CREATE TABLE t (id int); SELECT * FROM missing_table;', checksum: 'x' },
+      ];
       await expect(applyMigrations(session, broken)).rejects.toThrow(/20000101000000_broken failed/);
-      const { rows } = await pglite.query<{ finished_at: Date | null; logs: string }>('SELECT finished_at, logs FROM _prisma_migrations');
+      const { rows } = await pglite.query<{ finished_at: Date | null; logs: string }>(
+        'SELECT finished_at, logs FROM _prisma_migrations',
+      );
       expect(rows).toHaveLength(1);
       expect(rows[0]!.finished_at).toBeNull();
       expect(rows[0]!.logs).toContain('missing_table');

@@ -67,7 +67,9 @@ export async function applyMigrations(session: SqlSession, migrations = readMigr
         `Migration ${failed.migration_name} failed earlier; fix the database and run "prisma migrate resolve" before starting`,
       );
     }
-    const applied = new Set(rows.filter((row) => row.finished_at !== null && row.rolled_back_at === null).map((row) => row.migration_name));
+    const applied = new Set(
+      rows.filter((row) => row.finished_at !== null && row.rolled_back_at === null).map((row) => row.migration_name),
+    );
     const done: string[] = [];
     for (const migration of migrations) {
       if (applied.has(migration.name)) continue;
@@ -81,9 +83,12 @@ export async function applyMigrations(session: SqlSession, migrations = readMigr
       } catch (error) {
         await session.exec('ROLLBACK').catch(() => undefined);
         await session.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, String(error)]);
-        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`);
+        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
       }
-      await session.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
+      await session.query(
+        'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+        [id],
+      );
       done.push(migration.name);
     }
     return done;

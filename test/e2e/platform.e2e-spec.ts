@@ -57,7 +57,10 @@ describe('platform pipeline (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ controllers: [ProbeController], env: { BODY_LIMIT_BYTES: '2048', CORS_ORIGINS: 'https://app.example' } });
+    t = await createTestApp({
+      controllers: [ProbeController],
+      env: { BODY_LIMIT_BYTES: '2048', CORS_ORIGINS: 'https://app.example' },
+    });
   });
   afterAll(() => t.close());
 
@@ -103,11 +106,20 @@ describe('platform pipeline (e2e)', () => {
     it('404 for an unknown route', async () => {
       const res = await t.http().get('/v1/nothing-here').set('X-Request-Id', 'rid-1').expect(404);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.body).toMatchObject({ status: 404, code: 'NOT_FOUND', requestId: 'rid-1', type: 'urn:orgbase:problem:not-found' });
+      expect(res.body).toMatchObject({
+        status: 404,
+        code: 'NOT_FOUND',
+        requestId: 'rid-1',
+        type: 'urn:orgbase:problem:not-found',
+      });
     });
 
     it('400 VALIDATION_FAILED with per-field errors', async () => {
-      const res = await t.http().post('/probe/echo').send({ name: 'x'.repeat(21), count: 0 }).expect(400);
+      const res = await t
+        .http()
+        .post('/probe/echo')
+        .send({ name: 'x'.repeat(21), count: 0 })
+        .expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['count', 'name']);
     });
@@ -122,12 +134,21 @@ describe('platform pipeline (e2e)', () => {
     });
 
     it('400 for malformed JSON', async () => {
-      const res = await t.http().post('/probe/echo').set('content-type', 'application/json').send('{"name":').expect(400);
+      const res = await t
+        .http()
+        .post('/probe/echo')
+        .set('content-type', 'application/json')
+        .send('{"name":')
+        .expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
     });
 
     it('413 when the body is over BODY_LIMIT_BYTES', async () => {
-      const res = await t.http().post('/probe/echo').send({ name: 'x'.repeat(5000), count: 1 }).expect(413);
+      const res = await t
+        .http()
+        .post('/probe/echo')
+        .send({ name: 'x'.repeat(5000), count: 1 })
+        .expect(413);
       expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
@@ -186,7 +207,9 @@ describe('graceful shutdown (e2e)', () => {
       events.push('database closed');
       return disconnect();
     });
-    const shutdown = installGracefulShutdown(t.app, { log: () => undefined, error: () => undefined }, 5000, (code) => exits.push(code));
+    const shutdown = installGracefulShutdown(t.app, { log: () => undefined, error: () => undefined }, 5000, (code) =>
+      exits.push(code),
+    );
 
     const inFlight = fetch(`${await t.app.getUrl()}/probe/slow`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -11,12 +11,19 @@ describe('ProblemDetailsFilter.toProblem', () => {
 
   it('maps Prisma P2002 to 409 DUPLICATE without leaking the raw message', () => {
     const problem = filter.toProblem(prismaError('P2002', { target: ['orgId', 'key'] }), 'req-1');
-    expect(problem).toMatchObject({ status: 409, code: 'DUPLICATE', requestId: 'req-1', type: 'urn:orgbase:problem:duplicate' });
+    expect(problem).toMatchObject({
+      status: 409,
+      code: 'DUPLICATE',
+      requestId: 'req-1',
+      type: 'urn:orgbase:problem:duplicate',
+    });
     expect(problem.detail).toBe('A record with this key already exists');
   });
 
   it('names the field from the index when the adapter only reports the constraint (PostgreSQL)', () => {
-    const meta = { driverAdapterError: { cause: { table: 'variables', constraint: { index: 'variables_orgId_key_key' } } } };
+    const meta = {
+      driverAdapterError: { cause: { table: 'variables', constraint: { index: 'variables_orgId_key_key' } } },
+    };
     expect(filter.toProblem(prismaError('P2002', meta), 'r').detail).toBe('A record with this key already exists');
   });
 
@@ -25,12 +32,24 @@ describe('ProblemDetailsFilter.toProblem', () => {
   });
 
   it('keeps an AppException code, detail and field errors', () => {
-    const problem = filter.toProblem(new AppException('VALIDATION_FAILED', 'bad', [{ field: 'name', messages: ['required'] }]), 'r');
-    expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', detail: 'bad', errors: [{ field: 'name', messages: ['required'] }] });
+    const problem = filter.toProblem(
+      new AppException('VALIDATION_FAILED', 'bad', [{ field: 'name', messages: ['required'] }]),
+      'r',
+    );
+    expect(problem).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      detail: 'bad',
+      errors: [{ field: 'name', messages: ['required'] }],
+    });
   });
 
   it('maps Nest HTTP exceptions by status', () => {
-    expect(filter.toProblem(new NotFoundException('gone'), 'r')).toMatchObject({ status: 404, code: 'NOT_FOUND', detail: 'gone' });
+    expect(filter.toProblem(new NotFoundException('gone'), 'r')).toMatchObject({
+      status: 404,
+      code: 'NOT_FOUND',
+      detail: 'gone',
+    });
     expect(filter.toProblem(new BadRequestException(['a', 'b']), 'r')).toMatchObject({ status: 400, detail: 'a; b' });
   });
 

@@ -52,7 +52,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const { code, status, detail, errors } = this.classify(exception);
     return {
       type: problemType(code),
-      title: HttpStatus[status]?.replace(/_/g, ' ').toLowerCase().replace(/^\w/, (c) => c.toUpperCase()) ?? 'Error',
+      title:
+        HttpStatus[status]
+          ?.replace(/_/g, ' ')
+          .toLowerCase()
+          .replace(/^\w/, (c) => c.toUpperCase()) ?? 'Error',
       status,
       detail,
       code,
@@ -68,7 +72,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof Prisma.PrismaClientKnownRequestError) {
       if (exception.code === 'P2002') {
         const target = uniqueTarget(exception);
-        return { code: 'DUPLICATE', status: 409, detail: target ? `A record with this ${target} already exists` : 'A record with these values already exists' };
+        return {
+          code: 'DUPLICATE',
+          status: 409,
+          detail: target ? `A record with this ${target} already exists` : 'A record with these values already exists',
+        };
       }
       if (exception.code === 'P2025') return { code: 'NOT_FOUND', status: 404, detail: 'Resource not found' };
     }
@@ -80,7 +88,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // Errors raised by Fastify itself (body parsing, size limit, media type) carry a statusCode.
     const statusCode = (exception as { statusCode?: unknown })?.statusCode;
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-      return { code: CODE_BY_STATUS[statusCode] ?? 'VALIDATION_FAILED', status: statusCode, detail: (exception as Error).message };
+      return {
+        code: CODE_BY_STATUS[statusCode] ?? 'VALIDATION_FAILED',
+        status: statusCode,
+        detail: (exception as Error).message,
+      };
     }
     return { code: 'INTERNAL', status: 500, detail: 'An unexpected error occurred' };
   }
