@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', 'src/generated/', 'coverage/', '.data/', 'jest.config.js', 'eslint.config.mjs'],
+    ignores: ['dist/', 'node_modules/', 'src/generated/', 'coverage/', '.data/', '**/*.js', '**/*.mjs'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
