@@ -4,7 +4,10 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { CommonModule } from './common/common.module';
 import { DatabaseModule } from './database/database.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { VariablesModule } from './modules/variables/variables.module';
 import { HealthModule } from './modules/health/health.module';
 
 @Module({})
@@ -24,7 +27,10 @@ export class AppModule {
           },
         }),
         DatabaseModule,
+        CommonModule,
         HealthModule,
+        AuthModule,
+        VariablesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

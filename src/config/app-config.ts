@@ -1,5 +1,16 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) => {
@@ -70,6 +81,84 @@ export class AppConfig {
   @Min(0)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
+  /**
+   * Role the server switches to on every database connection; it does not bypass row-level
+   * security. Created by the migrations. Empty keeps the connecting user (which must then not
+   * be a superuser or BYPASSRLS for RLS to hold).
+   */
+  @Matches(/^([a-z_][a-z0-9_]*)?$/, { message: 'must be a PostgreSQL role name' })
+  DATABASE_APP_ROLE = 'orgbase_app';
+
+  /** HMAC secret for access tokens (>= 32 chars). Required in production; otherwise generated and kept in DATA_DIR. */
+  @IsOptional()
+  @MinLength(32)
+  JWT_SECRET?: string = undefined;
+
+  @IsString()
+  JWT_ISSUER = 'orgbase';
+
+  @IsString()
+  JWT_AUDIENCE = 'orgbase-api';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(24 * 3600)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  REFRESH_TOKEN_TTL_DAYS = 30;
+
+  /** bcrypt cost for passwords; 12 in production, tests may lower it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(4)
+  @Max(15)
+  BCRYPT_COST = 12;
+
+  /** Failed logins allowed per account and per IP within LOGIN_WINDOW_SECONDS before 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_WINDOW_SECONDS = 900;
+
+  /** Requests per minute for each caller (user or IP); service API keys use their own limit. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  API_KEY_RATE_LIMIT_PER_MINUTE = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(90)
+  INVITATION_TTL_DAYS = 7;
+
+  /** smtp:// or smtps:// URL; without it emails are written to the log instead of sent. */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string = undefined;
+
+  @IsString()
+  MAIL_FROM = 'Orgbase <no-reply@orgbase.local>';
+
+  /** Base URL of the frontend that links in emails point to. */
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' })
+  APP_URL = 'http://localhost:3000';
+
   get isEmbedded(): boolean {
     return !this.DATABASE_URL;
   }
@@ -100,6 +189,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       `Invalid environment variable ${error.property}: ${reason.replace(`${error.property} `, '')}`,
     );
+  }
+  if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
+    throw new ConfigError('Invalid environment variable JWT_SECRET: required when NODE_ENV=production');
   }
   return config;
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { AppConfig } from '../config/app-config';
 import { applyMigrations, type SqlSession } from './migrator';
@@ -13,6 +13,11 @@ export interface DatabaseConnection {
   /** Migrations applied by this start. */
   migrated: string[];
   close(): Promise<void>;
+  /**
+   * Runs SQL as the connecting (owner) user rather than the RLS-bound app role: for tests and
+   * maintenance that must see or change rows behind the API's back.
+   */
+  asOwner<T>(run: (session: SqlSession) => Promise<T>): Promise<T>;
 }
 
 export function embeddedDataDir(config: AppConfig): string {
@@ -26,25 +31,54 @@ export async function openDatabase(config: AppConfig): Promise<DatabaseConnectio
 
 async function openPostgres(config: AppConfig, url: string): Promise<DatabaseConnection> {
   let migrated: string[] = [];
-  if (config.MIGRATE_ON_START) {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      migrated = await applyMigrations(pgSession(client));
-    } finally {
-      await client.end();
-    }
+  if (config.MIGRATE_ON_START) migrated = await withClient(url, (session) => applyMigrations(session));
+  const pool = new Pool({ connectionString: url, max: config.DATABASE_POOL_MAX });
+  const role = config.DATABASE_APP_ROLE;
+  // pg runs a client's queries in order, so SET ROLE precedes anything Prisma sends on it.
+  if (role) pool.on('connect', (client) => void client.query(`SET ROLE ${role}`).catch(() => undefined));
+  return {
+    kind: 'postgresql',
+    adapter: new PrismaPg(pool),
+    migrated,
+    close: () => pool.end(),
+    asOwner: (run) => withClient(url, run),
+  };
+}
+
+async function withClient<T>(url: string, run: (session: SqlSession) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await run(pgSession(client));
+  } finally {
+    await client.end();
   }
-  const adapter = new PrismaPg({ connectionString: url, max: config.DATABASE_POOL_MAX });
-  return { kind: 'postgresql', adapter, migrated, close: async () => undefined };
 }
 
 async function openEmbedded(config: AppConfig): Promise<DatabaseConnection> {
   const dataDir = embeddedDataDir(config);
   if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
-  const migrated = await applyMigrations(pgliteSession(pglite));
-  return { kind: 'embedded', adapter: new PrismaPGlite(pglite), migrated, close: () => pglite.close() };
+  const session = pgliteSession(pglite);
+  const migrated = await applyMigrations(session);
+  const role = config.DATABASE_APP_ROLE;
+  const useAppRole = () => (role ? pglite.exec(`SET ROLE ${role}`) : Promise.resolve());
+  await useAppRole();
+  return {
+    kind: 'embedded',
+    adapter: new PrismaPGlite(pglite),
+    migrated,
+    close: () => pglite.close(),
+    // PGlite has one connection: step out of the app role for the duration of `run`.
+    asOwner: async (run) => {
+      await pglite.exec('RESET ROLE');
+      try {
+        return await run(session);
+      } finally {
+        await useAppRole();
+      }
+    },
+  };
 }
 
 export function pgSession(client: Client): SqlSession {

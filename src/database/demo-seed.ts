@@ -59,6 +59,8 @@ export class DemoSeeder {
       await tx.organization.create({
         data: { name: 'Globex', slug: 'globex', tier: 'FREE', createdByUserId: owner.id },
       });
+      // Row-level security: the rows below belong to Acme Labs.
+      await tx.$executeRaw`SELECT set_config('app.org_id', ${org.id}, true)`;
       for (const [index, demo] of DEMO_USERS.entries()) {
         if (!demo.role) continue;
         await tx.membership.create({ data: { orgId: org.id, userId: users[index]!.id, role: demo.role } });

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Public } from '../../src/common/auth/decorators';
 import { installGracefulShutdown } from '../../src/common/lifecycle/graceful-shutdown';
 import { PrismaService } from '../../src/database/prisma.service';
 import { readMigrations } from '../../src/database/migrator';
-import { createOrganization } from '../factories';
+import { unique } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 class ProbeDto {
@@ -21,6 +22,7 @@ class ProbeDto {
 /** Routes that exist only in this test, to drive the request pipeline end to end. */
 const events: string[] = [];
 
+@Public()
 @Controller('probe')
 class ProbeController {
   constructor(private readonly prisma: PrismaService) {}
@@ -159,7 +161,9 @@ describe('platform pipeline (e2e)', () => {
     });
 
     it('maps a unique violation (P2002) to 409 DUPLICATE', async () => {
-      const org = await createOrganization(t.prisma);
+      const slug = `org-${unique()}`;
+      await t.http().post(`/probe/orgs/${slug}`).expect(201);
+      const org = { slug };
       const res = await t.http().post(`/probe/orgs/${org.slug}`).expect(409);
       expect(res.body).toMatchObject({ code: 'DUPLICATE', detail: 'A record with this slug already exists' });
     });

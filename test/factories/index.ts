@@ -1,34 +1,95 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaService } from '../../src/database/prisma.service';
 import type { MemberRole, OrgTier } from '../../src/generated/prisma/client';
+import type { TestApp } from '../support/test-app';
 
 /** Data factories: each call makes distinct rows so tests never collide. */
-const unique = () => randomUUID().slice(0, 8);
+export const unique = () => randomUUID().slice(0, 8);
 
-export function createUser(
-  prisma: PrismaService,
-  overrides: { email?: string; name?: string; passwordHash?: string } = {},
-) {
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+  /** Headers for supertest: `.set(user.auth)`. */
+  auth: { Authorization: string };
+}
+
+/** Registers a user through the API. */
+export async function signUp(
+  t: TestApp,
+  overrides: { email?: string; name?: string; password?: string } = {},
+): Promise<TestUser> {
   const id = unique();
-  return prisma.user.create({
-    data: {
-      email: overrides.email ?? `user-${id}@example.test`,
-      name: overrides.name ?? `User ${id}`,
-      passwordHash: overrides.passwordHash,
-    },
+  const email = overrides.email ?? `user-${id}@example.test`;
+  const password = overrides.password ?? `password-${id}`;
+  const res = await t
+    .http()
+    .post('/v1/auth/register')
+    .send({ email, password, name: overrides.name ?? `User ${id}` });
+  if (res.status !== 201) throw new Error(`signUp failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return {
+    id: res.body.user.id,
+    email,
+    password,
+    accessToken: res.body.accessToken,
+    refreshToken: res.body.refreshToken,
+    auth: { Authorization: `Bearer ${res.body.accessToken}` },
+  };
+}
+
+/** Inserts rows of one org as the app would: inside a transaction scoped to it (RLS). */
+export function inOrg<T>(
+  t: TestApp,
+  orgId: string,
+  work: (tx: Parameters<Parameters<TestApp['prisma']['$transaction']>[0]>[0]) => Promise<T>,
+): Promise<T> {
+  return t.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT set_config('app.org_id', ${orgId}, true)`;
+    return work(tx);
   });
 }
 
-export function createOrganization(
-  prisma: PrismaService,
+/** An organization with `owner` as OWNER, made directly in the database. */
+export async function createOrg(
+  t: TestApp,
+  owner: { id: string },
   overrides: { name?: string; slug?: string; tier?: OrgTier } = {},
 ) {
   const id = unique();
-  return prisma.organization.create({
-    data: { name: overrides.name ?? `Org ${id}`, slug: overrides.slug ?? `org-${id}`, tier: overrides.tier ?? 'FREE' },
+  const org = await t.prisma.organization.create({
+    data: {
+      name: overrides.name ?? `Org ${id}`,
+      slug: overrides.slug ?? `org-${id}`,
+      tier: overrides.tier ?? 'FREE',
+      createdByUserId: owner.id,
+    },
   });
+  await addMember(t, org.id, owner.id, 'OWNER');
+  return org;
 }
 
-export function createMembership(prisma: PrismaService, orgId: string, userId: string, role: MemberRole = 'VIEWER') {
-  return prisma.membership.create({ data: { orgId, userId, role } });
+export function addMember(t: TestApp, orgId: string, userId: string, role: MemberRole) {
+  return inOrg(t, orgId, (tx) => tx.membership.create({ data: { orgId, userId, role } }));
+}
+
+/** A new user who is a member of `orgId` with `role`. */
+export async function memberOf(t: TestApp, orgId: string, role: MemberRole): Promise<TestUser> {
+  const user = await signUp(t);
+  await addMember(t, orgId, user.id, role);
+  return user;
+}
+
+/** An org with one member of each role, plus an outsider who belongs to another org. */
+export async function orgWithEveryRole(t: TestApp) {
+  const owner = await signUp(t);
+  const org = await createOrg(t, owner);
+  const [admin, editor, viewer] = await Promise.all([
+    memberOf(t, org.id, 'ADMIN'),
+    memberOf(t, org.id, 'EDITOR'),
+    memberOf(t, org.id, 'VIEWER'),
+  ]);
+  const outsider = await signUp(t);
+  const otherOrg = await createOrg(t, outsider);
+  return { org, owner, admin, editor, viewer, outsider, otherOrg };
 }

@@ -12,6 +12,8 @@ export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;
   prisma: PrismaService;
+  /** SQL as the database owner, outside row-level security (to tamper, or to look behind the API). */
+  asOwner: PrismaService['connection']['asOwner'];
   /** A supertest client bound to the app's HTTP server. */
   http: () => ReturnType<typeof request>;
   close(): Promise<void>;
@@ -32,6 +34,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: 'silent',
     DATA_DIR: 'memory://',
     SEED_DEMO_DATA: 'false',
+    BCRYPT_COST: '4',
     ...(database.url ? { DATABASE_URL: database.url, DATABASE_POOL_MAX: '4' } : {}),
     ...options.env,
   });
@@ -51,6 +54,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     app,
     config,
     prisma: app.get(PrismaService),
+    asOwner: (run) => app.get(PrismaService).connection.asOwner(run),
     http: () => request(app.getHttpServer()),
     close: async () => {
       await app.close();

@@ -58,3 +58,31 @@ describe('ProblemDetailsFilter.toProblem', () => {
     expect(problem).toMatchObject({ status: 500, code: 'INTERNAL', detail: 'An unexpected error occurred' });
   });
 });
+
+describe('ProblemDetailsFilter unique-violation detail', () => {
+  const filter = new ProblemDetailsFilter();
+  const withMessage = (message: string) =>
+    new Prisma.PrismaClientKnownRequestError('x', {
+      code: 'P2002',
+      clientVersion: 'test',
+      meta: { driverAdapterError: { cause: { originalMessage: message } } },
+    });
+
+  it.each([
+    [
+      'duplicate key value violates unique constraint "variables_orgId_key_key"',
+      'A record with this key already exists',
+    ],
+    [
+      'duplicate key value violates unique constraint "organizations_slug_key"',
+      'A record with this slug already exists',
+    ],
+    [
+      'duplicate key value violates unique constraint "service_api_keys_keyHash_key"',
+      'A record with this keyHash already exists',
+    ],
+    ['something else entirely', 'A record with these values already exists'],
+  ])('reads the fields from the database message (embedded adapter): %s', (message, detail) => {
+    expect(filter.toProblem(withMessage(message), 'r').detail).toBe(detail);
+  });
+});

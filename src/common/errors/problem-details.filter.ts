@@ -108,18 +108,35 @@ function httpDetail(exception: HttpException): string {
 
 type UniqueViolationMeta = {
   target?: unknown;
-  driverAdapterError?: { cause?: { table?: string; constraint?: { fields?: string[]; index?: string } } };
+  driverAdapterError?: {
+    cause?: { table?: string; originalMessage?: string; constraint?: { fields?: string[]; index?: string } };
+  };
 };
 
-/** The unique fields (without orgId) of a P2002, from the adapter's fields or the index name Prisma generated. */
+/**
+ * The unique fields (without orgId) of a P2002. Adapters report them differently: as fields,
+ * as the index name with its table, or only in the database's message. Index names are
+ * Prisma's `<table>_<fields>_key`, with snake_case tables and camelCase fields.
+ */
 function uniqueTarget(error: Prisma.PrismaClientKnownRequestError): string | undefined {
   const meta = error.meta as UniqueViolationMeta | undefined;
   const cause = meta?.driverAdapterError?.cause;
-  let fields = cause?.constraint?.fields ?? (Array.isArray(meta?.target) ? (meta.target as string[]) : undefined);
-  const index = cause?.constraint?.index;
-  if (!fields && index && cause?.table && index.startsWith(`${cause.table}_`) && index.endsWith('_key')) {
-    fields = index.slice(cause.table.length + 1, -'_key'.length).split('_');
-  }
+  const fields =
+    cause?.constraint?.fields ??
+    (Array.isArray(meta?.target) ? (meta.target as string[]) : undefined) ??
+    fieldsFromIndex(
+      cause?.constraint?.index ?? /unique constraint "([^"]+)"/.exec(cause?.originalMessage ?? '')?.[1],
+      cause?.table,
+    );
   const names = fields?.map((field) => field.replace(/"/g, '')).filter((field) => field !== 'orgId');
   return names?.length ? names.join(', ') : undefined;
+}
+
+function fieldsFromIndex(index: string | undefined, table: string | undefined): string[] | undefined {
+  if (!index?.endsWith('_key')) return undefined;
+  const body = index.slice(0, -'_key'.length);
+  if (table && body.startsWith(`${table}_`)) return body.slice(table.length + 1).split('_');
+  const parts = body.split('_');
+  const firstCamel = parts.findIndex((part) => /[A-Z]/.test(part));
+  return firstCamel > 0 ? parts.slice(firstCamel) : parts.slice(-1);
 }

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { DbContext } from '../../database/db-context';
+import { Prisma, type AuditLog } from '../../generated/prisma/client';
+import { entryHash, type ChainedEntry } from './audit-chain';
+
+export type NewAuditEntry = Omit<ChainedEntry, 'id' | 'seq' | 'prevHash' | 'createdAt'>;
+
+export interface AuditFilter {
+  actorId?: string;
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+const jsonOrNull = (value: unknown) =>
+  value === null || value === undefined ? Prisma.DbNull : (value as Prisma.InputJsonValue);
+
+@Injectable()
+export class AuditRepository {
+  constructor(private readonly db: DbContext) {}
+
+  /**
+   * Appends the next link of the org's chain. The advisory lock serialises writers of one org
+   * until their transaction ends, so seq and prevHash cannot fork.
+   */
+  async append(entry: NewAuditEntry): Promise<AuditLog> {
+    const client = this.db.client;
+    await client.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${entry.orgId}, 0))`;
+    const last = await client.auditLog.findFirst({
+      where: { orgId: entry.orgId },
+      orderBy: { seq: 'desc' },
+      select: { seq: true, hash: true },
+    });
+    const chained: ChainedEntry = {
+      ...entry,
+      id: crypto.randomUUID(),
+      seq: (last?.seq ?? 0n) + 1n,
+      prevHash: last?.hash ?? null,
+      createdAt: new Date(),
+    };
+    return client.auditLog.create({
+      data: {
+        ...chained,
+        before: jsonOrNull(chained.before),
+        after: jsonOrNull(chained.after),
+        hash: entryHash(chained),
+      },
+    });
+  }
+
+  /** Newest first, keyset on (orgId, seq). */
+  list(orgId: string, filter: AuditFilter, limit: number, beforeSeq?: bigint): Promise<AuditLog[]> {
+    return this.db.client.auditLog.findMany({
+      where: { orgId, ...this.where(filter), ...(beforeSeq !== undefined ? { seq: { lt: beforeSeq } } : {}) },
+      orderBy: { seq: 'desc' },
+      take: limit,
+    });
+  }
+
+  /** Oldest first, for verification and export. */
+  listAscending(orgId: string, filter: AuditFilter, limit: number, afterSeq: bigint): Promise<AuditLog[]> {
+    return this.db.client.auditLog.findMany({
+      where: { orgId, ...this.where(filter), seq: { gt: afterSeq } },
+      orderBy: { seq: 'asc' },
+      take: limit,
+    });
+  }
+
+  private where(filter: AuditFilter): Prisma.AuditLogWhereInput {
+    return {
+      actorId: filter.actorId,
+      action: filter.action,
+      resourceType: filter.resourceType,
+      resourceId: filter.resourceId,
+      ...(filter.from || filter.to ? { createdAt: { gte: filter.from, lte: filter.to } } : {}),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import type { AuditLog } from '../../generated/prisma/client';
+import { DbContext } from '../../database/db-context';
+import { RequestContext } from '../context/request-context';
+import { redact } from './audit-chain';
+import { AuditRepository } from './audit.repository';
+
+export interface AuditEvent {
+  /** `<resource>.<verb>`, e.g. `variable.created`. */
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  before?: unknown;
+  after?: unknown;
+  /** Defaults to the request's organization. */
+  orgId?: string;
+  /** Defaults to the request's caller. */
+  actor?: { type: 'USER' | 'API_KEY' | 'SYSTEM'; id: string | null };
+}
+
+/**
+ * Writes one audit entry in the caller's transaction, so it commits with the change it
+ * describes or not at all. Secrets in before/after are redacted.
+ */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly context: RequestContext,
+    private readonly db: DbContext,
+  ) {}
+
+  record(event: AuditEvent): Promise<AuditLog> {
+    const orgId = event.orgId ?? this.context.tenant?.orgId;
+    if (!orgId) throw new Error(`Audit event ${event.action} has no organization`);
+    const meta = this.context.requestMeta;
+    const entry = {
+      orgId,
+      ...this.actor(event),
+      action: event.action,
+      resourceType: event.resourceType,
+      resourceId: event.resourceId ?? null,
+      before: redact(event.before),
+      after: redact(event.after),
+      ip: meta.ip ?? null,
+      userAgent: meta.userAgent ?? null,
+      requestId: meta.requestId ?? null,
+    };
+    return this.db.run({ orgId }, () => this.repository.append(entry));
+  }
+
+  private actor(event: AuditEvent): { actorType: 'USER' | 'API_KEY' | 'SYSTEM'; actorId: string | null } {
+    if (event.actor) return { actorType: event.actor.type, actorId: event.actor.id };
+    const principal = this.context.principal;
+    if (principal?.kind === 'user') return { actorType: 'USER', actorId: principal.userId };
+    if (principal?.kind === 'apiKey') return { actorType: 'API_KEY', actorId: principal.apiKeyId };
+    return { actorType: 'SYSTEM', actorId: null };
+  }
+}

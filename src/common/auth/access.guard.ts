@@ -1,0 +1,46 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { ClsService } from 'nestjs-cls';
+import type { RequestStore } from '../context/request-context';
+import { AppException } from '../errors/app-exception';
+import { ACCESS_KEY, PUBLIC_KEY, type AccessRule } from './decorators';
+import { hasRole } from './roles';
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/** Third guard: the role or scope the route asks for. A route that says nothing is denied. */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly cls: ClsService<RequestStore>,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, targets);
+    if (!rule) throw AppException.forbidden('This route is not open to any caller');
+    const principal = this.cls.get('principal');
+    const tenant = this.cls.get('tenant');
+
+    if (principal?.kind === 'apiKey') {
+      const method = context.switchToHttp().getRequest<FastifyRequest>().method;
+      const needed = rule.scope && `${rule.scope}:${READ_METHODS.has(method) ? 'read' : 'write'}`;
+      if (!tenant || !needed || !principal.scopes.includes(needed)) {
+        throw AppException.forbidden(
+          needed ? `This API key lacks the ${needed} scope` : 'API keys cannot use this route',
+        );
+      }
+      return true;
+    }
+    if (rule.platformAdmin && principal?.platformRole !== 'ADMIN')
+      throw AppException.forbidden('Platform administrators only');
+    if (rule.role) {
+      if (!tenant?.role) throw AppException.forbidden();
+      if (!hasRole(tenant.role, rule.role)) throw AppException.forbidden(`This needs the ${rule.role} role or higher`);
+    }
+    return true;
+  }
+}

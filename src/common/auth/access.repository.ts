@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { DbContext } from '../../database/db-context';
+import type { MemberRole } from '../../generated/prisma/enums';
+
+export interface ActiveSession {
+  userId: string;
+  email: string;
+  platformRole: 'ADMIN' | 'USER';
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  orgId: string;
+  scopes: string[];
+  rateLimitPerMinute: number | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  orgDeleted: boolean;
+}
+
+/** The lookups the guards make on every request; one query each. */
+@Injectable()
+export class AccessRepository {
+  constructor(private readonly db: DbContext) {}
+
+  /** The session's user when the session is live and the user not suspended. */
+  async findActiveSession(userId: string, sessionId: string): Promise<ActiveSession | null> {
+    const session = await this.db.client.session.findFirst({
+      where: { id: sessionId, userId, revokedAt: null, expiresAt: { gt: new Date() }, user: { suspendedAt: null } },
+      select: { user: { select: { id: true, email: true, platformRole: true } } },
+    });
+    return session && { userId: session.user.id, email: session.user.email, platformRole: session.user.platformRole };
+  }
+
+  /** Runs inside a scope whose token_hash is keyHash (RLS). */
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const key = await this.db.client.serviceApiKey.findUnique({
+      where: { keyHash },
+      select: {
+        id: true,
+        orgId: true,
+        scopes: true,
+        rateLimitPerMinute: true,
+        expiresAt: true,
+        revokedAt: true,
+        lastUsedAt: true,
+        organization: { select: { deletedAt: true } },
+      },
+    });
+    if (!key) return null;
+    const { organization, ...rest } = key;
+    return { ...rest, orgDeleted: organization.deletedAt !== null };
+  }
+
+  async touchApiKey(id: string, at: Date): Promise<void> {
+    await this.db.client.serviceApiKey.update({ where: { id }, data: { lastUsedAt: at } });
+  }
+
+  /** The caller's active membership role in the org, or null (also when the org is deleted and that is not allowed). */
+  async findActiveRole(orgId: string, userId: string, allowDeletedOrg: boolean): Promise<MemberRole | null> {
+    const membership = await this.db.client.membership.findUnique({
+      where: { orgId_userId: { orgId, userId } },
+      select: { role: true, status: true, organization: { select: { deletedAt: true } } },
+    });
+    if (!membership || membership.status !== 'ACTIVE') return null;
+    if (membership.organization.deletedAt && !allowDeletedOrg) return null;
+    return membership.role;
+  }
+}

@@ -1,0 +1,41 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AppConfig } from '../../config/app-config';
+import type { Principal } from '../context/request-context';
+import { AccessRepository } from './access.repository';
+import type { AccessTokenClaims } from './token.service';
+import type { Secrets } from './secrets';
+import { SECRETS } from './secrets.provider';
+
+/** Verifies the JWT (HS256 only, iss and aud checked) and that its session and user are still live. */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    config: AppConfig,
+    @Inject(SECRETS) secrets: Secrets,
+    private readonly access: AccessRepository,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: secrets.jwtSecret,
+      algorithms: ['HS256'],
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      ignoreExpiration: false,
+    });
+  }
+
+  async validate(claims: AccessTokenClaims): Promise<Principal | false> {
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return false;
+    const session = await this.access.findActiveSession(claims.sub, claims.sid);
+    if (!session) return false;
+    return {
+      kind: 'user',
+      userId: session.userId,
+      email: session.email,
+      sessionId: claims.sid,
+      platformRole: session.platformRole,
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { ClsModule } from 'nestjs-cls';
+import { DbContext } from '../database/db-context';
+import { AccessGuard } from './auth/access.guard';
+import { AccessRepository } from './auth/access.repository';
+import { AuthenticationGuard } from './auth/authentication.guard';
+import { JwtStrategy } from './auth/jwt.strategy';
+import { RequestTransactionInterceptor } from './auth/request-transaction.interceptor';
+import { SECRETS, secretsProvider } from './auth/secrets.provider';
+import { TenantGuard } from './auth/tenant.guard';
+import { TokenService } from './auth/token.service';
+import { AuditRepository } from './audit/audit.repository';
+import { AuditService } from './audit/audit.service';
+import { RequestContext } from './context/request-context';
+import { MailService } from './mail/mail.service';
+
+/**
+ * Request context, the three tenancy guards (authentication → tenant → role/scope, in that
+ * order, deny by default), the per-request transaction, audit and mail: what every module uses.
+ */
+@Global()
+@Module({
+  imports: [
+    ClsModule.forRoot({ global: true, middleware: { mount: true } }),
+    PassportModule,
+    // The secret comes from SECRETS at each call (TokenService, JwtStrategy): one source of truth.
+    JwtModule.register({}),
+  ],
+  providers: [
+    secretsProvider,
+    DbContext,
+    RequestContext,
+    AccessRepository,
+    TokenService,
+    JwtStrategy,
+    AuditRepository,
+    AuditService,
+    MailService,
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useClass: TenantGuard },
+    { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor },
+  ],
+  exports: [DbContext, RequestContext, TokenService, AuditService, AuditRepository, MailService, SECRETS],
+})
+export class CommonModule {}

@@ -1,0 +1,48 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../../../common/pagination/pagination';
+
+export class CreateVariableDto {
+  /** Name used as {{key}} in prompts; unique in the organization. */
+  @ApiProperty({ example: 'company_name', pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', maxLength: 100 })
+  @IsString()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_.-]*$/, {
+    message: 'key must start with a letter or _ and use letters, digits, _ . -',
+  })
+  @MaxLength(100)
+  key!: string;
+
+  @ApiProperty({ example: 'Acme Labs', maxLength: 10000 })
+  @IsString()
+  @MaxLength(10000)
+  value!: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+}
+
+export class UpdateVariableDto extends PartialType(CreateVariableDto) {}
+
+export class ListVariablesQueryDto extends PageQueryDto {
+  /** Case-insensitive search in the key. */
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  q?: string;
+}
+
+export class VariableResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) orgId!: string;
+  @ApiProperty() key!: string;
+  @ApiProperty() value!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) createdByUserId!: string | null;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() updatedAt!: Date;
+}

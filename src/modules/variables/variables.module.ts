@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { VariablesController } from './variables.controller';
+import { VariablesRepository } from './variables.repository';
+import { VariablesService } from './variables.service';
+
+@Module({ controllers: [VariablesController], providers: [VariablesService, VariablesRepository] })
+export class VariablesModule {}
