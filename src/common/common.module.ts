@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AppConfig } from '../config/app-config';
 import { ClsModule } from 'nestjs-cls';
 import { DbContext } from '../database/db-context';
 import { AccessGuard } from './auth/access.guard';
@@ -16,6 +18,7 @@ import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { RequestContext } from './context/request-context';
 import { MailService } from './mail/mail.service';
+import { PlanLimits } from './plans/plan-limits';
 
 /**
  * Request context, the three tenancy guards (authentication → tenant → role/scope, in that
@@ -28,6 +31,13 @@ import { MailService } from './mail/mail.service';
     PassportModule,
     // The secret comes from SECRETS at each call (TokenService, JwtStrategy): one source of truth.
     JwtModule.register({}),
+    // Request budgets (RateLimitGuard) and login-failure counting share the throttler's storage.
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }],
+      }),
+    }),
   ],
   providers: [
     secretsProvider,
@@ -39,11 +49,12 @@ import { MailService } from './mail/mail.service';
     AuditRepository,
     AuditService,
     MailService,
+    PlanLimits,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: TenantGuard },
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor },
   ],
-  exports: [DbContext, RequestContext, TokenService, AuditService, AuditRepository, MailService, SECRETS],
+  exports: [DbContext, RequestContext, TokenService, AuditService, AuditRepository, MailService, PlanLimits, SECRETS],
 })
 export class CommonModule {}
