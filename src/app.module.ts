@@ -7,6 +7,11 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { CommonModule } from './common/common.module';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { AdminModule } from './modules/admin/admin.module';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { AuditLogsModule } from './modules/audit-logs/audit-logs.module';
+import { MeModule } from './modules/me/me.module';
+import { OrgsModule } from './modules/orgs/orgs.module';
 import { VariablesModule } from './modules/variables/variables.module';
 import { HealthModule } from './modules/health/health.module';
 
@@ -30,6 +35,11 @@ export class AppModule {
         CommonModule,
         HealthModule,
         AuthModule,
+        MeModule,
+        OrgsModule,
+        ApiKeysModule,
+        AuditLogsModule,
+        AdminModule,
         VariablesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
