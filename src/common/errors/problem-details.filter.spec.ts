@@ -31,6 +31,10 @@ describe('ProblemDetailsFilter.toProblem', () => {
     expect(filter.toProblem(prismaError('P2025'), 'r')).toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 
+  it('maps transaction start timeouts (P2028) to 503 UNAVAILABLE', () => {
+    expect(filter.toProblem(prismaError('P2028'), 'r')).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+  });
+
   it('keeps an AppException code, detail and field errors', () => {
     const problem = filter.toProblem(
       new AppException('VALIDATION_FAILED', 'bad', [{ field: 'name', messages: ['required'] }]),

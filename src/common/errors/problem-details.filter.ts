@@ -79,6 +79,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         };
       }
       if (exception.code === 'P2025') return { code: 'NOT_FOUND', status: 404, detail: 'Resource not found' };
+      // No connection or transaction slot in time: overloaded or shutting down, worth a retry.
+      if (exception.code === 'P2028' || exception.code === 'P1001') {
+        return { code: 'UNAVAILABLE', status: 503, detail: 'The database is busy or unreachable; retry shortly' };
+      }
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
