@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     const path = `/v1/orgs/${orgId}/variables?limit=20`;
     await run('warm-up', 4101, path, accessToken);
     await run('warm-up', 4102, path, accessToken);
-    const rounds = [];
+    const rounds: { name: string; rps: number; p99: number }[] = [];
     for (let i = 0; i < 2; i++)
       rounds.push(await run('rls', 4101, path, accessToken), await run('no-rls', 4102, path, accessToken));
     const avg = (name: string, key: 'rps' | 'p99') =>

@@ -9,6 +9,7 @@ import { DbContext } from '../database/db-context';
 import { AccessGuard } from './auth/access.guard';
 import { AccessRepository } from './auth/access.repository';
 import { AuthenticationGuard } from './auth/authentication.guard';
+import { RateLimitGuard } from './auth/rate-limit.guard';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { RequestTransactionInterceptor } from './auth/request-transaction.interceptor';
 import { SECRETS, secretsProvider } from './auth/secrets.provider';
@@ -53,6 +54,7 @@ import { PlanLimits } from './plans/plan-limits';
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: TenantGuard },
     { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor },
   ],
   exports: [DbContext, RequestContext, TokenService, AuditService, AuditRepository, MailService, PlanLimits, SECRETS],

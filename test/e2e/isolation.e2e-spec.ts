@@ -29,7 +29,7 @@ function readMatrix(): MatrixRow[] {
   const section = doc.split('## Organization routes')[1]!.split('\n## ')[0]!;
   return section
     .split('\n')
-    .filter((line) => /^\| (GET|POST|PUT|PATCH|DELETE) \|/.test(line))
+    .filter((line) => /^\| (GET|POST|PUT|PATCH|DELETE)\s+\|/.test(line))
     .map((line) => {
       const [method, path, role, scope] = line
         .split('|')

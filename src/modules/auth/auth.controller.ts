@@ -1,22 +1,39 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Authenticated, Public } from '../../common/auth/decorators';
+import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
+import { PageOf, PageQueryDto } from '../../common/pagination/pagination';
 import { AuthService } from './auth.service';
-import { AuthTokensResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
+import {
+  AuthTokensResponseDto,
+  ChangePasswordDto,
+  ForgotPasswordDto,
+  LoginDto,
+  RefreshDto,
+  RegisterDto,
+  ResetPasswordDto,
+  SessionResponseDto,
+  UserResponseDto,
+  VerifyEmailDto,
+} from './dto/auth.dto';
 
 @ApiTags('auth')
 @Controller('v1/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
-  /** Create an account and sign in. */
+  /** Create an account and sign in; a verification link is mailed. */
   @Post('register')
   @Public()
   @ApiCreatedResponse({ type: AuthTokensResponseDto })
@@ -31,6 +48,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: AuthTokensResponseDto })
   @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: unknown email or wrong password (indistinguishable)' })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: too many failures for this account or client' })
   login(@Body() dto: LoginDto): Promise<AuthTokensResponseDto> {
     return this.auth.login(dto);
   }
@@ -52,5 +70,70 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'Signed out' })
   logout(): Promise<void> {
     return this.auth.logout();
+  }
+
+  /** Confirm an email address with the token from the verification link. */
+  @Post('verify-email')
+  @Public()
+  @HttpCode(200)
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the token is invalid, expired or used' })
+  verifyEmail(@Body() dto: VerifyEmailDto): Promise<UserResponseDto> {
+    return this.auth.verifyEmail(dto.token);
+  }
+
+  /** Mail the caller a new verification link (nothing is sent when already verified). */
+  @Post('verify-email/resend')
+  @HttpCode(202)
+  @Authenticated()
+  @ApiAcceptedResponse({ description: 'A new link is on its way unless the email is verified' })
+  resendVerification(): Promise<void> {
+    return this.auth.resendVerification();
+  }
+
+  /** Mail a password reset link; the answer does not say whether the email has an account. */
+  @Post('forgot-password')
+  @Public()
+  @HttpCode(202)
+  @ApiAcceptedResponse({ description: 'A link is mailed if the email has an account' })
+  forgotPassword(@Body() dto: ForgotPasswordDto): Promise<void> {
+    return this.auth.forgotPassword(dto.email);
+  }
+
+  /** Set a new password with the token from the reset link; every session of the user ends. */
+  @Post('reset-password')
+  @Public()
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Password set; sign in again' })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the token is invalid, expired or used' })
+  resetPassword(@Body() dto: ResetPasswordDto): Promise<void> {
+    return this.auth.resetPassword(dto.token, dto.password);
+  }
+
+  /** Change the caller's password; their other sessions end. */
+  @Post('change-password')
+  @HttpCode(204)
+  @Authenticated()
+  @ApiNoContentResponse({ description: 'Password changed' })
+  @ApiForbiddenResponse({ description: 'FORBIDDEN: the current password is incorrect' })
+  changePassword(@Body() dto: ChangePasswordDto): Promise<void> {
+    return this.auth.changePassword(dto);
+  }
+
+  /** List the caller's live sessions, newest first. */
+  @Get('sessions')
+  @Authenticated()
+  @ApiOkResponse({ type: PageOf(SessionResponseDto) })
+  listSessions(@Query() query: PageQueryDto) {
+    return this.auth.listSessions(query);
+  }
+
+  /** End one of the caller's sessions. */
+  @Delete('sessions/:sessionId')
+  @HttpCode(204)
+  @Authenticated()
+  @ApiNoContentResponse({ description: 'Session ended' })
+  revokeSession(@Param('sessionId', UuidParamPipe) sessionId: string): Promise<void> {
+    return this.auth.revokeSession(sessionId);
   }
 }

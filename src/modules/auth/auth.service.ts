@@ -5,13 +5,26 @@ import { TokenService } from '../../common/auth/token.service';
 import { RequestContext } from '../../common/context/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
+import { MailService } from '../../common/mail/mail.service';
+import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
 import type { Session, User } from '../../generated/prisma/client';
 import { AuthRepository } from './auth.repository';
-import type { AuthTokensResponseDto, LoginDto, RegisterDto, UserResponseDto } from './dto/auth.dto';
+import type {
+  AuthTokensResponseDto,
+  ChangePasswordDto,
+  LoginDto,
+  RegisterDto,
+  SessionResponseDto,
+  UserResponseDto,
+} from './dto/auth.dto';
+import { LoginAttempts } from './login-attempts';
 
-const DAY_MS = 24 * 3600 * 1000;
+const HOUR_MS = 3600 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+const VERIFICATION_TTL_MS = DAY_MS;
+const RESET_TTL_MS = HOUR_MS;
 // A real hash of an unguessable value: unknown emails cost the same bcrypt work as wrong passwords.
 const TIMING_DUMMY_HASH = '$2b$12$C6UzMDM.H6dfI/f/IKcEeO5Q6p4qZ7x9bJpQ4G0Gk1j0r9o6Yq1wW';
 
@@ -24,6 +37,8 @@ export class AuthService {
     private readonly context: RequestContext,
     private readonly db: DbContext,
     private readonly config: AppConfig,
+    private readonly mail: MailService,
+    private readonly attempts: LoginAttempts,
   ) {}
 
   hashPassword(password: string): Promise<string> {
@@ -32,19 +47,35 @@ export class AuthService {
 
   async register(dto: RegisterDto): Promise<AuthTokensResponseDto> {
     const passwordHash = await this.hashPassword(dto.password);
-    return this.db.run({}, async () => {
+    const response = await this.db.run({}, async () => {
       if (await this.repository.findUserByEmail(dto.email))
         throw new AppException('DUPLICATE', 'An account with this email already exists');
       const user = await this.repository.createUser({ email: dto.email, name: dto.name, passwordHash });
       return (await this.startSession(user)).response;
     });
+    await this.sendVerificationMail(response.user.id, response.user.email);
+    return response;
   }
 
+  /**
+   * Signs in. Failures count against the account and the client IP; once either has
+   * LOGIN_MAX_FAILURES within LOGIN_WINDOW_SECONDS, sign-in answers 429 even to the right password.
+   */
   async login(dto: LoginDto): Promise<AuthTokensResponseDto> {
+    const accountKey = `email:${dto.email}`;
+    const ip = this.context.requestMeta.ip;
+    const keys = ip ? [accountKey, `ip:${ip}`] : [accountKey];
+    if (keys.some((key) => this.attempts.isLocked(key))) throw tooManyAttempts();
+    // Counted before the (slow) check, in the same tick as isLocked: parallel guesses cannot slip past the limit.
+    for (const key of keys) this.attempts.recordFailure(key);
     const user = await this.repository.findUserByEmail(dto.email);
     const valid = await compare(dto.password, user?.passwordHash ?? TIMING_DUMMY_HASH);
     if (!user || !valid || !user.passwordHash)
       throw new AppException('UNAUTHENTICATED', 'Email or password is incorrect');
+    // A success clears the account's count but only takes back its own IP failure: it must not
+    // clear an IP that is guessing other accounts.
+    this.attempts.reset(accountKey);
+    if (ip) this.attempts.forgive(`ip:${ip}`);
     if (user.suspendedAt) throw new AppException('UNAUTHENTICATED', 'This account is suspended');
     return this.db.run({ userId: user.id }, async () => {
       const result = await this.startSession(user);
@@ -89,6 +120,148 @@ export class AuthService {
     await this.repository.revokeSession(principal.userId, principal.sessionId, new Date());
   }
 
+  /** Consumes a verification link's token and marks the email verified. */
+  async verifyEmail(token: string): Promise<UserResponseDto> {
+    const now = new Date();
+    const user = await this.db.run({}, async () => {
+      const record = await this.repository.findUsableVerificationToken('EMAIL_VERIFICATION', sha256(token), now);
+      if (!record || !(await this.repository.consumeVerificationToken(record.id, now))) throw invalidToken();
+      return record.user.emailVerifiedAt ? record.user : this.repository.markEmailVerified(record.userId, now);
+    });
+    return toUserResponse(user);
+  }
+
+  /** Sends the caller a new verification link, unless the email is already verified. */
+  async resendVerification(): Promise<void> {
+    const principal = this.context.requireUser();
+    const user = await this.repository.findUserById(principal.userId);
+    if (!user || user.emailVerifiedAt) return;
+    await this.sendVerificationMail(user.id, user.email);
+  }
+
+  /** Mails a reset link when the account exists; the answer is the same either way. */
+  async forgotPassword(email: string): Promise<void> {
+    const user = await this.repository.findUserByEmail(email);
+    if (!user || user.suspendedAt) return;
+    const token = randomToken();
+    await this.db.run({}, () =>
+      this.repository.createVerificationToken({
+        userId: user.id,
+        purpose: 'PASSWORD_RESET',
+        tokenHash: sha256(token),
+        expiresAt: new Date(Date.now() + RESET_TTL_MS),
+      }),
+    );
+    // Not awaited: the SMTP round trip would make known emails answer measurably slower.
+    void this.mail.send({
+      to: user.email,
+      subject: 'Reset your Orgbase password',
+      text:
+        `Someone asked to reset the password of your Orgbase account.\n\n` +
+        `Choose a new password: ${this.mail.link('/reset-password', { token })}\n\n` +
+        `The link works once, for one hour. If it was not you, ignore this email.`,
+    });
+  }
+
+  /** Sets a new password from a reset link and ends every session of the user. */
+  async resetPassword(token: string, password: string): Promise<void> {
+    const passwordHash = await this.hashPassword(password);
+    const now = new Date();
+    const email = await this.db.run({}, async () => {
+      const record = await this.repository.findUsableVerificationToken('PASSWORD_RESET', sha256(token), now);
+      if (!record || !(await this.repository.consumeVerificationToken(record.id, now))) throw invalidToken();
+      await this.repository.updatePasswordHash(record.userId, passwordHash);
+      await this.repository.consumeAllVerificationTokens(record.userId, 'PASSWORD_RESET', now);
+      await this.repository.revokeAllSessions(record.userId, now);
+      await this.auditUserEvent(record.userId, 'user.password_reset');
+      return record.user.email;
+    });
+    // The owner of the mailbox proved themselves: lift a lockout of the account.
+    this.attempts.reset(`email:${email}`);
+  }
+
+  /** Changes the caller's password; their other sessions end, this one stays. */
+  async changePassword(dto: ChangePasswordDto): Promise<void> {
+    const principal = this.context.requireUser();
+    const user = await this.repository.findUserById(principal.userId);
+    // Guesses here count like failed sign-ins, so a stolen access token cannot brute-force the password.
+    const accountKey = `email:${principal.email}`;
+    if (this.attempts.isLocked(accountKey)) throw tooManyAttempts();
+    this.attempts.recordFailure(accountKey);
+    if (!user?.passwordHash || !(await compare(dto.currentPassword, user.passwordHash)))
+      throw AppException.forbidden('The current password is incorrect');
+    this.attempts.reset(accountKey);
+    const passwordHash = await this.hashPassword(dto.newPassword);
+    const now = new Date();
+    await this.repository.updatePasswordHash(user.id, passwordHash);
+    await this.repository.revokeOtherSessions(user.id, principal.sessionId, now);
+    await this.auditUserEvent(user.id, 'user.password_changed');
+  }
+
+  /** The caller's live sessions, newest first. */
+  async listSessions(query: PageQueryDto): Promise<Page<SessionResponseDto>> {
+    const principal = this.context.requireUser();
+    const cursor = decodeCursor<{ createdAt: string; id: string }>(query.cursor, ['createdAt', 'id']);
+    const after = cursor && { createdAt: new Date(cursor.createdAt), id: cursor.id };
+    if (after && Number.isNaN(after.createdAt.getTime()))
+      throw new AppException('VALIDATION_FAILED', 'The cursor is not valid', [
+        { field: 'cursor', messages: ['cursor is not valid'] },
+      ]);
+    const rows = await this.repository.listLiveSessions(principal.userId, {
+      limit: query.limit + 1,
+      now: new Date(),
+      after,
+    });
+    return toPage(
+      rows,
+      query.limit,
+      (session) => toSessionResponse(session, principal.sessionId),
+      (session) => ({ createdAt: session.createdAt.toISOString(), id: session.id }),
+    );
+  }
+
+  /** Ends one of the caller's sessions; anyone else's (or an ended one) is not found. */
+  async revokeSession(sessionId: string): Promise<void> {
+    const principal = this.context.requireUser();
+    if (!(await this.repository.revokeSession(principal.userId, sessionId, new Date())))
+      throw AppException.notFound('Session');
+  }
+
+  private async sendVerificationMail(userId: string, email: string): Promise<void> {
+    const token = randomToken();
+    await this.db.run({}, () =>
+      this.repository.createVerificationToken({
+        userId,
+        purpose: 'EMAIL_VERIFICATION',
+        tokenHash: sha256(token),
+        expiresAt: new Date(Date.now() + VERIFICATION_TTL_MS),
+      }),
+    );
+    await this.mail.send({
+      to: email,
+      subject: 'Confirm your email address',
+      text:
+        `Welcome to Orgbase.\n\n` +
+        `Confirm your email address: ${this.mail.link('/verify-email', { token })}\n\n` +
+        `The link works for 24 hours.`,
+    });
+  }
+
+  /** Password events are audited in the user's audit org, like sign-ins, when they have one. */
+  private auditUserEvent(userId: string, action: string): Promise<void> {
+    return this.db.run({ userId }, async () => {
+      const orgId = await this.repository.findAuditOrgId(userId);
+      if (!orgId) return;
+      await this.audit.record({
+        orgId,
+        actor: { type: 'USER', id: userId },
+        action,
+        resourceType: 'user',
+        resourceId: userId,
+      });
+    });
+  }
+
   private async startSession(user: User): Promise<{ response: AuthTokensResponseDto; sessionId: string }> {
     const meta = this.context.requestMeta;
     const session = await this.repository.createSession({
@@ -106,6 +279,21 @@ export class AuthService {
     const accessToken = await this.tokens.signAccessToken({ sub: user.id, sid: session.id, email: user.email });
     return { user: toUserResponse(user), accessToken, refreshToken, expiresIn: this.tokens.accessTokenTtlSeconds };
   }
+}
+
+function toSessionResponse(session: Session, currentSessionId: string): SessionResponseDto {
+  const { id, ip, userAgent, createdAt, lastUsedAt, expiresAt } = session;
+  return { id, ip, userAgent, createdAt, lastUsedAt, expiresAt, current: id === currentSessionId };
+}
+
+function tooManyAttempts(): AppException {
+  return new AppException('RATE_LIMITED', 'Too many failed sign-in attempts; try again later');
+}
+
+function invalidToken(): AppException {
+  return new AppException('VALIDATION_FAILED', 'The link is invalid, expired or already used', [
+    { field: 'token', messages: ['token is invalid, expired or already used'] },
+  ]);
 }
 
 export function toUserResponse(user: User): UserResponseDto {

@@ -66,3 +66,62 @@ export class AuthTokensResponseDto {
   /** Seconds until the access token expires. */
   @ApiProperty() expiresIn!: number;
 }
+
+export class VerifyEmailDto {
+  /** The token from the verification link. */
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  token!: string;
+}
+
+export class ForgotPasswordDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @Transform(normalizeEmail)
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+}
+
+export class ResetPasswordDto {
+  /** The token from the reset link. */
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  token!: string;
+
+  /** The new password, 10 to 128 characters. */
+  @ApiProperty({ minLength: 10, maxLength: 128 })
+  @IsString()
+  @MinLength(10)
+  @MaxLength(128)
+  password!: string;
+}
+
+export class ChangePasswordDto {
+  @ApiProperty({ maxLength: 128 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  currentPassword!: string;
+
+  /** 10 to 128 characters. */
+  @ApiProperty({ minLength: 10, maxLength: 128 })
+  @IsString()
+  @MinLength(10)
+  @MaxLength(128)
+  newPassword!: string;
+}
+
+export class SessionResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: String, nullable: true }) ip!: string | null;
+  @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() lastUsedAt!: Date;
+  @ApiProperty() expiresAt!: Date;
+  /** True for the session of the access token making this request. */
+  @ApiProperty() current!: boolean;
+}

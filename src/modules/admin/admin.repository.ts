@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { DbContext } from '../../database/db-context';
+import type { Organization, Prisma, User } from '../../generated/prisma/client';
+
+/**
+ * Platform-wide reads and writes. Organizations, users and sessions have no row-level security,
+ * so the platform admin's request transaction sees them all; memberships need the user's scope.
+ */
+@Injectable()
+export class AdminRepository {
+  constructor(private readonly db: DbContext) {}
+
+  /** Newest first; UUIDv7 ids order by creation. Soft-deleted organizations included. */
+  listOrgs(options: { limit: number; beforeId?: string; search?: string }): Promise<Organization[]> {
+    const search = options.search;
+    return this.db.client.organization.findMany({
+      where: {
+        id: { lt: options.beforeId },
+        ...(search
+          ? {
+              OR: [
+                { name: { contains: search, mode: 'insensitive' } },
+                { slug: { contains: search, mode: 'insensitive' } },
+              ],
+            }
+          : {}),
+      },
+      orderBy: { id: 'desc' },
+      take: options.limit,
+    });
+  }
+
+  findOrg(id: string): Promise<Organization | null> {
+    return this.db.client.organization.findUnique({ where: { id } });
+  }
+
+  updateOrg(id: string, data: { tier?: Organization['tier']; limits?: Prisma.InputJsonValue }): Promise<Organization> {
+    return this.db.client.organization.update({ where: { id }, data });
+  }
+
+  listUsers(options: { limit: number; beforeId?: string; search?: string }): Promise<User[]> {
+    const search = options.search;
+    return this.db.client.user.findMany({
+      where: {
+        id: { lt: options.beforeId },
+        ...(search
+          ? {
+              OR: [
+                { email: { contains: search, mode: 'insensitive' } },
+                { name: { contains: search, mode: 'insensitive' } },
+              ],
+            }
+          : {}),
+      },
+      orderBy: { id: 'desc' },
+      take: options.limit,
+    });
+  }
+
+  findUser(id: string): Promise<User | null> {
+    return this.db.client.user.findUnique({ where: { id } });
+  }
+
+  setSuspended(id: string, suspendedAt: Date | null): Promise<User> {
+    return this.db.client.user.update({ where: { id }, data: { suspendedAt } });
+  }
+
+  /** Ends every live session of the user; their refresh tokens die with them. */
+  async revokeSessions(userId: string, at: Date): Promise<number> {
+    const result = await this.db.client.session.updateMany({
+      where: { userId, revokedAt: null },
+      data: { revokedAt: at },
+    });
+    return result.count;
+  }
+
+  /** The organizations where the user is an active member (needs the user's RLS scope). */
+  async activeOrgIds(userId: string): Promise<string[]> {
+    const rows = await this.db.client.membership.findMany({
+      where: { userId, status: 'ACTIVE', organization: { deletedAt: null } },
+      orderBy: { createdAt: 'asc' },
+      select: { orgId: true },
+    });
+    return rows.map((row) => row.orgId);
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { DbContext } from '../../database/db-context';
+import type { OrgTier } from '../../generated/prisma/enums';
+import type { ServiceApiKey } from '../../generated/prisma/client';
+
+export interface NewApiKey {
+  name: string;
+  prefix: string;
+  keyHash: string;
+  scopes: string[];
+  expiresAt: Date | null;
+  rateLimitPerMinute: number | null;
+  createdByUserId: string | null;
+}
+
+/** Every method takes orgId first and filters on it (tenancy layer 2); RLS is layer 3. */
+@Injectable()
+export class ApiKeysRepository {
+  constructor(private readonly db: DbContext) {}
+
+  findOrg(orgId: string): Promise<{ tier: OrgTier; limits: unknown } | null> {
+    return this.db.client.organization.findUnique({ where: { id: orgId }, select: { tier: true, limits: true } });
+  }
+
+  countActive(orgId: string): Promise<number> {
+    return this.db.client.serviceApiKey.count({ where: { orgId, revokedAt: null } });
+  }
+
+  create(orgId: string, data: NewApiKey): Promise<ServiceApiKey> {
+    return this.db.client.serviceApiKey.create({ data: { ...data, orgId } });
+  }
+
+  /** Newest first; keyset on the (orgId, createdAt) index, id breaking ties. */
+  list(orgId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<ServiceApiKey[]> {
+    return this.db.client.serviceApiKey.findMany({
+      where: {
+        orgId,
+        ...(after
+          ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+          : {}),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+    });
+  }
+
+  findActive(orgId: string, id: string): Promise<ServiceApiKey | null> {
+    return this.db.client.serviceApiKey.findFirst({ where: { orgId, id, revokedAt: null } });
+  }
+
+  revoke(orgId: string, id: string, at: Date): Promise<ServiceApiKey> {
+    return this.db.client.serviceApiKey.update({ where: { id, orgId }, data: { revokedAt: at } });
+  }
+}

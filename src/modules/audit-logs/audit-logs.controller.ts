@@ -1,0 +1,53 @@
+import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Readable } from 'node:stream';
+import { Authenticated, NoRequestTransaction } from '../../common/auth/decorators';
+import { PageOf } from '../../common/pagination/pagination';
+import { AuditLogsService } from './audit-logs.service';
+import {
+  AuditLogResponseDto,
+  AuditVerifyResponseDto,
+  ExportAuditLogsQueryDto,
+  ListAuditLogsQueryDto,
+} from './dto/audit-log.dto';
+
+const CONTENT_TYPES = { ndjson: 'application/x-ndjson', csv: 'text/csv; charset=utf-8' } as const;
+
+@ApiTags('audit-logs')
+@Controller('v1/orgs/:orgId/audit-logs')
+export class AuditLogsController {
+  constructor(private readonly auditLogs: AuditLogsService) {}
+
+  /** List audit entries, newest first, with filters. */
+  @Get()
+  @Authenticated({ role: 'ADMIN', scope: 'audit-logs' })
+  @ApiOkResponse({ type: PageOf(AuditLogResponseDto) })
+  list(@Param('orgId') orgId: string, @Query() query: ListAuditLogsQueryDto) {
+    return this.auditLogs.list(orgId, query);
+  }
+
+  /** Download the matching audit entries, oldest first, as NDJSON or CSV. */
+  @Get('export')
+  @NoRequestTransaction()
+  @Authenticated({ role: 'ADMIN', scope: 'audit-logs' })
+  @ApiProduces(CONTENT_TYPES.ndjson, CONTENT_TYPES.csv)
+  @ApiOkResponse({ description: 'One entry per line (NDJSON), or CSV with a header row', schema: { type: 'string' } })
+  async export(@Param('orgId') orgId: string, @Query() query: ExportAuditLogsQueryDto): Promise<StreamableFile> {
+    const { format, ...filter } = query;
+    const lines = await this.auditLogs.export(orgId, filter, format);
+    const date = new Date().toISOString().slice(0, 10);
+    return new StreamableFile(Readable.from(lines), {
+      type: CONTENT_TYPES[format],
+      disposition: `attachment; filename="audit-log-${orgId}-${date}.${format}"`,
+    });
+  }
+
+  /** Check the organization's audit chain for altered, removed or inserted entries. */
+  @Get('verify')
+  @NoRequestTransaction()
+  @Authenticated({ role: 'ADMIN', scope: 'audit-logs' })
+  @ApiOkResponse({ type: AuditVerifyResponseDto })
+  verify(@Param('orgId') orgId: string): Promise<AuditVerifyResponseDto> {
+    return this.auditLogs.verify(orgId);
+  }
+}

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { DbContext } from '../../database/db-context';
+import type { MemberRole } from '../../generated/prisma/enums';
+import type { User, UserProfile } from '../../generated/prisma/client';
+
+export interface MyInvitation {
+  id: string;
+  orgId: string;
+  role: MemberRole;
+  expiresAt: Date;
+  createdAt: Date;
+  organization: { name: string };
+}
+
+/**
+ * The caller's own rows. Users and profiles have no RLS; memberships and invitations are seen
+ * through the request's scope (its userId and email).
+ */
+@Injectable()
+export class MeRepository {
+  constructor(private readonly db: DbContext) {}
+
+  findUser(userId: string): Promise<(User & { profile: UserProfile | null }) | null> {
+    return this.db.client.user.findUnique({ where: { id: userId }, include: { profile: true } });
+  }
+
+  updateUser(userId: string, data: { name?: string; image?: string | null }): Promise<User> {
+    return this.db.client.user.update({ where: { id: userId }, data });
+  }
+
+  upsertProfile(
+    userId: string,
+    data: { locale?: string | null; timezone?: string | null; lastActiveOrgId?: string },
+  ): Promise<UserProfile> {
+    return this.db.client.userProfile.upsert({ where: { userId }, create: { userId, ...data }, update: data });
+  }
+
+  async isActiveMember(userId: string, orgId: string): Promise<boolean> {
+    const count = await this.db.client.membership.count({
+      where: { orgId, userId, status: 'ACTIVE', organization: { deletedAt: null } },
+    });
+    return count > 0;
+  }
+
+  /** Pending, unexpired invitations to live orgs, newest first; keyset on (createdAt, id). */
+  listPendingInvitations(
+    email: string,
+    options: { limit: number; now: Date; after?: { createdAt: Date; id: string } },
+  ): Promise<MyInvitation[]> {
+    const { after } = options;
+    return this.db.client.invitation.findMany({
+      where: {
+        email: { equals: email, mode: 'insensitive' },
+        status: 'PENDING',
+        expiresAt: { gt: options.now },
+        organization: { deletedAt: null },
+        ...(after && {
+          OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+        }),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: options.limit,
+      select: {
+        id: true,
+        orgId: true,
+        role: true,
+        expiresAt: true,
+        createdAt: true,
+        organization: { select: { name: true } },
+      },
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { RequestContext } from '../../common/context/request-context';
+import { AppException } from '../../common/errors/app-exception';
+import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import type { User, UserProfile } from '../../generated/prisma/client';
+import { toUserResponse } from '../auth/auth.service';
+import type { MeResponseDto, MyInvitationResponseDto, SetActiveOrgDto, UpdateMeDto } from './dto/me.dto';
+import { MeRepository, type MyInvitation } from './me.repository';
+
+/** The signed-in caller: their profile, the org they work in, the invitations waiting for them. */
+@Injectable()
+export class MeService {
+  constructor(
+    private readonly repository: MeRepository,
+    private readonly context: RequestContext,
+  ) {}
+
+  async get(): Promise<MeResponseDto> {
+    const user = await this.repository.findUser(this.context.requireUser().userId);
+    // The session guard has just seen the user live; a miss means it was deleted meanwhile.
+    if (!user) throw AppException.notFound('User');
+    return toMeResponse(user, user.profile);
+  }
+
+  async update(dto: UpdateMeDto): Promise<MeResponseDto> {
+    const { userId } = this.context.requireUser();
+    const { name, image, locale, timezone } = dto;
+    if (name !== undefined || image !== undefined) await this.repository.updateUser(userId, { name, image });
+    if (locale !== undefined || timezone !== undefined)
+      await this.repository.upsertProfile(userId, { locale, timezone });
+    return this.get();
+  }
+
+  /** Remembers the org the caller works in; it must be one they are an active member of. */
+  async setActiveOrg(dto: SetActiveOrgDto): Promise<MeResponseDto> {
+    const { userId } = this.context.requireUser();
+    const orgId = dto.orgId.toLowerCase();
+    if (!(await this.repository.isActiveMember(userId, orgId))) throw AppException.notFound('Organization');
+    await this.repository.upsertProfile(userId, { lastActiveOrgId: orgId });
+    return this.get();
+  }
+
+  async listInvitations(query: PageQueryDto): Promise<Page<MyInvitationResponseDto>> {
+    const { email } = this.context.requireUser();
+    const cursor = decodeCursor<{ createdAt: string; id: string }>(query.cursor, ['createdAt', 'id']);
+    const after = cursor && { createdAt: new Date(cursor.createdAt), id: cursor.id };
+    if (after && Number.isNaN(after.createdAt.getTime()))
+      throw new AppException('VALIDATION_FAILED', 'The cursor is not valid', [
+        { field: 'cursor', messages: ['cursor is not valid'] },
+      ]);
+    const rows = await this.repository.listPendingInvitations(email, {
+      limit: query.limit + 1,
+      now: new Date(),
+      after,
+    });
+    return toPage(rows, query.limit, toInvitationResponse, (row) => ({
+      createdAt: row.createdAt.toISOString(),
+      id: row.id,
+    }));
+  }
+}
+
+function toMeResponse(user: User, profile: UserProfile | null): MeResponseDto {
+  return {
+    ...toUserResponse(user),
+    lastActiveOrgId: profile?.lastActiveOrgId ?? null,
+    locale: profile?.locale ?? null,
+    timezone: profile?.timezone ?? null,
+    image: user.image,
+  };
+}
+
+function toInvitationResponse(row: MyInvitation): MyInvitationResponseDto {
+  const { id, orgId, role, expiresAt, createdAt, organization } = row;
+  return { id, orgId, orgName: organization.name, role, expiresAt, createdAt };
+}

@@ -1,0 +1,223 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../../common/audit/audit.service';
+import { RequestContext } from '../../common/context/request-context';
+import { randomToken, sha256 } from '../../common/crypto/tokens';
+import { AppException } from '../../common/errors/app-exception';
+import { MailService } from '../../common/mail/mail.service';
+import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
+import { PlanLimits } from '../../common/plans/plan-limits';
+import { AppConfig } from '../../config/app-config';
+import { DbContext } from '../../database/db-context';
+import type { Invitation, Organization } from '../../generated/prisma/client';
+import type { CreateInvitationDto, InvitationResponseDto, ListInvitationsQueryDto } from './dto/invitation.dto';
+import type { OrganizationResponseDto } from './dto/organization.dto';
+import { InvitationsRepository } from './invitations.repository';
+import { MembersRepository } from './members.repository';
+import { OrganizationsRepository } from './organizations.repository';
+import { toOrganizationResponse } from './organizations.service';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Invitations by email. The token is shown only in the email and stored as SHA-256; accepting
+ * needs the signed-in user's email to match. Pending invitations hold a seat of the member limit.
+ */
+@Injectable()
+export class InvitationsService {
+  constructor(
+    private readonly invitations: InvitationsRepository,
+    private readonly members: MembersRepository,
+    private readonly organizations: OrganizationsRepository,
+    private readonly audit: AuditService,
+    private readonly context: RequestContext,
+    private readonly db: DbContext,
+    private readonly mail: MailService,
+    private readonly planLimits: PlanLimits,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(orgId: string, dto: CreateInvitationDto): Promise<InvitationResponseDto> {
+    const org = await this.findOrg(orgId);
+    const now = new Date();
+    if (await this.members.emailIsMember(orgId, dto.email)) {
+      throw new AppException('DUPLICATE', 'This email already belongs to a member of the organization');
+    }
+    if (await this.invitations.findPendingForEmail(orgId, dto.email, now)) {
+      throw new AppException('DUPLICATE', 'This email already has a pending invitation; resend it instead');
+    }
+    await this.assertSeatFree(org, now);
+    const token = randomToken();
+    const invitation = await this.invitations.create(orgId, {
+      email: dto.email,
+      role: dto.role,
+      tokenHash: sha256(token),
+      expiresAt: this.expiry(now),
+      invitedByUserId: this.context.userId ?? null,
+    });
+    await this.audit.record({
+      action: 'invitation.created',
+      resourceType: 'invitation',
+      resourceId: invitation.id,
+      after: toInvitationResponse(invitation),
+    });
+    await this.sendInvitation(org, invitation, token);
+    return toInvitationResponse(invitation);
+  }
+
+  async list(orgId: string, query: ListInvitationsQueryDto): Promise<Page<InvitationResponseDto>> {
+    const after = decodeCursor<{ createdAt: string; id: string }>(query.cursor, ['createdAt', 'id']);
+    const before = after && { createdAt: new Date(after.createdAt), id: after.id };
+    if (before && Number.isNaN(before.createdAt.getTime())) {
+      throw new AppException('VALIDATION_FAILED', 'The cursor is not valid', [
+        { field: 'cursor', messages: ['cursor is not valid'] },
+      ]);
+    }
+    const rows = await this.invitations.list(orgId, { limit: query.limit + 1, status: query.status, before });
+    return toPage(rows, query.limit, toInvitationResponse, (row) => ({
+      createdAt: row.createdAt.toISOString(),
+      id: row.id,
+    }));
+  }
+
+  /** Only pending invitations can be revoked. */
+  async revoke(orgId: string, id: string): Promise<void> {
+    const before = await this.findPending(orgId, id);
+    const after = await this.invitations.update(orgId, id, { status: 'REVOKED', respondedAt: new Date() });
+    await this.audit.record({
+      action: 'invitation.revoked',
+      resourceType: 'invitation',
+      resourceId: id,
+      before: toInvitationResponse(before),
+      after: toInvitationResponse(after),
+    });
+  }
+
+  /** A new token (the old link stops working), a new expiry and a new email. */
+  async resend(orgId: string, id: string): Promise<InvitationResponseDto> {
+    const before = await this.findPending(orgId, id);
+    const org = await this.findOrg(orgId);
+    const token = randomToken();
+    const after = await this.invitations.update(orgId, id, {
+      tokenHash: sha256(token),
+      expiresAt: this.expiry(new Date()),
+    });
+    await this.audit.record({
+      action: 'invitation.resent',
+      resourceType: 'invitation',
+      resourceId: id,
+      before: toInvitationResponse(before),
+      after: toInvitationResponse(after),
+    });
+    await this.sendInvitation(org, after, token);
+    return toInvitationResponse(after);
+  }
+
+  /** Joins the invitation's organization with the invited role. */
+  async accept(token: string): Promise<OrganizationResponseDto> {
+    const { userId } = this.context.requireUser();
+    const invitation = await this.findAnswerable(token);
+    return this.db.run({ orgId: invitation.orgId }, async () => {
+      // A deleted organization's invitations are as good as unknown.
+      const org = await this.findOrg(invitation.orgId, 'Invitation');
+      if (await this.members.find(org.id, userId)) {
+        throw new AppException('DUPLICATE', 'You are already a member of this organization');
+      }
+      await this.assertSeatFree(org, new Date(), invitation.id);
+      await this.members.create(org.id, userId, invitation.role);
+      const after = await this.invitations.update(org.id, invitation.id, {
+        status: 'ACCEPTED',
+        respondedAt: new Date(),
+      });
+      await this.audit.record({
+        orgId: org.id,
+        action: 'invitation.accepted',
+        resourceType: 'invitation',
+        resourceId: invitation.id,
+        before: toInvitationResponse(invitation),
+        after: { ...toInvitationResponse(after), userId },
+      });
+      return toOrganizationResponse(org, invitation.role);
+    });
+  }
+
+  async decline(token: string): Promise<void> {
+    const invitation = await this.findAnswerable(token);
+    await this.db.run({ orgId: invitation.orgId }, async () => {
+      const after = await this.invitations.update(invitation.orgId, invitation.id, {
+        status: 'DECLINED',
+        respondedAt: new Date(),
+      });
+      await this.audit.record({
+        orgId: invitation.orgId,
+        action: 'invitation.declined',
+        resourceType: 'invitation',
+        resourceId: invitation.id,
+        before: toInvitationResponse(invitation),
+        after: toInvitationResponse(after),
+      });
+    });
+  }
+
+  /**
+   * The pending, unexpired invitation of a token, addressed to the caller. Unknown, expired or
+   * answered tokens are all 404, so a token's history is not disclosed.
+   */
+  private async findAnswerable(token: string): Promise<Invitation> {
+    const { email } = this.context.requireUser();
+    const tokenHash = sha256(token);
+    const invitation = await this.db.run({ tokenHash }, () => this.invitations.findByTokenHash(tokenHash));
+    if (!invitation || invitation.status !== 'PENDING' || invitation.expiresAt <= new Date()) {
+      throw AppException.notFound('Invitation');
+    }
+    if (invitation.email.toLowerCase() !== email.toLowerCase()) {
+      throw AppException.forbidden('This invitation is addressed to another email address');
+    }
+    return invitation;
+  }
+
+  private async findPending(orgId: string, id: string): Promise<Invitation> {
+    const invitation = await this.invitations.findById(orgId, id);
+    if (!invitation || invitation.status !== 'PENDING') throw AppException.notFound('Invitation');
+    return invitation;
+  }
+
+  private async findOrg(orgId: string, missing = 'Organization'): Promise<Organization> {
+    const org = await this.organizations.findById(orgId);
+    if (!org) throw AppException.notFound(missing);
+    return org;
+  }
+
+  /** Active members and pending invitations (but `exceptInvitationId`) each take a seat. */
+  private async assertSeatFree(org: Organization, now: Date, exceptInvitationId?: string): Promise<void> {
+    const [active, pending] = await Promise.all([
+      this.members.countActive(org.id),
+      this.invitations.countPending(org.id, now, exceptInvitationId),
+    ]);
+    this.planLimits.assertCanAdd(org, 'members', active + pending);
+  }
+
+  private expiry(from: Date): Date {
+    return new Date(from.getTime() + this.config.INVITATION_TTL_DAYS * DAY_MS);
+  }
+
+  private sendInvitation(org: Organization, invitation: Invitation, token: string): Promise<void> {
+    const link = this.mail.link('/invitations/accept', { token });
+    return this.mail.send({
+      to: invitation.email,
+      subject: `You are invited to join ${org.name} on Orgbase`,
+      text: [
+        `You have been invited to join ${org.name} on Orgbase as ${invitation.role}.`,
+        '',
+        `Accept the invitation: ${link}`,
+        '',
+        `The link works until ${invitation.expiresAt.toISOString()}. Sign in with ${invitation.email} to accept it.`,
+        'If you do not want to join, ignore this email.',
+      ].join('\n'),
+    });
+  }
+}
+
+export function toInvitationResponse(invitation: Invitation): InvitationResponseDto {
+  const { id, email, role, status, expiresAt, createdAt, invitedByUserId } = invitation;
+  return { id, email, role, status, expiresAt, createdAt, invitedByUserId };
+}

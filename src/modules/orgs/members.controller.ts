@@ -1,0 +1,51 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../../common/auth/decorators';
+import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
+import { PageOf } from '../../common/pagination/pagination';
+import { ListMembersQueryDto, MemberResponseDto, UpdateMemberDto } from './dto/member.dto';
+import { MembersService } from './members.service';
+
+@ApiTags('members')
+@Controller('v1/orgs/:orgId')
+export class MembersController {
+  constructor(private readonly members: MembersService) {}
+
+  /** List members, optionally by role or status. */
+  @Get('members')
+  @Authenticated({ role: 'VIEWER' })
+  @ApiOkResponse({ type: PageOf(MemberResponseDto) })
+  list(@Param('orgId') orgId: string, @Query() query: ListMembersQueryDto) {
+    return this.members.list(orgId, query);
+  }
+
+  /** Change a member's role or status (owners are managed by owners only; the last active owner stays). */
+  @Patch('members/:userId')
+  @Authenticated({ role: 'ADMIN' })
+  @ApiOkResponse({ type: MemberResponseDto })
+  update(
+    @Param('orgId') orgId: string,
+    @Param('userId', UuidParamPipe) userId: string,
+    @Body() dto: UpdateMemberDto,
+  ): Promise<MemberResponseDto> {
+    return this.members.update(orgId, userId, dto);
+  }
+
+  /** Remove a member (owners are removed by owners only; the last active owner stays). */
+  @Delete('members/:userId')
+  @HttpCode(204)
+  @Authenticated({ role: 'ADMIN' })
+  @ApiNoContentResponse({ description: 'Removed' })
+  async remove(@Param('orgId') orgId: string, @Param('userId', UuidParamPipe) userId: string): Promise<void> {
+    await this.members.remove(orgId, userId);
+  }
+
+  /** Leave the organization; the last active owner must transfer ownership first. */
+  @Post('leave')
+  @HttpCode(204)
+  @Authenticated({ role: 'VIEWER' })
+  @ApiNoContentResponse({ description: 'Left' })
+  async leave(@Param('orgId') orgId: string): Promise<void> {
+    await this.members.leave(orgId);
+  }
+}

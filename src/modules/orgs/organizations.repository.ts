@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { DbContext } from '../../database/db-context';
+import type { Organization, Prisma } from '../../generated/prisma/client';
+import type { MemberRole } from '../../generated/prisma/enums';
+
+export interface OrganizationData {
+  name?: string;
+  slug?: string;
+  domain?: string | null;
+  featureFlags?: Record<string, boolean>;
+  deletedAt?: Date | null;
+}
+
+/**
+ * Organizations are the tenants themselves (no RLS on their table): every method names the
+ * org, and the guards have already checked the caller's membership in it.
+ */
+@Injectable()
+export class OrganizationsRepository {
+  constructor(private readonly db: DbContext) {}
+
+  create(data: { name: string; slug: string; createdByUserId: string }): Promise<Organization> {
+    return this.db.client.organization.create({ data });
+  }
+
+  /** Soft-deleted organizations only when asked for (restore). */
+  findById(orgId: string, options: { includeDeleted?: boolean } = {}): Promise<Organization | null> {
+    return this.db.client.organization.findFirst({
+      where: { id: orgId, ...(options.includeDeleted ? {} : { deletedAt: null }) },
+    });
+  }
+
+  async slugTaken(slug: string): Promise<boolean> {
+    return (await this.db.client.organization.count({ where: { slug } })) > 0;
+  }
+
+  update(orgId: string, data: OrganizationData): Promise<Organization> {
+    return this.db.client.organization.update({
+      where: { id: orgId },
+      data: data as Prisma.OrganizationUpdateInput,
+    });
+  }
+
+  /**
+   * The user's organizations (active membership, not deleted), ordered by id, keyset after
+   * `afterOrgId`. Runs in a scope whose user is `userId` (RLS shows their memberships).
+   */
+  async listForUser(
+    userId: string,
+    options: { limit: number; afterOrgId?: string },
+  ): Promise<{ organization: Organization; role: MemberRole }[]> {
+    const rows = await this.db.client.membership.findMany({
+      where: {
+        userId,
+        status: 'ACTIVE',
+        organization: { deletedAt: null },
+        ...(options.afterOrgId ? { orgId: { gt: options.afterOrgId } } : {}),
+      },
+      select: { role: true, organization: true },
+      orderBy: { orgId: 'asc' },
+      take: options.limit,
+    });
+    return rows;
+  }
+
+  /** Counted resources for the limits view, as their modules count them for the limit (unrevoked keys). */
+  async countUsage(orgId: string): Promise<{ apiKeys: number; variables: number }> {
+    const [apiKeys, variables] = await Promise.all([
+      this.db.client.serviceApiKey.count({ where: { orgId, revokedAt: null } }),
+      this.db.client.variable.count({ where: { orgId } }),
+    ]);
+    return { apiKeys, variables };
+  }
+}

@@ -1,0 +1,232 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../../common/audit/audit.service';
+import { RequestContext } from '../../common/context/request-context';
+import { AppException } from '../../common/errors/app-exception';
+import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { effectiveLimits } from '../../common/plans/plan-limits';
+import { DbContext } from '../../database/db-context';
+import type { Organization } from '../../generated/prisma/client';
+import type { MemberRole } from '../../generated/prisma/enums';
+import type {
+  CreateOrganizationDto,
+  FeatureFlagsDto,
+  OrganizationLimitsResponseDto,
+  OrganizationResponseDto,
+  UpdateOrganizationDto,
+} from './dto/organization.dto';
+import { InvitationsRepository } from './invitations.repository';
+import { MembersRepository } from './members.repository';
+import { OrganizationsRepository } from './organizations.repository';
+
+/** Organizations (the tenants): creation, settings, soft delete, ownership, limits and feature flags. */
+@Injectable()
+export class OrganizationsService {
+  constructor(
+    private readonly organizations: OrganizationsRepository,
+    private readonly members: MembersRepository,
+    private readonly invitations: InvitationsRepository,
+    private readonly audit: AuditService,
+    private readonly context: RequestContext,
+    private readonly db: DbContext,
+  ) {}
+
+  /** The caller becomes the OWNER. */
+  async create(dto: CreateOrganizationDto): Promise<OrganizationResponseDto> {
+    const { userId } = this.context.requireUser();
+    const slug = dto.slug ?? (await this.freeSlugFor(dto.name));
+    if (dto.slug && (await this.organizations.slugTaken(dto.slug))) {
+      throw new AppException('DUPLICATE', 'An organization with this slug already exists', [
+        { field: 'slug', messages: ['slug is taken'] },
+      ]);
+    }
+    const org = await this.organizations.create({ name: dto.name, slug, createdByUserId: userId });
+    // Membership rows are tenant rows: RLS lets us write them only inside the new org's scope.
+    await this.db.run({ orgId: org.id }, async () => {
+      await this.audit.record({
+        orgId: org.id,
+        action: 'organization.created',
+        resourceType: 'organization',
+        resourceId: org.id,
+        after: org,
+      });
+      await this.members.create(org.id, userId, 'OWNER');
+    });
+    return toOrganizationResponse(org, 'OWNER');
+  }
+
+  async listMine(query: PageQueryDto): Promise<Page<OrganizationResponseDto>> {
+    const { userId } = this.context.requireUser();
+    const after = decodeCursor<{ id: string }>(query.cursor, ['id']);
+    const rows = await this.organizations.listForUser(userId, { limit: query.limit + 1, afterOrgId: after?.id });
+    return toPage(
+      rows,
+      query.limit,
+      (row) => toOrganizationResponse(row.organization, row.role),
+      (row) => ({ id: row.organization.id }),
+    );
+  }
+
+  async get(orgId: string): Promise<OrganizationResponseDto> {
+    return toOrganizationResponse(await this.find(orgId), this.callerRole());
+  }
+
+  async update(orgId: string, dto: UpdateOrganizationDto): Promise<OrganizationResponseDto> {
+    if (dto.name === undefined && dto.slug === undefined && dto.domain === undefined) {
+      throw new AppException('VALIDATION_FAILED', 'Give at least one of name, slug, domain');
+    }
+    const before = await this.find(orgId);
+    // Unique slug/domain: a clash is a P2002, answered 409 DUPLICATE.
+    const after = await this.organizations.update(orgId, { name: dto.name, slug: dto.slug, domain: dto.domain });
+    await this.audit.record({
+      action: 'organization.updated',
+      resourceType: 'organization',
+      resourceId: orgId,
+      before,
+      after,
+    });
+    return toOrganizationResponse(after, this.callerRole());
+  }
+
+  /** Soft delete: members get 404 until an owner restores it. */
+  async remove(orgId: string): Promise<void> {
+    const before = await this.find(orgId);
+    const after = await this.organizations.update(orgId, { deletedAt: new Date() });
+    await this.audit.record({
+      action: 'organization.deleted',
+      resourceType: 'organization',
+      resourceId: orgId,
+      before,
+      after,
+    });
+  }
+
+  async restore(orgId: string): Promise<OrganizationResponseDto> {
+    const before = await this.find(orgId, true);
+    if (!before.deletedAt) throw new AppException('VALIDATION_FAILED', 'The organization is not deleted');
+    const after = await this.organizations.update(orgId, { deletedAt: null });
+    await this.audit.record({
+      action: 'organization.restored',
+      resourceType: 'organization',
+      resourceId: orgId,
+      before,
+      after,
+    });
+    return toOrganizationResponse(after, this.callerRole());
+  }
+
+  /** The target (an active member) becomes OWNER and the caller ADMIN. */
+  async transferOwnership(orgId: string, targetUserId: string): Promise<OrganizationResponseDto> {
+    const { userId } = this.context.requireUser();
+    if (targetUserId === userId) {
+      throw new AppException('VALIDATION_FAILED', 'You already own this organization', [
+        { field: 'userId', messages: ['userId must be another member'] },
+      ]);
+    }
+    const org = await this.find(orgId);
+    const target = await this.members.find(orgId, targetUserId);
+    if (!target || target.status !== 'ACTIVE') throw AppException.notFound('Member');
+    await this.members.update(orgId, targetUserId, { role: 'OWNER' });
+    await this.members.update(orgId, userId, { role: 'ADMIN' });
+    await this.audit.record({
+      action: 'organization.ownership_transferred',
+      resourceType: 'organization',
+      resourceId: orgId,
+      before: { fromUserId: userId, toUserId: targetUserId, toUserRole: target.role },
+      after: { fromUserId: userId, fromUserRole: 'ADMIN', toUserId: targetUserId, toUserRole: 'OWNER' },
+    });
+    return toOrganizationResponse(org, 'ADMIN');
+  }
+
+  async limits(orgId: string): Promise<OrganizationLimitsResponseDto> {
+    const org = await this.find(orgId);
+    const now = new Date();
+    const limits = effectiveLimits(org.tier, org.limits);
+    const [activeMembers, pendingInvitations, usage] = await Promise.all([
+      this.members.countActive(orgId),
+      this.invitations.countPending(orgId, now),
+      this.organizations.countUsage(orgId),
+    ]);
+    return {
+      tier: org.tier,
+      limits: {
+        // The same count the member limit is enforced on: pending invitations hold a seat.
+        members: { limit: limits.members, used: activeMembers + pendingInvitations },
+        apiKeys: { limit: limits.apiKeys, used: usage.apiKeys },
+        variables: { limit: limits.variables, used: usage.variables },
+      },
+    };
+  }
+
+  async featureFlags(orgId: string): Promise<FeatureFlagsDto> {
+    return { flags: flagsOf(await this.find(orgId)) };
+  }
+
+  async replaceFeatureFlags(orgId: string, dto: FeatureFlagsDto): Promise<FeatureFlagsDto> {
+    const before = await this.find(orgId);
+    const after = await this.organizations.update(orgId, { featureFlags: dto.flags });
+    await this.audit.record({
+      action: 'organization.feature_flags_updated',
+      resourceType: 'organization',
+      resourceId: orgId,
+      before: { featureFlags: flagsOf(before) },
+      after: { featureFlags: flagsOf(after) },
+    });
+    return { flags: flagsOf(after) };
+  }
+
+  private async find(orgId: string, includeDeleted = false): Promise<Organization> {
+    const org = await this.organizations.findById(orgId, { includeDeleted });
+    if (!org) throw AppException.notFound('Organization');
+    return org;
+  }
+
+  private callerRole(): MemberRole {
+    const role = this.context.tenant?.role;
+    if (!role) throw AppException.forbidden();
+    return role;
+  }
+
+  /** A slug made from the name, with a random suffix when it is short or taken. */
+  private async freeSlugFor(name: string): Promise<string> {
+    const base = slugify(name);
+    if (base.length >= 3 && !(await this.organizations.slugTaken(base))) return base;
+    for (;;) {
+      const candidate = `${base || 'org'}-${randomBytes(3).toString('hex')}`;
+      if (!(await this.organizations.slugTaken(candidate))) return candidate;
+    }
+  }
+}
+
+/** Lowercase kebab-case ASCII, at most 43 characters so a 7-character suffix still fits in 50. */
+export function slugify(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 43)
+    .replace(/^-+|-+$/g, '');
+}
+
+function flagsOf(org: Organization): Record<string, boolean> {
+  const flags = org.featureFlags;
+  return flags && typeof flags === 'object' && !Array.isArray(flags) ? (flags as Record<string, boolean>) : {};
+}
+
+export function toOrganizationResponse(org: Organization, role: MemberRole): OrganizationResponseDto {
+  const { id, name, slug, domain, tier, createdAt, updatedAt, deletedAt } = org;
+  return {
+    id,
+    name,
+    slug,
+    domain,
+    tier,
+    featureFlags: flagsOf(org),
+    limits: effectiveLimits(tier, org.limits),
+    role,
+    createdAt,
+    updatedAt,
+    deletedAt,
+  };
+}
