@@ -13,7 +13,7 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     genReqId: requestIdFor,
     // Let in-flight requests finish on shutdown while idle keep-alive sockets close.
     forceCloseConnections: 'idle',
-    trustProxy: true,
+    trustProxy: config.TRUST_PROXY,
   });
 }
 

@@ -75,6 +75,14 @@ export class AppConfig {
   @Max(100 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /**
+   * Take the client address from X-Forwarded-For (per-IP login limits, audit IPs). Only behind
+   * a proxy that sets it: otherwise any client could claim any address.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  TRUST_PROXY = false;
+
   /** How long SIGTERM waits for in-flight requests before forcing exit. */
   @Transform(toInt)
   @IsInt()

@@ -5,7 +5,7 @@ import { randomToken, sha256 } from '../../src/common/crypto/tokens';
 
 const HOUR_MS = 3600 * 1000;
 
-/** A distinct client address (the app trusts X-Forwarded-For), so IP failure counts never collide. */
+/** A distinct client address (these apps set TRUST_PROXY), so IP failure counts never collide. */
 const fromIp = () => ({ 'X-Forwarded-For': `10.${rand()}.${rand()}.${rand()}` });
 const rand = () => Math.floor(Math.random() * 254) + 1;
 
@@ -15,7 +15,7 @@ describe('auth (e2e)', () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    t = await createTestApp({ env: { SMTP_URL: sink.url, APP_URL: 'https://app.example.test' } });
+    t = await createTestApp({ env: { SMTP_URL: sink.url, APP_URL: 'https://app.example.test', TRUST_PROXY: 'true' } });
   });
   afterAll(async () => {
     await t.close();
@@ -461,7 +461,7 @@ describe('login lockout (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3' } });
+    t = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: 'true' } });
   });
   afterAll(() => t.close());
 

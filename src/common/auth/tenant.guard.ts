@@ -27,6 +27,12 @@ export class TenantGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
     const orgId = context.switchToHttp().getRequest<FastifyRequest<{ Params: { orgId?: string } }>>().params?.orgId;
     if (orgId === undefined) return true;
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    // Platform administration reaches any organization; AccessGuard checks the platform role.
+    if (rule?.platformAdmin) return true;
     const principal = this.cls.get('principal');
     if (!principal || !UUID.test(orgId)) throw AppException.notFound('Organization');
 
@@ -35,10 +41,6 @@ export class TenantGuard implements CanActivate {
       this.cls.set('tenant', { orgId: principal.orgId, role: null });
       return true;
     }
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
     const role = await this.db.run({ userId: principal.userId }, () =>
       this.access.findActiveRole(orgId, principal.userId, rule?.allowDeletedOrg ?? false),
     );

@@ -24,11 +24,11 @@ export class AdminController {
   }
 
   /** Set an organization's tier and its limit overrides. */
-  @Patch('orgs/:organizationId')
+  @Patch('orgs/:orgId')
   @Authenticated({ platformAdmin: true })
   @ApiOkResponse({ type: AdminOrgResponseDto })
   updateOrg(
-    @Param('organizationId', UuidParamPipe) orgId: string,
+    @Param('orgId', UuidParamPipe) orgId: string,
     @Body() dto: AdminUpdateOrgDto,
   ): Promise<AdminOrgResponseDto> {
     return this.admin.updateOrg(orgId, dto);

@@ -138,7 +138,9 @@ export function toCsvLine(entry: AuditLogResponseDto): string {
 
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text =
+  const raw =
     value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  // A leading = + - @ makes spreadsheets evaluate the cell: prefix a quote so it stays text.
+  const text = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
