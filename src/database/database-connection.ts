@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Logger } from '@nestjs/common';
 import { Client, Pool } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { AppConfig } from '../config/app-config';
@@ -20,6 +21,8 @@ export interface DatabaseConnection {
   asOwner<T>(run: (session: SqlSession) => Promise<T>): Promise<T>;
 }
 
+const logger = new Logger('Database');
+
 export function embeddedDataDir(config: AppConfig): string {
   return config.DATA_DIR === 'memory://' ? 'memory://' : join(config.DATA_DIR, 'pglite');
 }
@@ -32,15 +35,20 @@ export async function openDatabase(config: AppConfig): Promise<DatabaseConnectio
 async function openPostgres(config: AppConfig, url: string): Promise<DatabaseConnection> {
   let migrated: string[] = [];
   if (config.MIGRATE_ON_START) migrated = await withClient(url, (session) => applyMigrations(session));
-  const pool = new Pool({ connectionString: url, max: config.DATABASE_POOL_MAX });
   const role = config.DATABASE_APP_ROLE;
-  // pg runs a client's queries in order, so SET ROLE precedes anything Prisma sends on it.
-  if (role) pool.on('connect', (client) => void client.query(`SET ROLE ${role}`).catch(() => undefined));
+  // The role is a startup parameter: every connection is the app role from its first query on.
+  const pool = new Pool({
+    connectionString: url,
+    max: config.DATABASE_POOL_MAX,
+    options: role ? `-c role=${role}` : undefined,
+  });
+  // A connection the server drops (restart, failover, admin) must not crash the process.
+  pool.on('error', (error) => logger.warn(`Database connection lost: ${error.message}`));
   return {
     kind: 'postgresql',
-    adapter: new PrismaPg(pool),
+    adapter: new PrismaPg(pool, { disposeExternalPool: true }),
     migrated,
-    close: () => pool.end(),
+    close: async () => undefined,
     asOwner: (run) => withClient(url, run),
   };
 }

@@ -4,13 +4,15 @@ import type { DatabaseConnection } from './database-connection';
 
 /** The Prisma client over whichever database the server opened. Only repositories use it. */
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
+  private closing?: Promise<void>;
+
   constructor(readonly connection: DatabaseConnection) {
     super({ adapter: connection.adapter });
   }
 
-  /** Runs after the HTTP server has closed, so in-flight requests still have their database. */
-  async onApplicationShutdown(): Promise<void> {
-    await this.$disconnect();
-    await this.connection.close();
+  /** Runs after the HTTP server has closed, so in-flight requests still have their database. Idempotent. */
+  onApplicationShutdown(): Promise<void> {
+    this.closing ??= this.$disconnect().then(() => this.connection.close());
+    return this.closing;
   }
 }

@@ -57,14 +57,15 @@ export class AccessRepository {
     await this.db.client.serviceApiKey.update({ where: { id }, data: { lastUsedAt: at } });
   }
 
-  /** The caller's active membership role in the org, or null (also when the org is deleted and that is not allowed). */
+  /**
+   * The caller's active membership role in the org, or null (also when the org is deleted and
+   * that is not allowed). One round trip: app_member_access sets the RLS user itself.
+   */
   async findActiveRole(orgId: string, userId: string, allowDeletedOrg: boolean): Promise<MemberRole | null> {
-    const membership = await this.db.client.membership.findUnique({
-      where: { orgId_userId: { orgId, userId } },
-      select: { role: true, status: true, organization: { select: { deletedAt: true } } },
-    });
+    const [membership] = await this.db.client.$queryRaw<{ role: MemberRole; status: string; org_deleted: boolean }[]>`
+      SELECT role, status, org_deleted FROM app_member_access(${orgId}::uuid, ${userId}::uuid)`;
     if (!membership || membership.status !== 'ACTIVE') return null;
-    if (membership.organization.deletedAt && !allowDeletedOrg) return null;
+    if (membership.org_deleted && !allowDeletedOrg) return null;
     return membership.role;
   }
 }

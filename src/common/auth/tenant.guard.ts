@@ -2,7 +2,6 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
-import { DbContext } from '../../database/db-context';
 import type { RequestStore } from '../context/request-context';
 import { AppException } from '../errors/app-exception';
 import { AccessRepository } from './access.repository';
@@ -20,7 +19,6 @@ export class TenantGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly cls: ClsService<RequestStore>,
     private readonly access: AccessRepository,
-    private readonly db: DbContext,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,9 +39,7 @@ export class TenantGuard implements CanActivate {
       this.cls.set('tenant', { orgId: principal.orgId, role: null });
       return true;
     }
-    const role = await this.db.run({ userId: principal.userId }, () =>
-      this.access.findActiveRole(orgId, principal.userId, rule?.allowDeletedOrg ?? false),
-    );
+    const role = await this.access.findActiveRole(orgId, principal.userId, rule?.allowDeletedOrg ?? false);
     if (!role) throw AppException.notFound('Organization');
     this.cls.set('tenant', { orgId: orgId.toLowerCase(), role });
     return true;
