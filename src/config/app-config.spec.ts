@@ -22,6 +22,17 @@ describe('loadConfig', () => {
     expect(config.isEmbedded).toBe(false);
   });
 
+  it('names the expected kind of value before a range', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow('Invalid environment variable PORT: must be an integer number');
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(
+      'Invalid environment variable PORT: must not be greater than 65535',
+    );
+  });
+
+  it('refuses production without JWT_SECRET', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('Invalid environment variable JWT_SECRET');
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],

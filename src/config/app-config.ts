@@ -193,7 +193,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = plainToInstance(AppConfig, input);
   const [error] = validateSync(config, { forbidUnknownValues: true });
   if (error) {
-    const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+    // Say what kind of value is expected before any range ("abc" is not an integer, not "too big").
+    const constraints = error.constraints ?? {};
+    const kind = ['isInt', 'isBoolean', 'isIn', 'matches', 'isString'].find((name) => name in constraints);
+    const reason = (kind && constraints[kind]) ?? Object.values(constraints)[0] ?? 'is invalid';
     throw new ConfigError(
       `Invalid environment variable ${error.property}: ${reason.replace(`${error.property} `, '')}`,
     );
