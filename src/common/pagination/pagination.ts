@@ -49,9 +49,22 @@ export function decodeCursor<T extends Record<string, string | number>>(
   } catch {
     // fall through
   }
-  throw new AppException('VALIDATION_FAILED', 'The cursor is not valid', [
+  throw invalidCursor();
+}
+
+export function invalidCursor(): AppException {
+  return new AppException('VALIDATION_FAILED', 'The cursor is not valid', [
     { field: 'cursor', messages: ['cursor is not valid'] },
   ]);
+}
+
+/** A cursor over rows ordered by (createdAt, id), newest first: `{ createdAt, id }` or undefined. */
+export function decodeTimeCursor(cursor: string | undefined): { createdAt: Date; id: string } | undefined {
+  const key = decodeCursor<{ createdAt: string; id: string }>(cursor, ['createdAt', 'id']);
+  if (!key) return undefined;
+  const createdAt = new Date(key.createdAt);
+  if (Number.isNaN(createdAt.getTime())) throw invalidCursor();
+  return { createdAt, id: key.id };
 }
 
 /** Rows were fetched with take = limit + 1: the extra row says whether a next page exists. */

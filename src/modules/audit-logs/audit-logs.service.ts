@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditRepository, type AuditFilter } from '../../common/audit/audit.repository';
-import { AppException } from '../../common/errors/app-exception';
-import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
+import { decodeCursor, invalidCursor, toPage, type Page } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import type { AuditLog } from '../../generated/prisma/client';
 import { verifyChain, type ChainVerdict } from './audit-chain-verifier';
@@ -100,9 +99,7 @@ function toFilter(query: AuditLogFilterDto): AuditFilter {
 
 function parseSeq(value: string): bigint {
   if (/^\d{1,19}$/.test(value)) return BigInt(value);
-  throw new AppException('VALIDATION_FAILED', 'The cursor is not valid', [
-    { field: 'cursor', messages: ['cursor is not valid'] },
-  ]);
+  throw invalidCursor();
 }
 
 export function toResponse(row: AuditLog): AuditLogResponseDto {

@@ -6,7 +6,7 @@ import { RequestContext } from '../../common/context/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
 import { MailService } from '../../common/mail/mail.service';
-import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { decodeTimeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
 import type { Session, User } from '../../generated/prisma/client';
@@ -201,12 +201,7 @@ export class AuthService {
   /** The caller's live sessions, newest first. */
   async listSessions(query: PageQueryDto): Promise<Page<SessionResponseDto>> {
     const principal = this.context.requireUser();
-    const cursor = decodeCursor<{ createdAt: string; id: string }>(query.cursor, ['createdAt', 'id']);
-    const after = cursor && { createdAt: new Date(cursor.createdAt), id: cursor.id };
-    if (after && Number.isNaN(after.createdAt.getTime()))
-      throw new AppException('VALIDATION_FAILED', 'The cursor is not valid', [
-        { field: 'cursor', messages: ['cursor is not valid'] },
-      ]);
+    const after = decodeTimeCursor(query.cursor);
     const rows = await this.repository.listLiveSessions(principal.userId, {
       limit: query.limit + 1,
       now: new Date(),

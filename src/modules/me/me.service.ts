@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../../common/context/request-context';
 import { AppException } from '../../common/errors/app-exception';
-import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { decodeTimeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import type { User, UserProfile } from '../../generated/prisma/client';
 import { toUserResponse } from '../auth/auth.service';
 import type { MeResponseDto, MyInvitationResponseDto, SetActiveOrgDto, UpdateMeDto } from './dto/me.dto';
@@ -42,12 +42,7 @@ export class MeService {
 
   async listInvitations(query: PageQueryDto): Promise<Page<MyInvitationResponseDto>> {
     const { email } = this.context.requireUser();
-    const cursor = decodeCursor<{ createdAt: string; id: string }>(query.cursor, ['createdAt', 'id']);
-    const after = cursor && { createdAt: new Date(cursor.createdAt), id: cursor.id };
-    if (after && Number.isNaN(after.createdAt.getTime()))
-      throw new AppException('VALIDATION_FAILED', 'The cursor is not valid', [
-        { field: 'cursor', messages: ['cursor is not valid'] },
-      ]);
+    const after = decodeTimeCursor(query.cursor);
     const rows = await this.repository.listPendingInvitations(email, {
       limit: query.limit + 1,
       now: new Date(),

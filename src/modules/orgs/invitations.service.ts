@@ -4,7 +4,7 @@ import { RequestContext } from '../../common/context/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
 import { MailService } from '../../common/mail/mail.service';
-import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
+import { decodeTimeCursor, toPage, type Page } from '../../common/pagination/pagination';
 import { PlanLimits } from '../../common/plans/plan-limits';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
@@ -65,13 +65,7 @@ export class InvitationsService {
   }
 
   async list(orgId: string, query: ListInvitationsQueryDto): Promise<Page<InvitationResponseDto>> {
-    const after = decodeCursor<{ createdAt: string; id: string }>(query.cursor, ['createdAt', 'id']);
-    const before = after && { createdAt: new Date(after.createdAt), id: after.id };
-    if (before && Number.isNaN(before.createdAt.getTime())) {
-      throw new AppException('VALIDATION_FAILED', 'The cursor is not valid', [
-        { field: 'cursor', messages: ['cursor is not valid'] },
-      ]);
-    }
+    const before = decodeTimeCursor(query.cursor);
     const rows = await this.invitations.list(orgId, { limit: query.limit + 1, status: query.status, before });
     return toPage(rows, query.limit, toInvitationResponse, (row) => ({
       createdAt: row.createdAt.toISOString(),
