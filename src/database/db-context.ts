@@ -16,6 +16,7 @@ export type Db = Prisma.TransactionClient;
 
 const TX = 'db.tx';
 const SCOPE = 'db.scope';
+const AFTER_COMMIT = 'db.afterCommit';
 
 /**
  * Runs work in one transaction whose RLS settings say which org (and user) it acts for.
@@ -48,17 +49,30 @@ export class DbContext {
       this.cls.set(SCOPE, merged);
       return work();
     }
-    return this.prisma.$transaction(
+    const afterCommit: (() => void)[] = [];
+    const result = await this.prisma.$transaction(
       async (tx) => {
         await applyScope(tx, scope);
         return this.cls.run({ ifNested: 'inherit' }, () => {
           this.cls.set(TX, tx);
           this.cls.set(SCOPE, scope);
+          this.cls.set(AFTER_COMMIT, afterCommit);
           return work();
         });
       },
       { maxWait: 10_000, timeout: 30_000 },
     );
+    for (const effect of afterCommit) effect();
+    return result;
+  }
+
+  /**
+   * Defers a side effect the database cannot undo (sending mail) until the current transaction
+   * has committed; it never happens if the transaction rolls back. Outside one it runs now.
+   */
+  afterCommit(effect: () => void): void {
+    if (this.inTransaction) this.cls.get<(() => void)[]>(AFTER_COMMIT).push(effect);
+    else effect();
   }
 }
 

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
+import { DbContext } from '../../database/db-context';
 
 export interface Mail {
   to: string;
@@ -14,7 +15,10 @@ export class MailService implements OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
   private readonly transport?: Transporter;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly db: DbContext,
+  ) {
     if (config.SMTP_URL) this.transport = createTransport(config.SMTP_URL);
   }
 
@@ -25,7 +29,15 @@ export class MailService implements OnApplicationShutdown {
     return url.toString();
   }
 
-  async send(mail: Mail): Promise<void> {
+  /**
+   * Sends once the current transaction commits (never for a change that rolled back), without
+   * holding up the response: the SMTP round trip would also tell apart known and unknown emails.
+   */
+  send(mail: Mail): void {
+    this.db.afterCommit(() => void this.deliver(mail));
+  }
+
+  private async deliver(mail: Mail): Promise<void> {
     if (!this.transport) {
       this.logger.log(`Email to ${mail.to} (SMTP_URL not set, not sent): ${mail.subject}\n${mail.text}`);
       return;

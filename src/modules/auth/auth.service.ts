@@ -152,8 +152,7 @@ export class AuthService {
         expiresAt: new Date(Date.now() + RESET_TTL_MS),
       }),
     );
-    // Not awaited: the SMTP round trip would make known emails answer measurably slower.
-    void this.mail.send({
+    this.mail.send({
       to: user.email,
       subject: 'Reset your Orgbase password',
       text:
@@ -232,7 +231,7 @@ export class AuthService {
         expiresAt: new Date(Date.now() + VERIFICATION_TTL_MS),
       }),
     );
-    await this.mail.send({
+    this.mail.send({
       to: email,
       subject: 'Confirm your email address',
       text:

@@ -60,7 +60,7 @@ export class InvitationsService {
       resourceId: invitation.id,
       after: toInvitationResponse(invitation),
     });
-    await this.sendInvitation(org, invitation, token);
+    this.sendInvitation(org, invitation, token);
     return toInvitationResponse(invitation);
   }
 
@@ -102,7 +102,7 @@ export class InvitationsService {
       before: toInvitationResponse(before),
       after: toInvitationResponse(after),
     });
-    await this.sendInvitation(org, after, token);
+    this.sendInvitation(org, after, token);
     return toInvitationResponse(after);
   }
 
@@ -194,9 +194,9 @@ export class InvitationsService {
     return new Date(from.getTime() + this.config.INVITATION_TTL_DAYS * DAY_MS);
   }
 
-  private sendInvitation(org: Organization, invitation: Invitation, token: string): Promise<void> {
+  private sendInvitation(org: Organization, invitation: Invitation, token: string): void {
     const link = this.mail.link('/invitations/accept', { token });
-    return this.mail.send({
+    this.mail.send({
       to: invitation.email,
       subject: `You are invited to join ${org.name} on Orgbase`,
       text: [
