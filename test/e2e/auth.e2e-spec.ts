@@ -283,6 +283,18 @@ describe('auth (e2e)', () => {
       expect(Math.round((rows[0]!.expiresAt.getTime() - rows[0]!.createdAt.getTime()) / 60_000)).toBe(60);
     });
 
+    it('mails one address at most 3 times an hour (registration included), answering 202 throughout', async () => {
+      const user = await signUp(t);
+      await sink.next(user.email);
+      for (let i = 0; i < 3; i++)
+        await t.http().post('/v1/auth/forgot-password').send({ email: user.email }).expect(202);
+      await sink.next(user.email);
+      await sink.next(user.email);
+      // The third request found the address's budget spent: no mail, and no new token either.
+      await expect(sink.next(user.email, 500)).rejects.toThrow(/no mail/);
+      expect((await tokenRows(user.id, 'PASSWORD_RESET')).rows).toHaveLength(2);
+    });
+
     it('forgot-password: 400 for a malformed email', async () => {
       const res = await t.http().post('/v1/auth/forgot-password').send({ email: 'nope' }).expect(400);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['email']);

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { compare, hash } from 'bcrypt';
 import { AuditService } from '../../common/audit/audit.service';
 import { TokenService } from '../../common/auth/token.service';
@@ -19,7 +19,7 @@ import type {
   SessionResponseDto,
   UserResponseDto,
 } from './dto/auth.dto';
-import { LoginAttempts } from './login-attempts';
+import { MAIL_LIMIT, SlidingWindowLimit } from './sliding-window-limit';
 
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -38,7 +38,8 @@ export class AuthService {
     private readonly db: DbContext,
     private readonly config: AppConfig,
     private readonly mail: MailService,
-    private readonly attempts: LoginAttempts,
+    private readonly attempts: SlidingWindowLimit,
+    @Inject(MAIL_LIMIT) private readonly mailLimit: SlidingWindowLimit,
   ) {}
 
   hashPassword(password: string): Promise<string> {
@@ -65,9 +66,9 @@ export class AuthService {
     const accountKey = `email:${dto.email}`;
     const ip = this.context.requestMeta.ip;
     const keys = ip ? [accountKey, `ip:${ip}`] : [accountKey];
-    if (keys.some((key) => this.attempts.isLocked(key))) throw tooManyAttempts();
-    // Counted before the (slow) check, in the same tick as isLocked: parallel guesses cannot slip past the limit.
-    for (const key of keys) this.attempts.recordFailure(key);
+    if (keys.some((key) => this.attempts.isExhausted(key))) throw tooManyAttempts();
+    // Counted before the (slow) check, in the same tick as isExhausted: parallel guesses cannot slip past the limit.
+    for (const key of keys) this.attempts.record(key);
     const user = await this.repository.findUserByEmail(dto.email);
     const valid = await compare(dto.password, user?.passwordHash ?? TIMING_DUMMY_HASH);
     if (!user || !valid || !user.passwordHash)
@@ -142,7 +143,7 @@ export class AuthService {
   /** Mails a reset link when the account exists; the answer is the same either way. */
   async forgotPassword(email: string): Promise<void> {
     const user = await this.repository.findUserByEmail(email);
-    if (!user || user.suspendedAt) return;
+    if (!user || user.suspendedAt || !this.mailAllowed(user.email)) return;
     const token = randomToken();
     await this.db.run({}, () =>
       this.repository.createVerificationToken({
@@ -185,8 +186,8 @@ export class AuthService {
     const user = await this.repository.findUserById(principal.userId);
     // Guesses here count like failed sign-ins, so a stolen access token cannot brute-force the password.
     const accountKey = `email:${principal.email}`;
-    if (this.attempts.isLocked(accountKey)) throw tooManyAttempts();
-    this.attempts.recordFailure(accountKey);
+    if (this.attempts.isExhausted(accountKey)) throw tooManyAttempts();
+    this.attempts.record(accountKey);
     if (!user?.passwordHash || !(await compare(dto.currentPassword, user.passwordHash)))
       throw AppException.forbidden('The current password is incorrect');
     this.attempts.reset(accountKey);
@@ -221,7 +222,15 @@ export class AuthService {
       throw AppException.notFound('Session');
   }
 
+  /** Counts a mail to `email`; false once the address has had its share this hour (the answer stays the same). */
+  private mailAllowed(email: string): boolean {
+    if (this.mailLimit.isExhausted(email)) return false;
+    this.mailLimit.record(email);
+    return true;
+  }
+
   private async sendVerificationMail(userId: string, email: string): Promise<void> {
+    if (!this.mailAllowed(email)) return;
     const token = randomToken();
     await this.db.run({}, () =>
       this.repository.createVerificationToken({

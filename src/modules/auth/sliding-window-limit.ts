@@ -1,13 +1,17 @@
 /**
- * Failed sign-ins per key (an account's email, a client IP) in a sliding window. Once a key has
- * `maxFailures` failures within `windowMs`, it is locked until the oldest of them leaves the window.
+ * Events per key in a sliding window: failed sign-ins per account and per IP, mails per address.
+ * Once a key has `maxFailures` events within `windowMs`, it is exhausted until the oldest of them
+ * leaves the window.
  *
  * In-process and bounded: each key keeps at most `maxFailures` timestamps, and at most `maxKeys`
  * keys are tracked (the least recently failed is dropped first). With several server processes
  * each counts on its own, so the effective limit multiplies: they need a shared store (Redis)
  * to enforce it exactly.
  */
-export class LoginAttempts {
+/** The limit on reset and verification mails per address (AuthModule provides it). */
+export const MAIL_LIMIT = Symbol('MAIL_LIMIT');
+
+export class SlidingWindowLimit {
   // Map iteration order is insertion order: re-inserting on each failure keeps it LRU-ordered.
   private readonly failures = new Map<string, number[]>();
 
@@ -19,11 +23,11 @@ export class LoginAttempts {
   ) {}
 
   /** True while `key` has used up its failures in the window. */
-  isLocked(key: string): boolean {
+  isExhausted(key: string): boolean {
     return this.recent(key).length >= this.maxFailures;
   }
 
-  recordFailure(key: string): void {
+  record(key: string): void {
     const times = this.recent(key);
     times.push(this.now());
     if (times.length > this.maxFailures) times.splice(0, times.length - this.maxFailures);
