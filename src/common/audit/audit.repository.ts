@@ -50,6 +50,25 @@ export class AuditRepository {
     });
   }
 
+  /**
+   * Where an event of a user (not of an org) is logged: their last active organization, else
+   * their oldest active membership; null when they belong to none. Needs the user's RLS scope.
+   */
+  async userAuditOrgId(userId: string): Promise<string | null> {
+    const profile = await this.db.client.userProfile.findUnique({
+      where: { userId },
+      select: { lastActiveOrgId: true },
+    });
+    const memberships = await this.db.client.membership.findMany({
+      where: { userId, status: 'ACTIVE', organization: { deletedAt: null } },
+      orderBy: { createdAt: 'asc' },
+      select: { orgId: true },
+    });
+    const ids = memberships.map((m) => m.orgId);
+    if (profile?.lastActiveOrgId && ids.includes(profile.lastActiveOrgId)) return profile.lastActiveOrgId;
+    return ids[0] ?? null;
+  }
+
   /** Newest first, keyset on (orgId, seq). */
   list(orgId: string, filter: AuditFilter, limit: number, beforeSeq?: bigint): Promise<AuditLog[]> {
     return this.db.client.auditLog.findMany({

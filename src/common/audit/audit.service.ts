@@ -49,6 +49,17 @@ export class AuditService {
     return this.db.run({ orgId }, () => this.repository.append(entry));
   }
 
+  /**
+   * Records an event about a user rather than an org (sign-in, password, suspension) in the
+   * user's audit organization (AuditRepository.userAuditOrgId); nothing when they have none.
+   */
+  recordForUser(userId: string, event: Omit<AuditEvent, 'orgId'>): Promise<AuditLog | null> {
+    return this.db.run({ userId }, async () => {
+      const orgId = await this.repository.userAuditOrgId(userId);
+      return orgId ? this.record({ ...event, orgId }) : null;
+    });
+  }
+
   private actor(event: AuditEvent): { actorType: 'USER' | 'API_KEY' | 'SYSTEM'; actorId: string | null } {
     if (event.actor) return { actorType: event.actor.type, actorId: event.actor.id };
     const principal = this.context.principal;

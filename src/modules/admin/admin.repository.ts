@@ -73,14 +73,4 @@ export class AdminRepository {
     });
     return result.count;
   }
-
-  /** The organizations where the user is an active member (needs the user's RLS scope). */
-  async activeOrgIds(userId: string): Promise<string[]> {
-    const rows = await this.db.client.membership.findMany({
-      where: { userId, status: 'ACTIVE', organization: { deletedAt: null } },
-      orderBy: { createdAt: 'asc' },
-      select: { orgId: true },
-    });
-    return rows.map((row) => row.orgId);
-  }
 }

@@ -4,7 +4,6 @@ import { RequestContext } from '../../common/context/request-context';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
 import { effectiveLimits } from '../../common/plans/plan-limits';
-import { DbContext } from '../../database/db-context';
 import type { Organization, Prisma, User } from '../../generated/prisma/client';
 import { toUserResponse } from '../auth/auth.service';
 import { AdminRepository } from './admin.repository';
@@ -25,7 +24,6 @@ export class AdminService {
     private readonly repository: AdminRepository,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
-    private readonly db: DbContext,
   ) {}
 
   async listOrgs(query: AdminSearchQueryDto): Promise<Page<AdminOrgResponseDto>> {
@@ -88,15 +86,9 @@ export class AdminService {
     return user;
   }
 
-  /**
-   * Users belong to no single organization: like sign-ins, the event goes to the log of the
-   * user's first organization, when they have one.
-   */
+  /** Users belong to no single organization: like sign-ins, the event goes to the user's audit org. */
   private async auditUserEvent(before: User, after: User, action: string): Promise<void> {
-    const [orgId] = await this.db.run({ userId: before.id }, () => this.repository.activeOrgIds(before.id));
-    if (!orgId) return;
-    await this.audit.record({
-      orgId,
+    await this.audit.recordForUser(before.id, {
       action,
       resourceType: 'user',
       resourceId: before.id,

@@ -138,20 +138,4 @@ export class AuthRepository {
       data: { consumedAt: at },
     });
   }
-
-  /** The org a user's sign-in is audited in: the last active one, else their oldest active membership. */
-  async findAuditOrgId(userId: string): Promise<string | null> {
-    const profile = await this.db.client.userProfile.findUnique({
-      where: { userId },
-      select: { lastActiveOrgId: true },
-    });
-    const memberships = await this.db.client.membership.findMany({
-      where: { userId, status: 'ACTIVE', organization: { deletedAt: null } },
-      orderBy: { createdAt: 'asc' },
-      select: { orgId: true },
-    });
-    const ids = memberships.map((m) => m.orgId);
-    if (profile?.lastActiveOrgId && ids.includes(profile.lastActiveOrgId)) return profile.lastActiveOrgId;
-    return ids[0] ?? null;
-  }
 }

@@ -80,16 +80,12 @@ export class AuthService {
     if (user.suspendedAt) throw new AppException('UNAUTHENTICATED', 'This account is suspended');
     return this.db.run({ userId: user.id }, async () => {
       const result = await this.startSession(user);
-      const orgId = await this.repository.findAuditOrgId(user.id);
-      if (orgId) {
-        await this.audit.record({
-          orgId,
-          actor: { type: 'USER', id: user.id },
-          action: 'auth.login',
-          resourceType: 'session',
-          resourceId: result.sessionId,
-        });
-      }
+      await this.audit.recordForUser(user.id, {
+        actor: { type: 'USER', id: user.id },
+        action: 'auth.login',
+        resourceType: 'session',
+        resourceId: result.sessionId,
+      });
       return result.response;
     });
   }
@@ -251,17 +247,12 @@ export class AuthService {
   }
 
   /** Password events are audited in the user's audit org, like sign-ins, when they have one. */
-  private auditUserEvent(userId: string, action: string): Promise<void> {
-    return this.db.run({ userId }, async () => {
-      const orgId = await this.repository.findAuditOrgId(userId);
-      if (!orgId) return;
-      await this.audit.record({
-        orgId,
-        actor: { type: 'USER', id: userId },
-        action,
-        resourceType: 'user',
-        resourceId: userId,
-      });
+  private async auditUserEvent(userId: string, action: string): Promise<void> {
+    await this.audit.recordForUser(userId, {
+      actor: { type: 'USER', id: userId },
+      action,
+      resourceType: 'user',
+      resourceId: userId,
     });
   }
 
