@@ -39,16 +39,13 @@ export class DbContext {
   }
 
   /**
-   * Runs `work` with the given scope. Inside an existing scope it joins that transaction and
-   * widens its settings; otherwise it opens one transaction for all of `work`.
+   * Runs `work` with the given scope. Outside a transaction it opens one for all of `work`.
+   * Inside one it joins it: the settings become the outer scope widened by `scope` for the
+   * duration of `work` and are put back when it returns, so a nested run into another org
+   * cannot leak that org into the rest of the request. An unchanged scope costs no query.
    */
   async run<T>(scope: DbScope, work: () => Promise<T>): Promise<T> {
-    if (this.inTransaction) {
-      const merged = { ...this.cls.get<DbScope>(SCOPE), ...definedOnly(scope) };
-      await applyScope(this.cls.get<Db>(TX), merged);
-      this.cls.set(SCOPE, merged);
-      return work();
-    }
+    if (this.inTransaction) return this.runNested(scope, work);
     const afterCommit: (() => void)[] = [];
     const result = await this.prisma.$transaction(
       async (tx) => {
@@ -66,6 +63,28 @@ export class DbContext {
     return result;
   }
 
+  private async runNested<T>(scope: DbScope, work: () => Promise<T>): Promise<T> {
+    const outer = this.cls.get<DbScope>(SCOPE);
+    const inner = { ...outer, ...definedOnly(scope) };
+    if (sameScope(outer, inner)) return work();
+    const tx = this.cls.get<Db>(TX);
+    await applyScope(tx, inner);
+    let result: T;
+    try {
+      // A child CLS context: the wider scope is seen only by `work`, not by siblings or the caller.
+      result = await this.cls.run({ ifNested: 'inherit' }, () => {
+        this.cls.set(SCOPE, inner);
+        return work();
+      });
+    } catch (error) {
+      // After a failed statement the transaction is aborted and only rolls back: keep the first error.
+      await applyScope(tx, outer).catch(() => undefined);
+      throw error;
+    }
+    await applyScope(tx, outer);
+    return result;
+  }
+
   /**
    * Defers a side effect the database cannot undo (sending mail) until the current transaction
    * has committed; it never happens if the transaction rolls back. Outside one it runs now.
@@ -78,6 +97,12 @@ export class DbContext {
 
 function definedOnly(scope: DbScope): DbScope {
   return Object.fromEntries(Object.entries(scope).filter(([, value]) => value !== undefined));
+}
+
+const SCOPE_KEYS: (keyof DbScope)[] = ['orgId', 'userId', 'tokenHash', 'email'];
+
+function sameScope(a: DbScope, b: DbScope): boolean {
+  return SCOPE_KEYS.every((key) => (a[key] ?? '') === (b[key] ?? ''));
 }
 
 function applyScope(tx: Db, scope: DbScope): Promise<unknown> {

@@ -1,5 +1,6 @@
 import { ClsService } from 'nestjs-cls';
 import { DbContext } from '../../src/database/db-context';
+import { createOrg, inOrg, signUp } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 describe('DbContext (e2e)', () => {
@@ -52,5 +53,50 @@ describe('DbContext (e2e)', () => {
     expect(settings).toEqual([
       { org: '01900000-0000-7000-8000-000000000002', usr: '01900000-0000-7000-8000-000000000001' },
     ]);
+  });
+
+  describe('a nested run into another organization', () => {
+    let orgA: string;
+    let orgB: string;
+    const keysSeen = () => db.client.variable.findMany({ select: { key: true }, orderBy: { key: 'asc' } });
+
+    beforeAll(async () => {
+      const owner = await signUp(t);
+      orgA = (await createOrg(t, owner)).id;
+      orgB = (await createOrg(t, owner)).id;
+      await inOrg(t, orgA, (tx) => tx.variable.create({ data: { orgId: orgA, key: 'a_only', value: 'A' } }));
+      await inOrg(t, orgB, (tx) => tx.variable.create({ data: { orgId: orgB, key: 'b_only', value: 'B' } }));
+    });
+
+    it('sees the other org inside, and only the outer org again once it returns', async () => {
+      const seen = await cls.run(() =>
+        db.run({ orgId: orgA }, async () => {
+          const inner = await db.run({ orgId: orgB }, keysSeen);
+          return { inner, after: await keysSeen() };
+        }),
+      );
+      expect(seen).toEqual({ inner: [{ key: 'b_only' }], after: [{ key: 'a_only' }] });
+    });
+
+    it('puts the outer scope back when the nested work throws', async () => {
+      const after = await cls.run(() =>
+        db.run({ orgId: orgA }, async () => {
+          await db.run({ orgId: orgB }, () => Promise.reject(new Error('refused by a rule'))).catch(() => undefined);
+          return keysSeen();
+        }),
+      );
+      expect(after).toEqual([{ key: 'a_only' }]);
+    });
+
+    it('issues no query for a scope that changes nothing (an audit entry in its own org)', async () => {
+      const statements = await cls.run(() =>
+        db.run({ orgId: orgA }, async () => {
+          const spy = jest.spyOn(db.client, '$executeRaw');
+          await db.run({ orgId: orgA }, async () => undefined);
+          return spy.mock.calls.length;
+        }),
+      );
+      expect(statements).toBe(0);
+    });
   });
 });
