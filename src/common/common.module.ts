@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -10,6 +10,7 @@ import { AccessGuard } from './auth/access.guard';
 import { AccessRepository } from './auth/access.repository';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { RateLimitGuard } from './auth/rate-limit.guard';
+import { RouteDeclarationCheck } from './auth/route-declarations';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { RequestTransactionInterceptor } from './auth/request-transaction.interceptor';
 import { SECRETS, secretsProvider } from './auth/secrets.provider';
@@ -29,6 +30,7 @@ import { PlanLimits } from './plans/plan-limits';
 @Module({
   imports: [
     ClsModule.forRoot({ global: true, middleware: { mount: true } }),
+    DiscoveryModule,
     PassportModule,
     // The secret comes from SECRETS at each call (TokenService, JwtStrategy): one source of truth.
     JwtModule.register({}),
@@ -51,6 +53,7 @@ import { PlanLimits } from './plans/plan-limits';
     AuditService,
     MailService,
     PlanLimits,
+    RouteDeclarationCheck,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: TenantGuard },
     { provide: APP_GUARD, useClass: AccessGuard },

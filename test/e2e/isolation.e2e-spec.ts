@@ -116,6 +116,8 @@ describe('tenant isolation across every organization route (e2e)', () => {
       (res.status === 404 && res.body.detail === 'Organization not found') ||
       (res.status === 403 && ACCESS_DENIAL.test(res.body.detail ?? ''));
     if (denied) throw new Error(`${who} was refused ${row.method} ${row.path}: ${res.status} ${res.body.detail}`);
+    // Allowed is not "anything but a refusal": a server error is a defect wherever it comes from.
+    if (res.status >= 500) throw new Error(`${who} got ${res.status} on ${row.method} ${row.path}: ${res.body.detail}`);
   };
 
   it('refuses everyone who is not allowed, with the documented status', async () => {

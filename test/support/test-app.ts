@@ -46,9 +46,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logger: false,
     abortOnError: false,
   });
-  await configureApp(app, config);
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  try {
+    await configureApp(app, config);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  } catch (error) {
+    // An app that refuses to start (a test of start-up checks) still gives back its database.
+    await app.close().catch(() => undefined);
+    await database.drop();
+    throw error;
+  }
 
   return {
     app,

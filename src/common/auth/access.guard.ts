@@ -27,7 +27,8 @@ export class AccessGuard implements CanActivate {
 
     if (principal?.kind === 'apiKey') {
       const method = context.switchToHttp().getRequest<FastifyRequest>().method;
-      const needed = rule.scope && `${rule.scope}:${READ_METHODS.has(method) ? 'read' : 'write'}`;
+      const scope = rule.tenant ? rule.scope : undefined;
+      const needed = scope && `${scope}:${READ_METHODS.has(method) ? 'read' : 'write'}`;
       if (!tenant || !needed || !principal.scopes.includes(needed)) {
         throw AppException.forbidden(
           needed ? `This API key lacks the ${needed} scope` : 'API keys cannot use this route',
@@ -35,9 +36,10 @@ export class AccessGuard implements CanActivate {
       }
       return true;
     }
-    if (rule.platformAdmin && principal?.platformRole !== 'ADMIN')
-      throw AppException.forbidden('Platform administrators only');
-    if (rule.role) {
+    if (!rule.tenant) {
+      if (rule.platformAdmin && principal?.platformRole !== 'ADMIN')
+        throw AppException.forbidden('Platform administrators only');
+    } else {
       if (!tenant?.role) throw AppException.forbidden();
       if (!hasRole(tenant.role, rule.role)) throw AppException.forbidden(`This needs the ${rule.role} role or higher`);
     }

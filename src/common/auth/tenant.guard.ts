@@ -5,12 +5,13 @@ import { ClsService } from 'nestjs-cls';
 import type { RequestStore } from '../context/request-context';
 import { AppException } from '../errors/app-exception';
 import { AccessRepository } from './access.repository';
-import { ACCESS_KEY, PUBLIC_KEY, type AccessRule } from './decorators';
+import { ACCESS_KEY, TENANT_PARAM, type AccessRule } from './decorators';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Second guard: for routes with an {orgId}, resolve the caller's place in that organization.
+ * Second guard: on routes declared `tenant: true`, resolve the caller's place in the
+ * organization of `:orgId` and put it in the request context (`@OrgId()`, RLS scope).
  * Non-members (and keys of other orgs) get 404, so an org's existence is not disclosed.
  */
 @Injectable()
@@ -22,26 +23,24 @@ export class TenantGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
-    const orgId = context.switchToHttp().getRequest<FastifyRequest<{ Params: { orgId?: string } }>>().params?.orgId;
-    if (orgId === undefined) return true;
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);
-    // Platform administration reaches any organization; AccessGuard checks the platform role.
-    if (rule?.platformAdmin) return true;
+    if (!rule?.tenant) return true;
+    const params = context.switchToHttp().getRequest<FastifyRequest<{ Params: Record<string, string> }>>().params;
+    const orgId = params?.[TENANT_PARAM]?.toLowerCase();
     const principal = this.cls.get('principal');
-    if (!principal || !UUID.test(orgId)) throw AppException.notFound('Organization');
+    if (!principal || !orgId || !UUID.test(orgId)) throw AppException.notFound('Organization');
 
     if (principal.kind === 'apiKey') {
-      if (principal.orgId !== orgId.toLowerCase()) throw AppException.notFound('Organization');
-      this.cls.set('tenant', { orgId: principal.orgId, role: null });
+      if (principal.orgId !== orgId) throw AppException.notFound('Organization');
+      this.cls.set('tenant', { orgId, role: null });
       return true;
     }
-    const role = await this.access.findActiveRole(orgId, principal.userId, rule?.allowDeletedOrg ?? false);
+    const role = await this.access.findActiveRole(orgId, principal.userId, rule.allowDeletedOrg ?? false);
     if (!role) throw AppException.notFound('Organization');
-    this.cls.set('tenant', { orgId: orgId.toLowerCase(), role });
+    this.cls.set('tenant', { orgId, role });
     return true;
   }
 }

@@ -28,28 +28,61 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** The kinds of value a cursor field may hold; each is checked when the cursor comes back. */
+export type CursorField = 'uuid' | 'date' | 'string' | 'bigint';
+type FieldValue<K extends CursorField> = K extends 'date' ? Date : K extends 'bigint' ? bigint : string;
+export type CursorShape = Record<string, CursorField>;
+export type Cursor<S extends CursorShape> = { [F in keyof S]: FieldValue<S[F]> };
+export type CursorKey = Record<string, string | Date | bigint>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_CURSOR_STRING = 512;
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 /** Cursors are opaque to clients: base64url JSON of the last row's sort key. */
-export function encodeCursor(key: Record<string, string | number>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+export function encodeCursor(key: CursorKey): string {
+  const plain = Object.fromEntries(
+    Object.entries(key).map(([field, value]) => [field, value instanceof Date ? value.toISOString() : String(value)]),
+  );
+  return Buffer.from(JSON.stringify(plain)).toString('base64url');
 }
 
-export function decodeCursor<T extends Record<string, string | number>>(
-  cursor: string | undefined,
-  fields: (keyof T)[],
-): T | undefined {
-  if (!cursor) return undefined;
+/**
+ * The one cursor decoder: every field must be present and of its declared kind, so a forged or
+ * stale cursor is a 400 VALIDATION_FAILED, never a query with garbage in it.
+ */
+export function decodeCursor<S extends CursorShape>(cursor: string | undefined, shape: S): Cursor<S> | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
-    if (
-      parsed &&
-      typeof parsed === 'object' &&
-      fields.every((field) => ['string', 'number'].includes(typeof parsed[field]))
-    )
-      return parsed;
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    throw invalidCursor();
   }
-  throw invalidCursor();
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidCursor();
+  const decoded: Record<string, string | Date | bigint> = {};
+  for (const [field, kind] of Object.entries(shape)) {
+    const value = decodeField(kind, (parsed as Record<string, unknown>)[field]);
+    if (value === undefined) throw invalidCursor();
+    decoded[field] = value;
+  }
+  return decoded as Cursor<S>;
+}
+
+function decodeField(kind: CursorField, raw: unknown): string | Date | bigint | undefined {
+  if (typeof raw !== 'string' || raw.length > MAX_CURSOR_STRING || raw.includes('\u0000')) return undefined;
+  switch (kind) {
+    case 'uuid':
+      return UUID.test(raw) ? raw.toLowerCase() : undefined;
+    case 'date': {
+      const date = new Date(raw);
+      return /^\d{4}-\d{2}-\d{2}T/.test(raw) && !Number.isNaN(date.getTime()) ? date : undefined;
+    }
+    case 'bigint':
+      return /^\d{1,19}$/.test(raw) && BigInt(raw) <= MAX_BIGINT ? BigInt(raw) : undefined;
+    case 'string':
+      return raw;
+  }
 }
 
 export function invalidCursor(): AppException {
@@ -58,22 +91,11 @@ export function invalidCursor(): AppException {
   ]);
 }
 
-/** A cursor over rows ordered by (createdAt, id), newest first: `{ createdAt, id }` or undefined. */
-export function decodeTimeCursor(cursor: string | undefined): { createdAt: Date; id: string } | undefined {
-  const key = decodeCursor<{ createdAt: string; id: string }>(cursor, ['createdAt', 'id']);
-  if (!key) return undefined;
-  const createdAt = new Date(key.createdAt);
-  if (Number.isNaN(createdAt.getTime())) throw invalidCursor();
-  return { createdAt, id: key.id };
-}
+/** Rows ordered by (createdAt, id), newest first. */
+export const TIME_CURSOR = { createdAt: 'date', id: 'uuid' } as const satisfies CursorShape;
 
 /** Rows were fetched with take = limit + 1: the extra row says whether a next page exists. */
-export function toPage<R, T>(
-  rows: R[],
-  limit: number,
-  map: (row: R) => T,
-  cursorOf: (row: R) => Record<string, string | number>,
-): Page<T> {
+export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, cursorOf: (row: R) => CursorKey): Page<T> {
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   return {

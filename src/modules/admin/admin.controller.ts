@@ -6,10 +6,7 @@ import { PageOf } from '../../common/pagination/pagination';
 import { AdminService } from './admin.service';
 import { AdminOrgResponseDto, AdminSearchQueryDto, AdminUpdateOrgDto, AdminUserResponseDto } from './dto/admin.dto';
 
-/**
- * Platform administrators only. The path parameters are not named `orgId` on purpose: that name
- * makes the tenant guard require a membership in the organization.
- */
+/** Platform administrators only: not tenant routes, so they reach any organization without a membership. */
 @ApiTags('admin')
 @Controller('v1/admin')
 export class AdminController {

@@ -27,7 +27,7 @@ export class AdminService {
   ) {}
 
   async listOrgs(query: AdminSearchQueryDto): Promise<Page<AdminOrgResponseDto>> {
-    const after = decodeCursor<{ id: string }>(query.cursor, ['id']);
+    const after = decodeCursor(query.cursor, { id: 'uuid' });
     const rows = await this.repository.listOrgs({ limit: query.limit + 1, beforeId: after?.id, search: query.q });
     return toPage(rows, query.limit, toOrgResponse, (row) => ({ id: row.id }));
   }
@@ -51,7 +51,7 @@ export class AdminService {
   }
 
   async listUsers(query: AdminSearchQueryDto): Promise<Page<AdminUserResponseDto>> {
-    const after = decodeCursor<{ id: string }>(query.cursor, ['id']);
+    const after = decodeCursor(query.cursor, { id: 'uuid' });
     const rows = await this.repository.listUsers({ limit: query.limit + 1, beforeId: after?.id, search: query.q });
     return toPage(rows, query.limit, toAdminUserResponse, (row) => ({ id: row.id }));
   }

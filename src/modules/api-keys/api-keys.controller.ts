@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../../common/auth/decorators';
+import { Authenticated, OrgId } from '../../common/auth/decorators';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf, PageQueryDto } from '../../common/pagination/pagination';
 import { ApiKeysService } from './api-keys.service';
@@ -13,26 +13,26 @@ export class ApiKeysController {
 
   /** Create a service API key; the key itself is in this response only. */
   @Post()
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiCreatedResponse({ type: CreatedApiKeyResponseDto, description: 'PLAN_LIMIT_REACHED (403) when the plan is full' })
-  create(@Param('orgId') orgId: string, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
+  create(@OrgId() orgId: string, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
     return this.apiKeys.create(orgId, dto);
   }
 
   /** List the organization's API keys, newest first, masked. */
   @Get()
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiOkResponse({ type: PageOf(ApiKeyResponseDto) })
-  list(@Param('orgId') orgId: string, @Query() query: PageQueryDto) {
+  list(@OrgId() orgId: string, @Query() query: PageQueryDto) {
     return this.apiKeys.list(orgId, query);
   }
 
   /** Revoke an API key; it stops working at once. */
   @Delete(':apiKeyId')
   @HttpCode(204)
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiNoContentResponse({ description: 'Revoked' })
-  async revoke(@Param('orgId') orgId: string, @Param('apiKeyId', UuidParamPipe) id: string): Promise<void> {
+  async revoke(@OrgId() orgId: string, @Param('apiKeyId', UuidParamPipe) id: string): Promise<void> {
     await this.apiKeys.revoke(orgId, id);
   }
 }

@@ -4,7 +4,7 @@ import { API_KEY_PREFIX } from '../../common/auth/authentication.guard';
 import { RequestContext } from '../../common/context/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
-import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { PlanLimits } from '../../common/plans/plan-limits';
 import type { ServiceApiKey } from '../../generated/prisma/client';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -60,13 +60,9 @@ export class ApiKeysService {
   }
 
   async list(orgId: string, query: PageQueryDto): Promise<Page<ApiKeyResponseDto>> {
-    const after = decodeCursor<{ createdAt: string; id: string }>(query.cursor, ['createdAt', 'id']);
-    const rows = await this.repository.list(
-      orgId,
-      query.limit + 1,
-      after && { createdAt: new Date(after.createdAt), id: after.id },
-    );
-    return toPage(rows, query.limit, toResponse, (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
+    const after = decodeCursor(query.cursor, TIME_CURSOR);
+    const rows = await this.repository.list(orgId, query.limit + 1, after);
+    return toPage(rows, query.limit, toResponse, (row) => ({ createdAt: row.createdAt, id: row.id }));
   }
 
   async revoke(orgId: string, id: string): Promise<void> {

@@ -1,7 +1,7 @@
-import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
-import { Authenticated, NoRequestTransaction } from '../../common/auth/decorators';
+import { Authenticated, NoRequestTransaction, OrgId } from '../../common/auth/decorators';
 import { PageOf } from '../../common/pagination/pagination';
 import { AuditLogsService } from './audit-logs.service';
 import {
@@ -20,19 +20,19 @@ export class AuditLogsController {
 
   /** List audit entries, newest first, with filters. */
   @Get()
-  @Authenticated({ role: 'ADMIN', scope: 'audit-logs' })
+  @Authenticated({ tenant: true, role: 'ADMIN', scope: 'audit-logs' })
   @ApiOkResponse({ type: PageOf(AuditLogResponseDto) })
-  list(@Param('orgId') orgId: string, @Query() query: ListAuditLogsQueryDto) {
+  list(@OrgId() orgId: string, @Query() query: ListAuditLogsQueryDto) {
     return this.auditLogs.list(orgId, query);
   }
 
   /** Download the matching audit entries, oldest first, as NDJSON or CSV. */
   @Get('export')
   @NoRequestTransaction()
-  @Authenticated({ role: 'ADMIN', scope: 'audit-logs' })
+  @Authenticated({ tenant: true, role: 'ADMIN', scope: 'audit-logs' })
   @ApiProduces(CONTENT_TYPES.ndjson, CONTENT_TYPES.csv)
   @ApiOkResponse({ description: 'One entry per line (NDJSON), or CSV with a header row', schema: { type: 'string' } })
-  async export(@Param('orgId') orgId: string, @Query() query: ExportAuditLogsQueryDto): Promise<StreamableFile> {
+  async export(@OrgId() orgId: string, @Query() query: ExportAuditLogsQueryDto): Promise<StreamableFile> {
     const { format, ...filter } = query;
     const lines = await this.auditLogs.export(orgId, filter, format);
     const date = new Date().toISOString().slice(0, 10);
@@ -45,9 +45,9 @@ export class AuditLogsController {
   /** Check the organization's audit chain for altered, removed or inserted entries. */
   @Get('verify')
   @NoRequestTransaction()
-  @Authenticated({ role: 'ADMIN', scope: 'audit-logs' })
+  @Authenticated({ tenant: true, role: 'ADMIN', scope: 'audit-logs' })
   @ApiOkResponse({ type: AuditVerifyResponseDto })
-  verify(@Param('orgId') orgId: string): Promise<AuditVerifyResponseDto> {
+  verify(@OrgId() orgId: string): Promise<AuditVerifyResponseDto> {
     return this.auditLogs.verify(orgId);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditRepository, type AuditFilter } from '../../common/audit/audit.repository';
-import { decodeCursor, invalidCursor, toPage, type Page } from '../../common/pagination/pagination';
+import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import type { AuditLog } from '../../generated/prisma/client';
 import { verifyChain, type ChainVerdict } from './audit-chain-verifier';
@@ -37,10 +37,9 @@ export class AuditLogsService {
 
   /** Newest first, keyset on seq. Runs in the request's transaction. */
   async list(orgId: string, query: ListAuditLogsQueryDto): Promise<Page<AuditLogResponseDto>> {
-    const after = decodeCursor<{ seq: string }>(query.cursor, ['seq']);
-    const beforeSeq = after ? parseSeq(after.seq) : undefined;
+    const beforeSeq = decodeCursor(query.cursor, { seq: 'bigint' })?.seq;
     const rows = await this.repository.list(orgId, toFilter(query), query.limit + 1, beforeSeq);
-    return toPage(rows, query.limit, toResponse, (row) => ({ seq: row.seq.toString() }));
+    return toPage(rows, query.limit, toResponse, (row) => ({ seq: row.seq }));
   }
 
   /**
@@ -95,11 +94,6 @@ function toFilter(query: AuditLogFilterDto): AuditFilter {
     from: query.from ? new Date(query.from) : undefined,
     to: query.to ? new Date(query.to) : undefined,
   };
-}
-
-function parseSeq(value: string): bigint {
-  if (/^\d{1,19}$/.test(value)) return BigInt(value);
-  throw invalidCursor();
 }
 
 export function toResponse(row: AuditLog): AuditLogResponseDto {

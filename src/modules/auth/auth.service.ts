@@ -6,7 +6,7 @@ import { RequestContext } from '../../common/context/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
 import { MailService } from '../../common/mail/mail.service';
-import { decodeTimeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
 import type { Session, User } from '../../generated/prisma/client';
@@ -197,7 +197,7 @@ export class AuthService {
   /** The caller's live sessions, newest first. */
   async listSessions(query: PageQueryDto): Promise<Page<SessionResponseDto>> {
     const principal = this.context.requireUser();
-    const after = decodeTimeCursor(query.cursor);
+    const after = decodeCursor(query.cursor, TIME_CURSOR);
     const rows = await this.repository.listLiveSessions(principal.userId, {
       limit: query.limit + 1,
       now: new Date(),
@@ -207,7 +207,7 @@ export class AuthService {
       rows,
       query.limit,
       (session) => toSessionResponse(session, principal.sessionId),
-      (session) => ({ createdAt: session.createdAt.toISOString(), id: session.id }),
+      (session) => ({ createdAt: session.createdAt, id: session.id }),
     );
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../../common/context/request-context';
 import { AppException } from '../../common/errors/app-exception';
-import { decodeTimeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import type { User, UserProfile } from '../../generated/prisma/client';
 import { toUserResponse } from '../auth/auth.service';
 import type { MeResponseDto, MyInvitationResponseDto, SetActiveOrgDto, UpdateMeDto } from './dto/me.dto';
@@ -42,7 +42,7 @@ export class MeService {
 
   async listInvitations(query: PageQueryDto): Promise<Page<MyInvitationResponseDto>> {
     const { email } = this.context.requireUser();
-    const after = decodeTimeCursor(query.cursor);
+    const after = decodeCursor(query.cursor, TIME_CURSOR);
     const rows = await this.repository.listPendingInvitations(email, {
       limit: query.limit + 1,
       now: new Date(),

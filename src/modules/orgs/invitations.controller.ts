@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../../common/auth/decorators';
+import { Authenticated, OrgId } from '../../common/auth/decorators';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf } from '../../common/pagination/pagination';
 import {
@@ -19,40 +19,37 @@ export class OrgInvitationsController {
 
   /** Invite someone by email (up to ADMIN); the token goes only into the email. */
   @Post()
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiCreatedResponse({ type: InvitationResponseDto })
   @ApiConflictResponse({ description: 'DUPLICATE: already a member, or a pending invitation exists' })
-  create(@Param('orgId') orgId: string, @Body() dto: CreateInvitationDto): Promise<InvitationResponseDto> {
+  create(@OrgId() orgId: string, @Body() dto: CreateInvitationDto): Promise<InvitationResponseDto> {
     return this.invitations.create(orgId, dto);
   }
 
   /** List invitations, newest first. */
   @Get()
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiOkResponse({ type: PageOf(InvitationResponseDto) })
-  list(@Param('orgId') orgId: string, @Query() query: ListInvitationsQueryDto) {
+  list(@OrgId() orgId: string, @Query() query: ListInvitationsQueryDto) {
     return this.invitations.list(orgId, query);
   }
 
   /** Revoke a pending invitation. */
   @Delete(':invitationId')
   @HttpCode(204)
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiNoContentResponse({ description: 'Revoked' })
-  async revoke(
-    @Param('orgId') orgId: string,
-    @Param('invitationId', UuidParamPipe) invitationId: string,
-  ): Promise<void> {
+  async revoke(@OrgId() orgId: string, @Param('invitationId', UuidParamPipe) invitationId: string): Promise<void> {
     await this.invitations.revoke(orgId, invitationId);
   }
 
   /** Send a pending invitation again with a new token and expiry. */
   @Post(':invitationId/resend')
   @HttpCode(200)
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiOkResponse({ type: InvitationResponseDto })
   resend(
-    @Param('orgId') orgId: string,
+    @OrgId() orgId: string,
     @Param('invitationId', UuidParamPipe) invitationId: string,
   ): Promise<InvitationResponseDto> {
     return this.invitations.resend(orgId, invitationId);

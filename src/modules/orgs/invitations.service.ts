@@ -4,7 +4,7 @@ import { RequestContext } from '../../common/context/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
 import { MailService } from '../../common/mail/mail.service';
-import { decodeTimeCursor, toPage, type Page } from '../../common/pagination/pagination';
+import { decodeCursor, TIME_CURSOR, toPage, type Page } from '../../common/pagination/pagination';
 import { PlanLimits } from '../../common/plans/plan-limits';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
@@ -65,7 +65,7 @@ export class InvitationsService {
   }
 
   async list(orgId: string, query: ListInvitationsQueryDto): Promise<Page<InvitationResponseDto>> {
-    const before = decodeTimeCursor(query.cursor);
+    const before = decodeCursor(query.cursor, TIME_CURSOR);
     const rows = await this.invitations.list(orgId, { limit: query.limit + 1, status: query.status, before });
     return toPage(rows, query.limit, toInvitationResponse, (row) => ({
       createdAt: row.createdAt.toISOString(),

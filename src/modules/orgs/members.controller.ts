@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../../common/auth/decorators';
+import { Authenticated, OrgId } from '../../common/auth/decorators';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf } from '../../common/pagination/pagination';
 import { ListMembersQueryDto, MemberResponseDto, UpdateMemberDto } from './dto/member.dto';
@@ -13,18 +13,18 @@ export class MembersController {
 
   /** List members, optionally by role or status. */
   @Get('members')
-  @Authenticated({ role: 'VIEWER' })
+  @Authenticated({ tenant: true, role: 'VIEWER' })
   @ApiOkResponse({ type: PageOf(MemberResponseDto) })
-  list(@Param('orgId') orgId: string, @Query() query: ListMembersQueryDto) {
+  list(@OrgId() orgId: string, @Query() query: ListMembersQueryDto) {
     return this.members.list(orgId, query);
   }
 
   /** Change a member's role or status (owners are managed by owners only; the last active owner stays). */
   @Patch('members/:userId')
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiOkResponse({ type: MemberResponseDto })
   update(
-    @Param('orgId') orgId: string,
+    @OrgId() orgId: string,
     @Param('userId', UuidParamPipe) userId: string,
     @Body() dto: UpdateMemberDto,
   ): Promise<MemberResponseDto> {
@@ -34,18 +34,18 @@ export class MembersController {
   /** Remove a member (owners are removed by owners only; the last active owner stays). */
   @Delete('members/:userId')
   @HttpCode(204)
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiNoContentResponse({ description: 'Removed' })
-  async remove(@Param('orgId') orgId: string, @Param('userId', UuidParamPipe) userId: string): Promise<void> {
+  async remove(@OrgId() orgId: string, @Param('userId', UuidParamPipe) userId: string): Promise<void> {
     await this.members.remove(orgId, userId);
   }
 
   /** Leave the organization; the last active owner must transfer ownership first. */
   @Post('leave')
   @HttpCode(204)
-  @Authenticated({ role: 'VIEWER' })
+  @Authenticated({ tenant: true, role: 'VIEWER' })
   @ApiNoContentResponse({ description: 'Left' })
-  async leave(@Param('orgId') orgId: string): Promise<void> {
+  async leave(@OrgId() orgId: string): Promise<void> {
     await this.members.leave(orgId);
   }
 }

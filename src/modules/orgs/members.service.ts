@@ -22,7 +22,7 @@ export class MembersService {
   ) {}
 
   async list(orgId: string, query: ListMembersQueryDto): Promise<Page<MemberResponseDto>> {
-    const after = decodeCursor<{ userId: string }>(query.cursor, ['userId']);
+    const after = decodeCursor(query.cursor, { userId: 'uuid' });
     const rows = await this.members.list(orgId, {
       limit: query.limit + 1,
       afterUserId: after?.userId,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -7,7 +7,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated } from '../../common/auth/decorators';
+import { Authenticated, OrgId } from '../../common/auth/decorators';
 import { PageOf, PageQueryDto } from '../../common/pagination/pagination';
 import {
   CreateOrganizationDto,
@@ -43,73 +43,70 @@ export class OrganizationsController {
 
   /** Get an organization with its effective limits and the caller's role. */
   @Get(':orgId')
-  @Authenticated({ role: 'VIEWER' })
+  @Authenticated({ tenant: true, role: 'VIEWER' })
   @ApiOkResponse({ type: OrganizationResponseDto })
-  get(@Param('orgId') orgId: string): Promise<OrganizationResponseDto> {
+  get(@OrgId() orgId: string): Promise<OrganizationResponseDto> {
     return this.organizations.get(orgId);
   }
 
   /** Rename an organization or change its slug or domain. */
   @Patch(':orgId')
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiOkResponse({ type: OrganizationResponseDto })
   @ApiConflictResponse({ description: 'DUPLICATE: the slug or domain is taken' })
-  update(@Param('orgId') orgId: string, @Body() dto: UpdateOrganizationDto): Promise<OrganizationResponseDto> {
+  update(@OrgId() orgId: string, @Body() dto: UpdateOrganizationDto): Promise<OrganizationResponseDto> {
     return this.organizations.update(orgId, dto);
   }
 
   /** Soft-delete an organization; an owner can restore it. */
   @Delete(':orgId')
   @HttpCode(204)
-  @Authenticated({ role: 'OWNER' })
+  @Authenticated({ tenant: true, role: 'OWNER' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  async remove(@Param('orgId') orgId: string): Promise<void> {
+  async remove(@OrgId() orgId: string): Promise<void> {
     await this.organizations.remove(orgId);
   }
 
   /** Restore a soft-deleted organization. */
   @Post(':orgId/restore')
   @HttpCode(200)
-  @Authenticated({ role: 'OWNER', allowDeletedOrg: true })
+  @Authenticated({ tenant: true, role: 'OWNER', allowDeletedOrg: true })
   @ApiOkResponse({ type: OrganizationResponseDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the organization is not deleted' })
-  restore(@Param('orgId') orgId: string): Promise<OrganizationResponseDto> {
+  restore(@OrgId() orgId: string): Promise<OrganizationResponseDto> {
     return this.organizations.restore(orgId);
   }
 
   /** Make another active member OWNER; the caller becomes ADMIN. */
   @Post(':orgId/transfer-ownership')
   @HttpCode(200)
-  @Authenticated({ role: 'OWNER' })
+  @Authenticated({ tenant: true, role: 'OWNER' })
   @ApiOkResponse({ type: OrganizationResponseDto })
-  transferOwnership(
-    @Param('orgId') orgId: string,
-    @Body() dto: TransferOwnershipDto,
-  ): Promise<OrganizationResponseDto> {
+  transferOwnership(@OrgId() orgId: string, @Body() dto: TransferOwnershipDto): Promise<OrganizationResponseDto> {
     return this.organizations.transferOwnership(orgId, dto.userId.toLowerCase());
   }
 
   /** The tier's limits and how much of each is used. */
   @Get(':orgId/limits')
-  @Authenticated({ role: 'VIEWER' })
+  @Authenticated({ tenant: true, role: 'VIEWER' })
   @ApiOkResponse({ type: OrganizationLimitsResponseDto })
-  limits(@Param('orgId') orgId: string): Promise<OrganizationLimitsResponseDto> {
+  limits(@OrgId() orgId: string): Promise<OrganizationLimitsResponseDto> {
     return this.organizations.limits(orgId);
   }
 
   /** The organization's feature flags. */
   @Get(':orgId/feature-flags')
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiOkResponse({ type: FeatureFlagsDto })
-  featureFlags(@Param('orgId') orgId: string): Promise<FeatureFlagsDto> {
+  featureFlags(@OrgId() orgId: string): Promise<FeatureFlagsDto> {
     return this.organizations.featureFlags(orgId);
   }
 
   /** Replace all feature flags. */
   @Put(':orgId/feature-flags')
-  @Authenticated({ role: 'ADMIN' })
+  @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiOkResponse({ type: FeatureFlagsDto })
-  replaceFeatureFlags(@Param('orgId') orgId: string, @Body() dto: FeatureFlagsDto): Promise<FeatureFlagsDto> {
+  replaceFeatureFlags(@OrgId() orgId: string, @Body() dto: FeatureFlagsDto): Promise<FeatureFlagsDto> {
     return this.organizations.replaceFeatureFlags(orgId, dto);
   }
 }

@@ -57,7 +57,7 @@ export class OrganizationsService {
 
   async listMine(query: PageQueryDto): Promise<Page<OrganizationResponseDto>> {
     const { userId } = this.context.requireUser();
-    const after = decodeCursor<{ id: string }>(query.cursor, ['id']);
+    const after = decodeCursor(query.cursor, { id: 'uuid' });
     const rows = await this.organizations.listForUser(userId, { limit: query.limit + 1, afterOrgId: after?.id });
     return toPage(
       rows,

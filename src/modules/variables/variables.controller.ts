@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../../common/auth/decorators';
+import { Authenticated, OrgId } from '../../common/auth/decorators';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf } from '../../common/pagination/pagination';
 import { CreateVariableDto, ListVariablesQueryDto, UpdateVariableDto, VariableResponseDto } from './dto/variable.dto';
@@ -13,34 +13,34 @@ export class VariablesController {
 
   /** Create a variable; its key is unique in the organization. */
   @Post()
-  @Authenticated({ role: 'EDITOR', scope: 'variables' })
+  @Authenticated({ tenant: true, role: 'EDITOR', scope: 'variables' })
   @ApiCreatedResponse({ type: VariableResponseDto })
   @ApiConflictResponse({ description: 'DUPLICATE: the key is taken' })
-  create(@Param('orgId') orgId: string, @Body() dto: CreateVariableDto): Promise<VariableResponseDto> {
+  create(@OrgId() orgId: string, @Body() dto: CreateVariableDto): Promise<VariableResponseDto> {
     return this.variables.create(orgId, dto);
   }
 
   /** List variables by key. */
   @Get()
-  @Authenticated({ role: 'VIEWER', scope: 'variables' })
+  @Authenticated({ tenant: true, role: 'VIEWER', scope: 'variables' })
   @ApiOkResponse({ type: PageOf(VariableResponseDto) })
-  list(@Param('orgId') orgId: string, @Query() query: ListVariablesQueryDto) {
+  list(@OrgId() orgId: string, @Query() query: ListVariablesQueryDto) {
     return this.variables.list(orgId, query);
   }
 
   @Get(':variableId')
-  @Authenticated({ role: 'VIEWER', scope: 'variables' })
+  @Authenticated({ tenant: true, role: 'VIEWER', scope: 'variables' })
   @ApiOkResponse({ type: VariableResponseDto })
-  get(@Param('orgId') orgId: string, @Param('variableId', UuidParamPipe) id: string): Promise<VariableResponseDto> {
+  get(@OrgId() orgId: string, @Param('variableId', UuidParamPipe) id: string): Promise<VariableResponseDto> {
     return this.variables.get(orgId, id);
   }
 
   @Patch(':variableId')
-  @Authenticated({ role: 'EDITOR', scope: 'variables' })
+  @Authenticated({ tenant: true, role: 'EDITOR', scope: 'variables' })
   @ApiOkResponse({ type: VariableResponseDto })
   @ApiConflictResponse({ description: 'DUPLICATE: the key is taken' })
   update(
-    @Param('orgId') orgId: string,
+    @OrgId() orgId: string,
     @Param('variableId', UuidParamPipe) id: string,
     @Body() dto: UpdateVariableDto,
   ): Promise<VariableResponseDto> {
@@ -49,9 +49,9 @@ export class VariablesController {
 
   @Delete(':variableId')
   @HttpCode(204)
-  @Authenticated({ role: 'EDITOR', scope: 'variables' })
+  @Authenticated({ tenant: true, role: 'EDITOR', scope: 'variables' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  async remove(@Param('orgId') orgId: string, @Param('variableId', UuidParamPipe) id: string): Promise<void> {
+  async remove(@OrgId() orgId: string, @Param('variableId', UuidParamPipe) id: string): Promise<void> {
     await this.variables.remove(orgId, id);
   }
 }

@@ -36,7 +36,7 @@ export class VariablesService {
   }
 
   async list(orgId: string, query: ListVariablesQueryDto): Promise<Page<VariableResponseDto>> {
-    const after = decodeCursor<{ key: string }>(query.cursor, ['key']);
+    const after = decodeCursor(query.cursor, { key: 'string' });
     const rows = await this.repository.list(orgId, { limit: query.limit + 1, afterKey: after?.key, search: query.q });
     return toPage(rows, query.limit, toResponse, (row) => ({ key: row.key }));
   }
