@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { Authenticated, OrgId, Public } from '../../src/common/auth/decorators';
 import { createTestApp } from '../support/test-app';
 
@@ -39,6 +39,15 @@ class UndeclaredController {
   }
 }
 
+@Controller('v1/orgs/:orgId/raw')
+class RawOrgIdController {
+  @Get()
+  @Authenticated({ tenant: true, role: 'VIEWER' })
+  list(@Param('orgId') orgId: string) {
+    return [orgId];
+  }
+}
+
 @Controller('v1/me/tenant-elsewhere')
 class TenantOutsideOrgsController {
   @Get()
@@ -54,6 +63,7 @@ describe('route declarations are checked at start-up (e2e)', () => {
     [WrongParameterController, 'GET /v1/orgs/:organizationId/gadgets is declared tenant but its path does not start'],
     [PublicUnderOrgController, 'GET /v1/orgs/:orgId/open is public under /v1/orgs/'],
     [UndeclaredController, 'GET /v1/widgets has neither @Public() nor @Authenticated()'],
+    [RawOrgIdController, 'GET /v1/orgs/:orgId/raw reads :orgId with @Param() instead of @OrgId()'],
     [TenantOutsideOrgsController, 'GET /v1/me/tenant-elsewhere is declared tenant but its path does not start'],
   ])('refuses to start with %p', async (controller, problem) => {
     await expect(createTestApp({ controllers: [controller] })).rejects.toThrow(problem);

@@ -1,5 +1,6 @@
 import { Injectable, RequestMethod, type OnModuleInit } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { ACCESS_KEY, PUBLIC_KEY, TENANT_PARAM, type AccessRule } from './decorators';
 
@@ -8,6 +9,8 @@ export interface DeclaredRoute {
   path: string;
   isPublic: boolean;
   rule?: AccessRule;
+  /** Names of the path parameters the handler reads with @Param(name). */
+  params: string[];
 }
 
 const TENANT_PREFIX = `/v1/orgs/:${TENANT_PARAM}`;
@@ -25,6 +28,7 @@ export function declarationProblem(route: DeclaredRoute): string | undefined {
   if (underOrg && !rule.tenant) return 'is under /v1/orgs/ but not declared @Authenticated({ tenant: true, role })';
   if (rule.tenant && path !== TENANT_PREFIX && !path.startsWith(`${TENANT_PREFIX}/`))
     return `is declared tenant but its path does not start with ${TENANT_PREFIX}`;
+  if (rule.tenant && route.params.includes(TENANT_PARAM)) return `reads :${TENANT_PARAM} with @Param() instead of @OrgId()`;
   return undefined;
 }
 
@@ -40,6 +44,7 @@ export function declaredRoutes(discovery: DiscoveryService, scanner: MetadataSca
       if (subPaths === undefined) return [];
       const method = RequestMethod[reflector.get<RequestMethod>(METHOD_METADATA, handler)] ?? 'GET';
       const targets = [handler, metatype];
+      const params = pathParamNames(metatype, name);
       return [base]
         .flat()
         .flatMap((prefix) => [subPaths].flat().map((sub) => joinPath(prefix, sub)))
@@ -48,9 +53,21 @@ export function declaredRoutes(discovery: DiscoveryService, scanner: MetadataSca
           path,
           isPublic: reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) ?? false,
           rule: reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, targets),
+          params,
         }));
     });
   });
+}
+
+/** Nest keeps a handler's parameter decorators on its class, keyed `<paramtype>:<index>`. */
+function pathParamNames(controller: object, method: string): string[] {
+  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<
+    string,
+    { data?: unknown }
+  >;
+  return Object.entries(args)
+    .filter(([key, arg]) => key.startsWith(`${RouteParamtypes.PARAM}:`) && typeof arg.data === 'string')
+    .map(([, arg]) => arg.data as string);
 }
 
 function joinPath(...parts: string[]): string {
