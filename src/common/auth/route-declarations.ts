@@ -28,7 +28,8 @@ export function declarationProblem(route: DeclaredRoute): string | undefined {
   if (underOrg && !rule.tenant) return 'is under /v1/orgs/ but not declared @Authenticated({ tenant: true, role })';
   if (rule.tenant && path !== TENANT_PREFIX && !path.startsWith(`${TENANT_PREFIX}/`))
     return `is declared tenant but its path does not start with ${TENANT_PREFIX}`;
-  if (rule.tenant && route.params.includes(TENANT_PARAM)) return `reads :${TENANT_PARAM} with @Param() instead of @OrgId()`;
+  if (rule.tenant && route.params.includes(TENANT_PARAM))
+    return `reads :${TENANT_PARAM} with @Param() instead of @OrgId()`;
   return undefined;
 }
 
