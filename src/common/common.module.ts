@@ -21,6 +21,7 @@ import { AuditService } from './audit/audit.service';
 import { RequestContext } from './context/request-context';
 import { MailService } from './mail/mail.service';
 import { PlanLimits } from './plans/plan-limits';
+import { SecretsModule } from './secrets/secrets.module';
 
 /**
  * Request context, the three tenancy guards (authentication → tenant → role/scope, in that
@@ -32,6 +33,7 @@ import { PlanLimits } from './plans/plan-limits';
     ClsModule.forRoot({ global: true, middleware: { mount: true } }),
     DiscoveryModule,
     PassportModule,
+    SecretsModule,
     // The secret comes from SECRETS at each call (TokenService, JwtStrategy): one source of truth.
     JwtModule.register({}),
     // Request budgets (RateLimitGuard) and login-failure counting share the throttler's storage.

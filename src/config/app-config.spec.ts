@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from './app-config';
+
+const key = (bytes = 32) => randomBytes(bytes).toString('base64');
 
 describe('loadConfig', () => {
   it('applies defaults for an empty environment and selects the embedded database', () => {
@@ -33,6 +36,44 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('Invalid environment variable JWT_SECRET');
   });
 
+  it('refuses production without ENCRYPTION_KEYS, and starts with them', () => {
+    const jwt = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig(jwt)).toThrow(
+      new ConfigError('Invalid environment variable ENCRYPTION_KEYS: required when NODE_ENV=production'),
+    );
+    expect(() => loadConfig({ ...jwt, ENCRYPTION_KEYS: '' })).toThrow('ENCRYPTION_KEYS: required');
+    expect(loadConfig({ ...jwt, ENCRYPTION_KEYS: `k1:${key()}` }).ENCRYPTION_KEYS).toMatch(/^k1:/);
+  });
+
+  it('takes ENCRYPTION_KEYS as given outside production, and leaves it unset by default', () => {
+    const spec = `2025-06:${key()},2024_01:${key()}`;
+    expect(loadConfig({ ENCRYPTION_KEYS: spec }).ENCRYPTION_KEYS).toBe(spec);
+    expect(loadConfig({}).ENCRYPTION_KEYS).toBeUndefined();
+  });
+
+  it.each([
+    ['a bad key id', `bad.id:${key()}`, 'entry 1 has an invalid key id (1 to 32 of A-Z a-z 0-9 _ -)'],
+    [
+      'a key of the wrong length',
+      `k1:${key()},k2:${key(24)}`,
+      'key "k2" must be 32 bytes after base64 decoding, not 24',
+    ],
+    ['duplicate ids', `k1:${key()},k1:${key()}`, 'key id "k1" appears more than once'],
+    ['an entry without a colon', key(), 'entry 1 must be id:base64key'],
+  ])('refuses ENCRYPTION_KEYS with %s in one line that names no key material', (_name, spec, reason) => {
+    let thrown: unknown;
+    try {
+      loadConfig({ ENCRYPTION_KEYS: spec });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as Error).message).toBe(`Invalid environment variable ENCRYPTION_KEYS: ${reason}`);
+    for (const part of spec.split(/[,:]/).filter((part) => part.length > 20)) {
+      expect((thrown as Error).message).not.toContain(part);
+    }
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],
@@ -40,6 +81,7 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['MIGRATE_ON_START', 'maybe'],
     ['NODE_ENV', 'staging'],
+    ['ENCRYPTION_KEYS', 'k1:c2hvcnQ='],
   ])('rejects %s=%s with a one-line message naming the variable', (name, value) => {
     let thrown: unknown;
     try {

@@ -11,6 +11,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { KeyRingConfigError, parseKeyRingSpec } from '../common/secrets/key-ring';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) => {
@@ -101,6 +102,14 @@ export class AppConfig {
   @IsOptional()
   @MinLength(32)
   JWT_SECRET?: string = undefined;
+
+  /**
+   * Keys for third-party secrets at rest (AES-256-GCM): comma-separated `id:base64key` pairs,
+   * newest first, each 32 bytes. Required in production; otherwise generated and kept in DATA_DIR.
+   */
+  @IsOptional()
+  @IsString()
+  ENCRYPTION_KEYS?: string = undefined;
 
   @IsString()
   JWT_ISSUER = 'orgbase';
@@ -203,6 +212,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     throw new ConfigError('Invalid environment variable JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (config.ENCRYPTION_KEYS !== undefined) {
+    try {
+      parseKeyRingSpec(config.ENCRYPTION_KEYS);
+    } catch (error) {
+      if (!(error instanceof KeyRingConfigError)) throw error;
+      throw new ConfigError(`Invalid environment variable ENCRYPTION_KEYS: ${error.message}`);
+    }
+  } else if (config.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid environment variable ENCRYPTION_KEYS: required when NODE_ENV=production');
   }
   return config;
 }
