@@ -10,6 +10,11 @@ export interface DbScope {
   /** SHA-256 of a presented secret: finds its API key or invitation. */
   tokenHash?: string;
   email?: string;
+  /**
+   * Platform administration's bypass of the identity tables' RLS (app.platform_admin). Set only
+   * through asPlatformAdmin(), never in a scope literal.
+   */
+  platformAdmin?: boolean;
 }
 
 export type Db = Prisma.TransactionClient;
@@ -86,6 +91,15 @@ export class DbContext {
   }
 
   /**
+   * Runs `work` with the platform-admin bypass of the identity tables' RLS (users, sessions,
+   * organizations). Only AdminService calls this, after AccessGuard checked the platform role; it
+   * logs each use. A test keeps every other caller out.
+   */
+  asPlatformAdmin<T>(work: () => Promise<T>): Promise<T> {
+    return this.run({ platformAdmin: true }, work);
+  }
+
+  /**
    * Defers a side effect the database cannot undo (sending mail) until the current transaction
    * has committed; it never happens if the transaction rolls back. Outside one it runs now.
    */
@@ -99,7 +113,7 @@ function definedOnly(scope: DbScope): DbScope {
   return Object.fromEntries(Object.entries(scope).filter(([, value]) => value !== undefined));
 }
 
-const SCOPE_KEYS: (keyof DbScope)[] = ['orgId', 'userId', 'tokenHash', 'email'];
+const SCOPE_KEYS: (keyof DbScope)[] = ['orgId', 'userId', 'tokenHash', 'email', 'platformAdmin'];
 
 function sameScope(a: DbScope, b: DbScope): boolean {
   return SCOPE_KEYS.every((key) => (a[key] ?? '') === (b[key] ?? ''));
@@ -109,5 +123,6 @@ function applyScope(tx: Db, scope: DbScope): Promise<unknown> {
   return tx.$executeRaw`SELECT set_config('app.org_id', ${scope.orgId ?? ''}, true),
     set_config('app.user_id', ${scope.userId ?? ''}, true),
     set_config('app.token_hash', ${scope.tokenHash ?? ''}, true),
-    set_config('app.email', ${scope.email ?? ''}, true)`;
+    set_config('app.email', ${scope.email ?? ''}, true),
+    set_config('app.platform_admin', ${scope.platformAdmin ? 'on' : ''}, true)`;
 }

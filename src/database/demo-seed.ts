@@ -1,6 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import { hash } from 'bcrypt';
-import type { PrismaClient } from '../generated/prisma/client';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import type { DatabaseConnection } from './database-connection';
+import { uuidv7 } from './prisma.service';
 
 /** Credentials of the demo data; README.md lists them and the start-up log repeats them. */
 export const DEMO_PASSWORD = 'orgbase-demo-1';
@@ -12,16 +14,22 @@ export const DEMO_USERS = [
   { email: 'viewer@orgbase.local', name: 'Victor Viewer', platformRole: 'USER' as const, role: 'VIEWER' as const },
 ];
 
-/** Fills an empty database with one organization's worth of data from each of the four products. */
+/**
+ * Fills an empty database with one organization's worth of data from each of the four products.
+ *
+ * It writes the way the API does, under row-level security: each user under their own email, the
+ * organizations and their rows as the demo owner inside each organization's scope. So it works on
+ * the server's client (the app role) as well as on a client connected as the database owner.
+ */
 export class DemoSeeder {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly prisma: PrismaClient & { connection?: DatabaseConnection },
     private readonly logger: Pick<LoggerService, 'log'>,
     private readonly bcryptCost = 10,
   ) {}
 
   async seedIfEmpty(): Promise<boolean> {
-    if ((await this.prisma.user.count()) > 0) return false;
+    if (await this.hasUsers()) return false;
     await this.seed();
     this.logger.log(
       `Seeded demo data. Sign in with any of ${DEMO_USERS.map((user) => user.email).join(', ')} and password "${DEMO_PASSWORD}"`,
@@ -29,11 +37,30 @@ export class DemoSeeder {
     return true;
   }
 
+  /**
+   * Whether the database has any user at all. Row-level security hides every user from the app
+   * role, so on the server's own client this one question is asked as the database owner.
+   */
+  private async hasUsers(): Promise<boolean> {
+    const connection = this.prisma.connection;
+    if (!connection) return (await this.prisma.user.count()) > 0;
+    const { rows } = await connection.asOwner((session) =>
+      session.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM users) AS any'),
+    );
+    return rows[0]?.any ?? false;
+  }
+
   async seed(): Promise<void> {
     const passwordHash = await hash(DEMO_PASSWORD, this.bcryptCost);
     await this.prisma.$transaction(async (tx) => {
+      const scope = (settings: { email?: string; userId?: string; orgId?: string }) =>
+        tx.$executeRaw`SELECT set_config('app.email', ${settings.email ?? ''}, true),
+          set_config('app.user_id', ${settings.userId ?? ''}, true),
+          set_config('app.org_id', ${settings.orgId ?? ''}, true)`;
       const users = [];
       for (const demo of DEMO_USERS) {
+        // A user is created under their own email, as registration does.
+        await scope({ email: demo.email });
         users.push(
           await tx.user.create({
             data: {
@@ -43,29 +70,34 @@ export class DemoSeeder {
               platformRole: demo.platformRole,
               emailVerifiedAt: new Date(),
             },
+            select: { id: true },
           }),
         );
       }
       const owner = users[1]!;
-      const org = await tx.organization.create({
-        data: {
-          name: 'Acme Labs',
-          slug: 'acme-labs',
-          tier: 'PRO',
-          featureFlags: { agents: true, chat: true },
-          createdByUserId: owner.id,
-        },
+      // Each organization in its own scope, created by the demo owner, as POST /v1/orgs does.
+      const createOrg = async (data: Omit<Prisma.OrganizationUncheckedCreateInput, 'id' | 'createdByUserId'>) => {
+        const id = uuidv7();
+        await scope({ userId: owner.id, orgId: id });
+        return tx.organization.create({ data: { ...data, id, createdByUserId: owner.id } });
+      };
+      const org = await createOrg({
+        name: 'Acme Labs',
+        slug: 'acme-labs',
+        tier: 'PRO',
+        featureFlags: { agents: true, chat: true },
       });
-      await tx.organization.create({
-        data: { name: 'Globex', slug: 'globex', tier: 'FREE', createdByUserId: owner.id },
-      });
-      // Row-level security: the rows below belong to Acme Labs.
-      await tx.$executeRaw`SELECT set_config('app.org_id', ${org.id}, true)`;
+      await createOrg({ name: 'Globex', slug: 'globex', tier: 'FREE' });
       for (const [index, demo] of DEMO_USERS.entries()) {
         if (!demo.role) continue;
-        await tx.membership.create({ data: { orgId: org.id, userId: users[index]!.id, role: demo.role } });
-        await tx.userProfile.create({ data: { userId: users[index]!.id, lastActiveOrgId: org.id } });
+        const userId = users[index]!.id;
+        // The membership in Acme Labs' scope, the profile in its user's.
+        await scope({ userId, orgId: org.id });
+        await tx.membership.create({ data: { orgId: org.id, userId, role: demo.role } });
+        await tx.userProfile.create({ data: { userId, lastActiveOrgId: org.id } });
       }
+      // Row-level security: the rows below belong to Acme Labs, made by its owner.
+      await scope({ userId: owner.id, orgId: org.id });
       const orgId = org.id;
       const by = { createdByUserId: owner.id };
 

@@ -11,10 +11,18 @@ describe('platform administration (e2e)', () => {
   beforeAll(async () => {
     t = await createTestApp();
     admin = await signUp(t);
-    await t.prisma.user.update({ where: { id: admin.id }, data: { platformRole: 'ADMIN' } });
+    // Behind the API's back as the database owner: the app role sees no user without a scope (RLS).
+    await t.asOwner((db) => db.query(`UPDATE users SET "platformRole" = 'ADMIN' WHERE id = $1`, [admin.id]));
     user = await signUp(t);
   });
   afterAll(() => t.close());
+
+  const orgRow = async (id: string) =>
+    (
+      await t.asOwner((db) =>
+        db.query<{ tier: string; limits: unknown }>('SELECT tier, limits FROM organizations WHERE id = $1', [id]),
+      )
+    ).rows[0]!;
 
   const apiKeyOf = async (owner: TestUser, orgId: string) => {
     const res = await t
@@ -46,7 +54,7 @@ describe('platform administration (e2e)', () => {
       const owner = await signUp(t);
       const first = await createOrg(t, owner, { name: `Alpha ${tag}`, slug: `alpha-${tag}` });
       const second = await createOrg(t, owner, { name: `Beta ${tag}`, slug: `beta-${tag}` });
-      await t.prisma.organization.update({ where: { id: first.id }, data: { deletedAt: new Date() } });
+      await t.asOwner((db) => db.query('UPDATE organizations SET "deletedAt" = now() WHERE id = $1', [first.id]));
 
       const res = await t.http().get(`/v1/admin/orgs?q=${tag}`).set(admin.auth).expect(200);
       expect(res.body.data.map((o: { id: string }) => o.id)).toEqual([second.id, first.id]);
@@ -89,7 +97,7 @@ describe('platform administration (e2e)', () => {
         limits: { apiKeys: 1, members: null },
         effectiveLimits: { apiKeys: 1, members: null, variables: 5000 },
       });
-      const row = await t.prisma.organization.findUniqueOrThrow({ where: { id: org.id } });
+      const row = await orgRow(org.id);
       expect({ tier: row.tier, limits: row.limits }).toEqual({ tier: 'PRO', limits: { apiKeys: 1, members: null } });
 
       // The override is enforced: a second key is refused.
@@ -137,7 +145,7 @@ describe('platform administration (e2e)', () => {
       await t.http().patch(`/v1/admin/orgs/${UNKNOWN_ID}`).set(admin.auth).send({ tier: 'PRO' }).expect(404);
       await t.http().patch('/v1/admin/orgs/not-a-uuid').set(admin.auth).send({ tier: 'PRO' }).expect(404);
       await expectOnlyAdmins('patch', url, { tier: 'ENTERPRISE' });
-      expect((await t.prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).tier).toBe('FREE');
+      expect((await orgRow(org.id)).tier).toBe('FREE');
     });
   });
 
@@ -180,7 +188,9 @@ describe('platform administration (e2e)', () => {
       expect(refused.body.code).toBe('UNAUTHENTICATED');
       await t.http().post('/v1/auth/login').send({ email: victim.email, password: victim.password }).expect(401);
       await t.http().post('/v1/auth/refresh').send({ refreshToken: victim.refreshToken }).expect(401);
-      const sessions = await t.prisma.session.findMany({ where: { userId: victim.id } });
+      const { rows: sessions } = await t.asOwner((db) =>
+        db.query<{ revokedAt: Date | null }>('SELECT "revokedAt" FROM sessions WHERE "userId" = $1', [victim.id]),
+      );
       expect(sessions.length).toBeGreaterThan(0);
       expect(sessions.every((s) => s.revokedAt !== null)).toBe(true);
 
@@ -223,7 +233,8 @@ describe('platform administration (e2e)', () => {
       await t.http().post('/v1/admin/users/nope/suspend').set(admin.auth).expect(404);
       await expectOnlyAdmins('post', `/v1/admin/users/${user.id}/suspend`);
       await expectOnlyAdmins('post', `/v1/admin/users/${user.id}/unsuspend`);
-      expect((await t.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).suspendedAt).toBeNull();
+      const { rows } = await t.asOwner((db) => db.query('SELECT "suspendedAt" FROM users WHERE id = $1', [user.id]));
+      expect(rows).toEqual([{ suspendedAt: null }]);
     });
   });
 });

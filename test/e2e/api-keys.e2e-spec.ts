@@ -11,7 +11,7 @@ describe('service API keys (e2e)', () => {
     t = await createTestApp();
     world = await orgWithEveryRole(t);
     // Room for every key this file makes; the FREE limit has its own org below.
-    await t.prisma.organization.update({ where: { id: world.org.id }, data: { tier: 'ENTERPRISE' } });
+    await t.asOwner((db) => db.query(`UPDATE organizations SET tier = 'ENTERPRISE' WHERE id = $1`, [world.org.id]));
     base = `/v1/orgs/${world.org.id}/api-keys`;
   });
   afterAll(() => t.close());

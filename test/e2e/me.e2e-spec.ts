@@ -138,7 +138,7 @@ describe('me (e2e)', () => {
       await put('0195f2a0-0000-7000-8000-000000000000').expect(404);
 
       const deleted = await createOrg(t, member);
-      await t.prisma.organization.update({ where: { id: deleted.id }, data: { deletedAt: new Date() } });
+      await t.asOwner((db) => db.query('UPDATE organizations SET "deletedAt" = now() WHERE id = $1', [deleted.id]));
       await put(deleted.id).expect(404);
 
       const suspended = await createOrg(t, outsider);
@@ -194,7 +194,7 @@ describe('me (e2e)', () => {
       await invite(orgA.id, invitee.email, { expiresAt: new Date(Date.now() - 1000) });
       await invite(orgA.id, `someone-else-${unique()}@example.test`);
       await invite(gone.id, invitee.email);
-      await t.prisma.organization.update({ where: { id: gone.id }, data: { deletedAt: new Date() } });
+      await t.asOwner((db) => db.query('UPDATE organizations SET "deletedAt" = now() WHERE id = $1', [gone.id]));
 
       const page1 = await t.http().get('/v1/me/invitations?limit=1').set(invitee.auth).expect(200);
       expect(page1.body.data).toEqual([

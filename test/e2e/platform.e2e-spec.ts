@@ -3,7 +3,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Public } from '../../src/common/auth/decorators';
 import { installGracefulShutdown } from '../../src/common/lifecycle/graceful-shutdown';
-import { PrismaService } from '../../src/database/prisma.service';
+import { PrismaService, uuidv7 } from '../../src/database/prisma.service';
 import { readMigrations } from '../../src/database/migrator';
 import { unique } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -34,7 +34,12 @@ class ProbeController {
 
   @Post('orgs/:slug')
   createOrg(@Param('slug') slug: string) {
-    return this.prisma.organization.create({ data: { name: slug, slug } });
+    // Row-level security: an organization is created in its own scope.
+    const id = uuidv7();
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT set_config('app.org_id', ${id}, true)`;
+      return tx.organization.create({ data: { id, name: slug, slug } });
+    });
   }
 
   @Post('orgs/:id/rename')

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../../src/database/prisma.service';
 import type { MemberRole, OrgTier } from '../../src/generated/prisma/client';
 import type { TestApp } from '../support/test-app';
 
@@ -50,23 +51,31 @@ export function inOrg<T>(
   });
 }
 
-/** An organization with `owner` as OWNER, made directly in the database. */
+/**
+ * An organization with `owner` as OWNER, made directly in the database the way the API makes it:
+ * in its own RLS scope (so its id is made first), by the owner.
+ */
 export async function createOrg(
   t: TestApp,
   owner: { id: string },
   overrides: { name?: string; slug?: string; tier?: OrgTier } = {},
 ) {
-  const id = unique();
-  const org = await t.prisma.organization.create({
-    data: {
-      name: overrides.name ?? `Org ${id}`,
-      slug: overrides.slug ?? `org-${id}`,
-      tier: overrides.tier ?? 'FREE',
-      createdByUserId: owner.id,
-    },
+  const tag = unique();
+  const id = uuidv7();
+  return t.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT set_config('app.org_id', ${id}, true), set_config('app.user_id', ${owner.id}, true)`;
+    const org = await tx.organization.create({
+      data: {
+        id,
+        name: overrides.name ?? `Org ${tag}`,
+        slug: overrides.slug ?? `org-${tag}`,
+        tier: overrides.tier ?? 'FREE',
+        createdByUserId: owner.id,
+      },
+    });
+    await tx.membership.create({ data: { orgId: id, userId: owner.id, role: 'OWNER' } });
+    return org;
   });
-  await addMember(t, org.id, owner.id, 'OWNER');
-  return org;
 }
 
 export function addMember(t: TestApp, orgId: string, userId: string, role: MemberRole) {

@@ -24,16 +24,18 @@ export interface ApiKeyRecord {
 export class AccessRepository {
   constructor(private readonly db: DbContext) {}
 
-  /** The session's user when the session is live and the user not suspended. */
+  /**
+   * The session's user when the session is live and the user not suspended. One round trip
+   * outside any transaction: app_session_principal sets the RLS user itself (users and sessions
+   * are visible only to their user).
+   */
   async findActiveSession(userId: string, sessionId: string): Promise<ActiveSession | null> {
-    const session = await this.db.client.session.findFirst({
-      where: { id: sessionId, userId, revokedAt: null, expiresAt: { gt: new Date() }, user: { suspendedAt: null } },
-      select: { user: { select: { id: true, email: true, platformRole: true } } },
-    });
-    return session && { userId: session.user.id, email: session.user.email, platformRole: session.user.platformRole };
+    const [row] = await this.db.client.$queryRaw<{ email: string; platformRole: 'ADMIN' | 'USER' }[]>`
+      SELECT email, "platformRole" FROM app_session_principal(${userId}::uuid, ${sessionId}::uuid)`;
+    return row ? { userId, email: row.email, platformRole: row.platformRole } : null;
   }
 
-  /** Runs inside a scope whose token_hash is keyHash (RLS). */
+  /** Runs inside a scope whose token_hash is keyHash (RLS shows that key and its organization). */
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
     const key = await this.db.client.serviceApiKey.findUnique({
       where: { keyHash },

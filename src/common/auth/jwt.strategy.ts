@@ -8,6 +8,9 @@ import type { AccessTokenClaims } from './token.service';
 import type { Secrets } from './secrets';
 import { SECRETS } from './secrets.provider';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
 /** Verifies the JWT (HS256 only, iss and aud checked) and that its session and user are still live. */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -27,7 +30,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: AccessTokenClaims): Promise<Principal | false> {
-    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return false;
+    // Only this server signs them, but the ids go into a uuid-typed query: anything else is no session.
+    if (!isUuid(claims.sub) || !isUuid(claims.sid)) return false;
     const session = await this.access.findActiveSession(claims.sub, claims.sid);
     if (!session) return false;
     return {

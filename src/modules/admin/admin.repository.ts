@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DbContext } from '../../database/db-context';
-import type { Organization, Prisma, User } from '../../generated/prisma/client';
+import type { PublicUser } from '../../database/prisma.service';
+import type { Organization, Prisma } from '../../generated/prisma/client';
 
 /**
- * Platform-wide reads and writes. Organizations, users and sessions have no row-level security,
- * so the platform admin's request transaction sees them all; memberships need the user's scope.
+ * Platform-wide reads and writes of organizations, users and sessions. Row-level security shows
+ * them across all scopes only inside AdminService's platform-admin bypass, where every method here
+ * runs; memberships still need the user's own scope.
  */
 @Injectable()
 export class AdminRepository {
@@ -38,7 +40,7 @@ export class AdminRepository {
     return this.db.client.organization.update({ where: { id }, data });
   }
 
-  listUsers(options: { limit: number; beforeId?: string; search?: string }): Promise<User[]> {
+  listUsers(options: { limit: number; beforeId?: string; search?: string }): Promise<PublicUser[]> {
     const search = options.search;
     return this.db.client.user.findMany({
       where: {
@@ -57,11 +59,11 @@ export class AdminRepository {
     });
   }
 
-  findUser(id: string): Promise<User | null> {
+  findUser(id: string): Promise<PublicUser | null> {
     return this.db.client.user.findUnique({ where: { id } });
   }
 
-  setSuspended(id: string, suspendedAt: Date | null): Promise<User> {
+  setSuspended(id: string, suspendedAt: Date | null): Promise<PublicUser> {
     return this.db.client.user.update({ where: { id }, data: { suspendedAt } });
   }
 

@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../../common/audit/audit.service';
 import { RequestContext } from '../../common/context/request-context';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
 import { effectiveLimits } from '../../common/plans/plan-limits';
-import type { Organization, Prisma, User } from '../../generated/prisma/client';
+import { DbContext } from '../../database/db-context';
+import type { PublicUser } from '../auth/auth.repository';
+import type { Organization, Prisma } from '../../generated/prisma/client';
 import { toUserResponse } from '../auth/auth.service';
 import { AdminRepository } from './admin.repository';
 import type {
@@ -17,22 +19,36 @@ import type {
 /**
  * Platform administration (seed 002's global ADMIN): every organization and user, plan tiers and
  * limit overrides, and account suspension. Changes are audited in the organization they concern.
+ *
+ * Row-level security shows users, sessions and organizations only to their own scopes; these
+ * operations read and change them across all of them through the platform-admin bypass
+ * (DbContext.asPlatformAdmin), which only this service uses, after AccessGuard has checked the
+ * platform role, and which it logs with the admin's id and the request id.
  */
 @Injectable()
 export class AdminService {
+  private readonly logger = new Logger('PlatformAdmin');
+
   constructor(
     private readonly repository: AdminRepository,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
+    private readonly db: DbContext,
   ) {}
 
-  async listOrgs(query: AdminSearchQueryDto): Promise<Page<AdminOrgResponseDto>> {
+  listOrgs(query: AdminSearchQueryDto): Promise<Page<AdminOrgResponseDto>> {
     const after = decodeCursor(query.cursor, { id: 'uuid' });
-    const rows = await this.repository.listOrgs({ limit: query.limit + 1, beforeId: after?.id, search: query.q });
-    return toPage(rows, query.limit, toOrgResponse, (row) => ({ id: row.id }));
+    return this.bypass('orgs.list', async () => {
+      const rows = await this.repository.listOrgs({ limit: query.limit + 1, beforeId: after?.id, search: query.q });
+      return toPage(rows, query.limit, toOrgResponse, (row) => ({ id: row.id }));
+    });
   }
 
-  async updateOrg(orgId: string, dto: AdminUpdateOrgDto): Promise<AdminOrgResponseDto> {
+  updateOrg(orgId: string, dto: AdminUpdateOrgDto): Promise<AdminOrgResponseDto> {
+    return this.bypass('orgs.update', () => this.updateOrgAsAdmin(orgId, dto), { orgId });
+  }
+
+  private async updateOrgAsAdmin(orgId: string, dto: AdminUpdateOrgDto): Promise<AdminOrgResponseDto> {
     const before = await this.repository.findOrg(orgId);
     if (!before) throw AppException.notFound('Organization');
     const after = await this.repository.updateOrg(orgId, {
@@ -50,20 +66,51 @@ export class AdminService {
     return toOrgResponse(after);
   }
 
-  async listUsers(query: AdminSearchQueryDto): Promise<Page<AdminUserResponseDto>> {
+  listUsers(query: AdminSearchQueryDto): Promise<Page<AdminUserResponseDto>> {
     const after = decodeCursor(query.cursor, { id: 'uuid' });
-    const rows = await this.repository.listUsers({ limit: query.limit + 1, beforeId: after?.id, search: query.q });
-    return toPage(rows, query.limit, toAdminUserResponse, (row) => ({ id: row.id }));
+    return this.bypass('users.list', async () => {
+      const rows = await this.repository.listUsers({ limit: query.limit + 1, beforeId: after?.id, search: query.q });
+      return toPage(rows, query.limit, toAdminUserResponse, (row) => ({ id: row.id }));
+    });
   }
 
   /**
    * Suspends the account: its sessions are revoked, so its access tokens stop working at once
    * (the authentication guard checks the session on every request) and it cannot sign in.
    */
-  async suspend(userId: string): Promise<AdminUserResponseDto> {
+  suspend(userId: string): Promise<AdminUserResponseDto> {
     if (userId === this.context.requireUser().userId) {
       throw new AppException('VALIDATION_FAILED', 'You cannot suspend your own account');
     }
+    return this.bypass('users.suspend', () => this.suspendAsAdmin(userId), { targetUserId: userId });
+  }
+
+  unsuspend(userId: string): Promise<AdminUserResponseDto> {
+    return this.bypass('users.unsuspend', () => this.unsuspendAsAdmin(userId), { targetUserId: userId });
+  }
+
+  /**
+   * The one way into the platform-admin bypass of row-level security: checks the platform role
+   * again (AccessGuard already did), logs who used it for what in which request, then runs `work`
+   * with it. Changes that concern an org are also audited in that org by the operation itself.
+   */
+  private bypass<T>(operation: string, work: () => Promise<T>, about: Record<string, string> = {}): Promise<T> {
+    const principal = this.context.requireUser();
+    if (principal.platformRole !== 'ADMIN') throw AppException.forbidden('Platform administrators only');
+    this.logger.log(
+      {
+        event: 'platform_admin.rls_bypass',
+        operation,
+        userId: principal.userId,
+        requestId: this.context.requestMeta.requestId,
+        ...about,
+      },
+      'Platform admin bypasses row-level security',
+    );
+    return this.db.asPlatformAdmin(work);
+  }
+
+  private async suspendAsAdmin(userId: string): Promise<AdminUserResponseDto> {
     const user = await this.findUser(userId);
     const now = new Date();
     const updated = user.suspendedAt ? user : await this.repository.setSuspended(userId, now);
@@ -72,7 +119,7 @@ export class AdminService {
     return toAdminUserResponse(updated);
   }
 
-  async unsuspend(userId: string): Promise<AdminUserResponseDto> {
+  private async unsuspendAsAdmin(userId: string): Promise<AdminUserResponseDto> {
     const user = await this.findUser(userId);
     if (!user.suspendedAt) return toAdminUserResponse(user);
     const updated = await this.repository.setSuspended(userId, null);
@@ -80,14 +127,14 @@ export class AdminService {
     return toAdminUserResponse(updated);
   }
 
-  private async findUser(userId: string): Promise<User> {
+  private async findUser(userId: string): Promise<PublicUser> {
     const user = await this.repository.findUser(userId);
     if (!user) throw AppException.notFound('User');
     return user;
   }
 
   /** Users belong to no single organization: like sign-ins, the event goes to the user's audit org. */
-  private async auditUserEvent(before: User, after: User, action: string): Promise<void> {
+  private async auditUserEvent(before: PublicUser, after: PublicUser, action: string): Promise<void> {
     await this.audit.recordForUser(before.id, {
       action,
       resourceType: 'user',
@@ -116,6 +163,6 @@ function toOrgResponse(org: Organization): AdminOrgResponseDto {
   };
 }
 
-function toAdminUserResponse(user: User): AdminUserResponseDto {
+function toAdminUserResponse(user: PublicUser): AdminUserResponseDto {
   return { ...toUserResponse(user), suspendedAt: user.suspendedAt };
 }

@@ -1,41 +1,61 @@
 import { Injectable } from '@nestjs/common';
 import { DbContext } from '../../database/db-context';
-import type { RefreshToken, Session, User, VerificationToken } from '../../generated/prisma/client';
+import type { PublicUser } from '../../database/prisma.service';
+import type { RefreshToken, Session, VerificationToken } from '../../generated/prisma/client';
 import type { VerificationPurpose } from '../../generated/prisma/enums';
 
-/** Users, sessions, refresh and verification tokens: global tables (no org), so no RLS scope is needed. */
+export type { PublicUser };
+
+/**
+ * Users, sessions, refresh and verification tokens. Row-level security shows each of them only to
+ * its user (app.user_id), a user to their email before sign-in (app.email), and a token (with its
+ * session) to whoever presents its secret (app.token_hash): the service sets the scope each method
+ * needs, and every method says which.
+ */
 @Injectable()
 export class AuthRepository {
   constructor(private readonly db: DbContext) {}
 
-  createUser(data: { email: string; name: string; passwordHash: string }): Promise<User> {
+  /** Scope: email = data.email. */
+  createUser(data: { email: string; name: string; passwordHash: string }): Promise<PublicUser> {
     return this.db.client.user.create({ data });
   }
 
-  findUserByEmail(email: string): Promise<User | null> {
+  /** Scope: email. */
+  findUserByEmail(email: string): Promise<PublicUser | null> {
     return this.db.client.user.findUnique({ where: { email } });
   }
 
-  findUserById(id: string): Promise<User | null> {
+  /** Scope: userId = id. */
+  findUserById(id: string): Promise<PublicUser | null> {
     return this.db.client.user.findUnique({ where: { id } });
   }
 
+  /**
+   * The password hash of the scope's user (userId), or else of the user with the scope's email:
+   * the app role cannot read the column, app_password_hash returns this one value.
+   */
+  async passwordHashInScope(): Promise<string | null> {
+    const [row] = await this.db.client.$queryRaw<{ hash: string | null }[]>`SELECT app_password_hash() AS hash`;
+    return row?.hash ?? null;
+  }
+
+  /** Scope: userId = data.userId. */
   createSession(data: { userId: string; ip?: string; userAgent?: string; expiresAt: Date }): Promise<Session> {
     return this.db.client.session.create({ data });
   }
 
+  /** Scope: tokenHash (the new token's) and the session's user. */
   addRefreshToken(sessionId: string, tokenHash: string, expiresAt: Date): Promise<RefreshToken> {
     return this.db.client.refreshToken.create({ data: { sessionId, tokenHash, expiresAt } });
   }
 
-  findRefreshToken(tokenHash: string): Promise<(RefreshToken & { session: Session & { user: User } }) | null> {
-    return this.db.client.refreshToken.findUnique({
-      where: { tokenHash },
-      include: { session: { include: { user: true } } },
-    });
+  /** Scope: tokenHash. The token and its session; the user needs the session user's scope. */
+  findRefreshToken(tokenHash: string): Promise<(RefreshToken & { session: Session }) | null> {
+    return this.db.client.refreshToken.findUnique({ where: { tokenHash }, include: { session: true } });
   }
 
-  /** Marks a refresh token used; false when another request used it first. */
+  /** Marks a refresh token used; false when another request used it first. Scope: its tokenHash. */
   async markRefreshTokenUsed(id: string, at: Date): Promise<boolean> {
     const { count } = await this.db.client.refreshToken.updateMany({
       where: { id, usedAt: null },
@@ -93,14 +113,17 @@ export class AuthRepository {
     });
   }
 
-  updatePasswordHash(userId: string, passwordHash: string): Promise<User> {
-    return this.db.client.user.update({ where: { id: userId }, data: { passwordHash } });
+  /** Scope: userId. */
+  async updatePasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.db.client.user.update({ where: { id: userId }, data: { passwordHash }, select: { id: true } });
   }
 
-  markEmailVerified(userId: string, at: Date): Promise<User> {
+  /** Scope: userId. */
+  markEmailVerified(userId: string, at: Date): Promise<PublicUser> {
     return this.db.client.user.update({ where: { id: userId }, data: { emailVerifiedAt: at } });
   }
 
+  /** Scope: userId = data.userId. */
   createVerificationToken(data: {
     userId: string;
     purpose: VerificationPurpose;
@@ -110,15 +133,14 @@ export class AuthRepository {
     return this.db.client.verificationToken.create({ data });
   }
 
-  /** An unconsumed, unexpired token of that purpose, with its user. */
+  /** An unconsumed, unexpired token of that purpose. Scope: tokenHash. */
   findUsableVerificationToken(
     purpose: VerificationPurpose,
     tokenHash: string,
     now: Date,
-  ): Promise<(VerificationToken & { user: User }) | null> {
+  ): Promise<VerificationToken | null> {
     return this.db.client.verificationToken.findFirst({
       where: { tokenHash, purpose, consumedAt: null, expiresAt: { gt: now } },
-      include: { user: true },
     });
   }
 

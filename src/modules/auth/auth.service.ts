@@ -9,8 +9,8 @@ import { MailService } from '../../common/mail/mail.service';
 import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
-import type { Session, User } from '../../generated/prisma/client';
-import { AuthRepository } from './auth.repository';
+import type { Session } from '../../generated/prisma/client';
+import { AuthRepository, type PublicUser } from './auth.repository';
 import type {
   AuthTokensResponseDto,
   ChangePasswordDto,
@@ -48,11 +48,12 @@ export class AuthService {
 
   async register(dto: RegisterDto): Promise<AuthTokensResponseDto> {
     const passwordHash = await this.hashPassword(dto.password);
-    const response = await this.db.run({}, async () => {
+    // RLS: the email scope sees (and may create) only the user with that email; then the new user's scope.
+    const response = await this.db.run({ email: dto.email }, async () => {
       if (await this.repository.findUserByEmail(dto.email))
         throw new AppException('DUPLICATE', 'An account with this email already exists');
       const user = await this.repository.createUser({ email: dto.email, name: dto.name, passwordHash });
-      return (await this.startSession(user)).response;
+      return this.db.run({ userId: user.id }, async () => (await this.startSession(user)).response);
     });
     await this.sendVerificationMail(response.user.id, response.user.email);
     return response;
@@ -69,10 +70,14 @@ export class AuthService {
     if (keys.some((key) => this.attempts.isExhausted(key))) throw tooManyAttempts();
     // Counted before the (slow) check, in the same tick as isExhausted: parallel guesses cannot slip past the limit.
     for (const key of keys) this.attempts.record(key);
-    const user = await this.repository.findUserByEmail(dto.email);
-    const valid = await compare(dto.password, user?.passwordHash ?? TIMING_DUMMY_HASH);
-    if (!user || !valid || !user.passwordHash)
-      throw new AppException('UNAUTHENTICATED', 'Email or password is incorrect');
+    // RLS: the email scope sees that one user; its hash comes from app_password_hash(). No
+    // transaction stays open during the (slow) bcrypt comparison.
+    const { user, passwordHash } = await this.db.run({ email: dto.email }, async () => {
+      const found = await this.repository.findUserByEmail(dto.email);
+      return { user: found, passwordHash: found && (await this.repository.passwordHashInScope()) };
+    });
+    const valid = await compare(dto.password, passwordHash ?? TIMING_DUMMY_HASH);
+    if (!user || !valid || !passwordHash) throw new AppException('UNAUTHENTICATED', 'Email or password is incorrect');
     // A success clears the account's count but only takes back its own IP failure: it must not
     // clear an IP that is guessing other accounts.
     this.attempts.reset(accountKey);
@@ -93,18 +98,23 @@ export class AuthService {
   /** Exchanges a refresh token for a new pair. A token used twice revokes its whole session. */
   async refresh(refreshToken: string): Promise<AuthTokensResponseDto> {
     const now = new Date();
-    const outcome = await this.db.run({}, async () => {
-      const token = await this.repository.findRefreshToken(sha256(refreshToken));
+    const tokenHash = sha256(refreshToken);
+    // RLS: the token-hash scope sees this token and its session; then widen to the session's user.
+    const outcome = await this.db.run({ tokenHash }, async () => {
+      const token = await this.repository.findRefreshToken(tokenHash);
       if (!token) return 'invalid' as const;
       const { session } = token;
-      if (token.usedAt || !(await this.repository.markRefreshTokenUsed(token.id, now))) {
-        await this.repository.revokeSession(session.userId, session.id, now);
-        return 'reused' as const;
-      }
-      if (session.revokedAt || session.expiresAt <= now || token.expiresAt <= now || session.user.suspendedAt)
-        return 'invalid' as const;
-      await this.repository.touchSession(session.id, now);
-      return this.issueTokens(session.user, session);
+      return this.db.run({ userId: session.userId }, async () => {
+        if (token.usedAt || !(await this.repository.markRefreshTokenUsed(token.id, now))) {
+          await this.repository.revokeSession(session.userId, session.id, now);
+          return 'reused' as const;
+        }
+        if (session.revokedAt || session.expiresAt <= now || token.expiresAt <= now) return 'invalid' as const;
+        const user = await this.repository.findUserById(session.userId);
+        if (!user || user.suspendedAt) return 'invalid' as const;
+        await this.repository.touchSession(session.id, now);
+        return this.issueTokens(user, session);
+      });
     });
     if (outcome === 'reused')
       throw new AppException('UNAUTHENTICATED', 'Refresh token already used: the session has been revoked');
@@ -120,10 +130,16 @@ export class AuthService {
   /** Consumes a verification link's token and marks the email verified. */
   async verifyEmail(token: string): Promise<UserResponseDto> {
     const now = new Date();
-    const user = await this.db.run({}, async () => {
-      const record = await this.repository.findUsableVerificationToken('EMAIL_VERIFICATION', sha256(token), now);
+    const tokenHash = sha256(token);
+    // RLS: the token-hash scope sees this token; then widen to its user.
+    const user = await this.db.run({ tokenHash }, async () => {
+      const record = await this.repository.findUsableVerificationToken('EMAIL_VERIFICATION', tokenHash, now);
       if (!record || !(await this.repository.consumeVerificationToken(record.id, now))) throw invalidToken();
-      return record.user.emailVerifiedAt ? record.user : this.repository.markEmailVerified(record.userId, now);
+      return this.db.run({ userId: record.userId }, async () => {
+        const owner = await this.repository.findUserById(record.userId);
+        if (!owner) throw invalidToken();
+        return owner.emailVerifiedAt ? owner : this.repository.markEmailVerified(record.userId, now);
+      });
     });
     return toUserResponse(user);
   }
@@ -138,10 +154,11 @@ export class AuthService {
 
   /** Mails a reset link when the account exists; the answer is the same either way. */
   async forgotPassword(email: string): Promise<void> {
-    const user = await this.repository.findUserByEmail(email);
+    // RLS: the email scope sees that one user, if any.
+    const user = await this.db.run({ email }, () => this.repository.findUserByEmail(email));
     if (!user || user.suspendedAt || !this.mailAllowed(user.email)) return;
     const token = randomToken();
-    await this.db.run({}, () =>
+    await this.db.run({ userId: user.id }, () =>
       this.repository.createVerificationToken({
         userId: user.id,
         purpose: 'PASSWORD_RESET',
@@ -163,14 +180,20 @@ export class AuthService {
   async resetPassword(token: string, password: string): Promise<void> {
     const passwordHash = await this.hashPassword(password);
     const now = new Date();
-    const email = await this.db.run({}, async () => {
-      const record = await this.repository.findUsableVerificationToken('PASSWORD_RESET', sha256(token), now);
+    const tokenHash = sha256(token);
+    // RLS: the token-hash scope sees this token; then widen to its user.
+    const email = await this.db.run({ tokenHash }, async () => {
+      const record = await this.repository.findUsableVerificationToken('PASSWORD_RESET', tokenHash, now);
       if (!record || !(await this.repository.consumeVerificationToken(record.id, now))) throw invalidToken();
-      await this.repository.updatePasswordHash(record.userId, passwordHash);
-      await this.repository.consumeAllVerificationTokens(record.userId, 'PASSWORD_RESET', now);
-      await this.repository.revokeAllSessions(record.userId, now);
-      await this.auditUserEvent(record.userId, 'user.password_reset');
-      return record.user.email;
+      return this.db.run({ userId: record.userId }, async () => {
+        const owner = await this.repository.findUserById(record.userId);
+        if (!owner) throw invalidToken();
+        await this.repository.updatePasswordHash(owner.id, passwordHash);
+        await this.repository.consumeAllVerificationTokens(owner.id, 'PASSWORD_RESET', now);
+        await this.repository.revokeAllSessions(owner.id, now);
+        await this.auditUserEvent(owner.id, 'user.password_reset');
+        return owner.email;
+      });
     });
     // The owner of the mailbox proved themselves: lift a lockout of the account.
     this.attempts.reset(`email:${email}`);
@@ -179,12 +202,14 @@ export class AuthService {
   /** Changes the caller's password; their other sessions end, this one stays. */
   async changePassword(dto: ChangePasswordDto): Promise<void> {
     const principal = this.context.requireUser();
+    // The request's scope is the caller's: their row, and their hash from app_password_hash().
     const user = await this.repository.findUserById(principal.userId);
+    const currentHash = user && (await this.repository.passwordHashInScope());
     // Guesses here count like failed sign-ins, so a stolen access token cannot brute-force the password.
     const accountKey = `email:${principal.email}`;
     if (this.attempts.isExhausted(accountKey)) throw tooManyAttempts();
     this.attempts.record(accountKey);
-    if (!user?.passwordHash || !(await compare(dto.currentPassword, user.passwordHash)))
+    if (!user || !currentHash || !(await compare(dto.currentPassword, currentHash)))
       throw AppException.forbidden('The current password is incorrect');
     this.attempts.reset(accountKey);
     const passwordHash = await this.hashPassword(dto.newPassword);
@@ -228,7 +253,7 @@ export class AuthService {
   private async sendVerificationMail(userId: string, email: string): Promise<void> {
     if (!this.mailAllowed(email)) return;
     const token = randomToken();
-    await this.db.run({}, () =>
+    await this.db.run({ userId }, () =>
       this.repository.createVerificationToken({
         userId,
         purpose: 'EMAIL_VERIFICATION',
@@ -256,7 +281,8 @@ export class AuthService {
     });
   }
 
-  private async startSession(user: User): Promise<{ response: AuthTokensResponseDto; sessionId: string }> {
+  /** Runs in the user's scope. */
+  private async startSession(user: PublicUser): Promise<{ response: AuthTokensResponseDto; sessionId: string }> {
     const meta = this.context.requestMeta;
     const session = await this.repository.createSession({
       userId: user.id,
@@ -267,9 +293,11 @@ export class AuthService {
     return { response: await this.issueTokens(user, session), sessionId: session.id };
   }
 
-  private async issueTokens(user: User, session: Session): Promise<AuthTokensResponseDto> {
+  /** Runs in the session user's scope; the new refresh token is written in its own token-hash scope (RLS). */
+  private async issueTokens(user: PublicUser, session: Session): Promise<AuthTokensResponseDto> {
     const refreshToken = randomToken();
-    await this.repository.addRefreshToken(session.id, sha256(refreshToken), session.expiresAt);
+    const tokenHash = sha256(refreshToken);
+    await this.db.run({ tokenHash }, () => this.repository.addRefreshToken(session.id, tokenHash, session.expiresAt));
     const accessToken = await this.tokens.signAccessToken({ sub: user.id, sid: session.id, email: user.email });
     return { user: toUserResponse(user), accessToken, refreshToken, expiresIn: this.tokens.accessTokenTtlSeconds };
   }
@@ -290,7 +318,7 @@ function invalidToken(): AppException {
   ]);
 }
 
-export function toUserResponse(user: User): UserResponseDto {
+export function toUserResponse(user: PublicUser): UserResponseDto {
   return {
     id: user.id,
     email: user.email,

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DbContext } from '../../database/db-context';
 import type { MemberRole } from '../../generated/prisma/enums';
-import type { User, UserProfile } from '../../generated/prisma/client';
+import type { PublicUser } from '../../database/prisma.service';
+import type { UserProfile } from '../../generated/prisma/client';
 
 export interface MyInvitation {
   id: string;
@@ -13,18 +14,18 @@ export interface MyInvitation {
 }
 
 /**
- * The caller's own rows. Users and profiles have no RLS; memberships and invitations are seen
- * through the request's scope (its userId and email).
+ * The caller's own rows, seen through the request's RLS scope (its userId and email): their user
+ * row and profile, their memberships, the invitations addressed to them and those invitations' orgs.
  */
 @Injectable()
 export class MeRepository {
   constructor(private readonly db: DbContext) {}
 
-  findUser(userId: string): Promise<(User & { profile: UserProfile | null }) | null> {
+  findUser(userId: string): Promise<(PublicUser & { profile: UserProfile | null }) | null> {
     return this.db.client.user.findUnique({ where: { id: userId }, include: { profile: true } });
   }
 
-  updateUser(userId: string, data: { name?: string; image?: string | null }): Promise<User> {
+  updateUser(userId: string, data: { name?: string; image?: string | null }): Promise<PublicUser> {
     return this.db.client.user.update({ where: { id: userId }, data });
   }
 

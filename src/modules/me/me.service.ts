@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../../common/context/request-context';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
-import type { User, UserProfile } from '../../generated/prisma/client';
+import type { PublicUser } from '../auth/auth.repository';
+import type { UserProfile } from '../../generated/prisma/client';
 import { toUserResponse } from '../auth/auth.service';
 import type { MeResponseDto, MyInvitationResponseDto, SetActiveOrgDto, UpdateMeDto } from './dto/me.dto';
 import { MeRepository, type MyInvitation } from './me.repository';
@@ -55,7 +56,7 @@ export class MeService {
   }
 }
 
-function toMeResponse(user: User, profile: UserProfile | null): MeResponseDto {
+function toMeResponse(user: PublicUser, profile: UserProfile | null): MeResponseDto {
   return {
     ...toUserResponse(user),
     lastActiveOrgId: profile?.lastActiveOrgId ?? null,

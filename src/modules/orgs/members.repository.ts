@@ -5,9 +5,11 @@ import type { MemberRole, MembershipStatus } from '../../generated/prisma/enums'
 
 export type MemberWithUser = Membership & { user: { email: string; name: string } };
 
-const WITH_USER = { user: { select: { email: true, name: true } } } as const;
-
-/** Every method takes orgId first and filters on it (tenancy layer 2); RLS is layer 3. */
+/**
+ * Every method takes orgId first and filters on it (tenancy layer 2); RLS is layer 3 and needs the
+ * org's scope. Members' users are not readable rows for their co-members: their public fields
+ * (email, name) come from app_org_member_profiles, which answers only inside that org's scope.
+ */
 @Injectable()
 export class MembersRepository {
   constructor(private readonly db: DbContext) {}
@@ -16,41 +18,36 @@ export class MembersRepository {
     return this.db.client.membership.create({ data: { orgId, userId, role, status: 'ACTIVE' } });
   }
 
-  find(orgId: string, userId: string): Promise<MemberWithUser | null> {
-    return this.db.client.membership.findUnique({
-      where: { orgId_userId: { orgId, userId } },
-      include: WITH_USER,
-    });
+  async find(orgId: string, userId: string): Promise<MemberWithUser | null> {
+    const member = await this.db.client.membership.findUnique({ where: { orgId_userId: { orgId, userId } } });
+    return member && (await this.withUsers(orgId, [member]))[0]!;
   }
 
   /** Ordered by userId; keyset pagination on the (orgId, userId) unique index. */
-  list(
+  async list(
     orgId: string,
     options: { limit: number; afterUserId?: string; role?: MemberRole; status?: MembershipStatus },
   ): Promise<MemberWithUser[]> {
-    return this.db.client.membership.findMany({
+    const members = await this.db.client.membership.findMany({
       where: {
         orgId,
         role: options.role,
         status: options.status,
         ...(options.afterUserId ? { userId: { gt: options.afterUserId } } : {}),
       },
-      include: WITH_USER,
       orderBy: { userId: 'asc' },
       take: options.limit,
     });
+    return this.withUsers(orgId, members);
   }
 
-  update(
+  async update(
     orgId: string,
     userId: string,
     data: { role?: MemberRole; status?: MembershipStatus },
   ): Promise<MemberWithUser> {
-    return this.db.client.membership.update({
-      where: { orgId_userId: { orgId, userId } },
-      data,
-      include: WITH_USER,
-    });
+    const member = await this.db.client.membership.update({ where: { orgId_userId: { orgId, userId } }, data });
+    return (await this.withUsers(orgId, [member]))[0]!;
   }
 
   async delete(orgId: string, userId: string): Promise<void> {
@@ -75,9 +72,23 @@ export class MembersRepository {
 
   /** Whether a user with this email has a membership (of any status) in the org. */
   async emailIsMember(orgId: string, email: string): Promise<boolean> {
-    const count = await this.db.client.membership.count({
-      where: { orgId, user: { email: { equals: email, mode: 'insensitive' } } },
+    const rows = await this.db.client.$queryRaw<{ id: string }[]>`
+      SELECT id FROM app_org_member_profiles(${orgId}::uuid, NULL, ${email}) LIMIT 1`;
+    return rows.length > 0;
+  }
+
+  /** The members with their users' public fields, in one query for all of them. */
+  private async withUsers(orgId: string, members: Membership[]): Promise<MemberWithUser[]> {
+    if (members.length === 0) return [];
+    const ids = members.map((member) => member.userId);
+    const profiles = await this.db.client.$queryRaw<{ id: string; email: string; name: string }[]>`
+      SELECT id::text AS id, email, name FROM app_org_member_profiles(${orgId}::uuid, ${ids}::uuid[])`;
+    const byId = new Map(profiles.map((profile) => [profile.id, profile]));
+    return members.map((member) => {
+      const profile = byId.get(member.userId);
+      // Only outside the org's scope (a bug): fail loudly rather than show a member without a name.
+      if (!profile) throw new Error(`No profile for member ${member.userId} of ${orgId} in this scope`);
+      return { ...member, user: { email: profile.email, name: profile.name } };
     });
-    return count > 0;
   }
 }

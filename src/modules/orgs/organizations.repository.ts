@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DbContext } from '../../database/db-context';
+import { uuidv7 } from '../../database/prisma.service';
 import type { Organization, Prisma } from '../../generated/prisma/client';
 import type { MemberRole } from '../../generated/prisma/enums';
 
@@ -12,14 +13,21 @@ export interface OrganizationData {
 }
 
 /**
- * Organizations are the tenants themselves (no RLS on their table): every method names the
- * org, and the guards have already checked the caller's membership in it.
+ * Organizations are the tenants themselves. Every method names the org, and the guards have
+ * already checked the caller's membership in it; row-level security shows an organization to its
+ * own scope (app.org_id) and to its active members (app.user_id).
  */
 @Injectable()
 export class OrganizationsRepository {
   constructor(private readonly db: DbContext) {}
 
-  create(data: { name: string; slug: string; createdByUserId: string }): Promise<Organization> {
+  /** An id for a new organization, made before it is inserted: it is created in its own RLS scope. */
+  newId(): string {
+    return uuidv7();
+  }
+
+  /** Runs in the new org's own scope (`id` is app.org_id) with its creator as the scope's user. */
+  create(data: { id: string; name: string; slug: string; createdByUserId: string }): Promise<Organization> {
     return this.db.client.organization.create({ data });
   }
 
@@ -30,8 +38,13 @@ export class OrganizationsRepository {
     });
   }
 
+  /**
+   * Whether any organization (also one the caller cannot see, or a soft-deleted one) has the slug:
+   * app_org_slug_taken answers that and nothing else. The unique index stays the last word.
+   */
   async slugTaken(slug: string): Promise<boolean> {
-    return (await this.db.client.organization.count({ where: { slug } })) > 0;
+    const [row] = await this.db.client.$queryRaw<{ taken: boolean }[]>`SELECT app_org_slug_taken(${slug}) AS taken`;
+    return row?.taken ?? false;
   }
 
   update(orgId: string, data: OrganizationData): Promise<Organization> {

@@ -40,9 +40,11 @@ export class OrganizationsService {
         { field: 'slug', messages: ['slug is taken'] },
       ]);
     }
-    const org = await this.organizations.create({ name: dto.name, slug, createdByUserId: userId });
-    // Membership rows are tenant rows: RLS lets us write them only inside the new org's scope.
-    await this.db.run({ orgId: org.id }, async () => {
+    // RLS: an organization is created (and then seen) only in its own scope, so its id is made
+    // first; the owner's membership and the audit entry are written in that scope too.
+    const id = this.organizations.newId();
+    return this.db.run({ orgId: id }, async () => {
+      const org = await this.organizations.create({ id, name: dto.name, slug, createdByUserId: userId });
       await this.audit.record({
         orgId: org.id,
         action: 'organization.created',
@@ -51,8 +53,8 @@ export class OrganizationsService {
         after: org,
       });
       await this.members.create(org.id, userId, 'OWNER');
+      return toOrganizationResponse(org, 'OWNER');
     });
-    return toOrganizationResponse(org, 'OWNER');
   }
 
   async listMine(query: PageQueryDto): Promise<Page<OrganizationResponseDto>> {
