@@ -19,8 +19,10 @@ import { TokenService } from './auth/token.service';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { RequestContext } from './context/request-context';
+import { FeatureFlagGuard } from './features/feature-flag.guard';
+import { FeatureRegistry } from './features/feature-registry';
+import { FeaturesRepository } from './features/features.repository';
 import { MailService } from './mail/mail.service';
-import { PlanLimits } from './plans/plan-limits';
 import { SecretsModule } from './secrets/secrets.module';
 
 /**
@@ -54,14 +56,25 @@ import { SecretsModule } from './secrets/secrets.module';
     AuditRepository,
     AuditService,
     MailService,
-    PlanLimits,
     RouteDeclarationCheck,
+    FeaturesRepository,
+    FeatureRegistry,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: TenantGuard },
     { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_GUARD, useClass: FeatureFlagGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor },
   ],
-  exports: [DbContext, RequestContext, TokenService, AuditService, AuditRepository, MailService, PlanLimits, SECRETS],
+  exports: [
+    FeatureRegistry,
+    DbContext,
+    RequestContext,
+    TokenService,
+    AuditService,
+    AuditRepository,
+    MailService,
+    SECRETS,
+  ],
 })
 export class CommonModule {}

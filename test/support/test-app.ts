@@ -24,6 +24,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Controllers only a test needs (e.g. to exercise the pipeline). */
   controllers?: Type[];
+  /** Modules only a test needs (e.g. a feature module registered nowhere else). */
+  imports?: Type[];
 }
 
 /** Boots the whole app on its own fresh database, the way main.ts does, without listening on a port. */
@@ -39,7 +41,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.env,
   });
 
-  @Module({ imports: [AppModule.forRoot(config)], controllers: options.controllers ?? [] })
+  @Module({ imports: [AppModule.forRoot(config), ...(options.imports ?? [])], controllers: options.controllers ?? [] })
   class TestRootModule {}
 
   const app = await NestFactory.create<NestFastifyApplication>(TestRootModule, createHttpAdapter(config), {

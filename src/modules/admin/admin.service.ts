@@ -3,7 +3,7 @@ import { AuditService } from '../../common/audit/audit.service';
 import { RequestContext } from '../../common/context/request-context';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
-import { effectiveLimits } from '../../common/plans/plan-limits';
+import { effectiveLimits } from '../../common/features/feature';
 import { DbContext } from '../../database/db-context';
 import type { PublicUser } from '../auth/auth.repository';
 import type { Organization, Prisma } from '../../generated/prisma/client';
@@ -154,7 +154,7 @@ function toOrgResponse(org: Organization): AdminOrgResponseDto {
     domain,
     tier,
     limits,
-    effectiveLimits: effectiveLimits(tier, limits),
+    effectiveLimits: effectiveLimits({ tier, limits }),
     featureFlags,
     createdByUserId,
     deletedAt,

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DbContext } from '../../database/db-context';
-import type { OrgTier } from '../../generated/prisma/enums';
 import type { ServiceApiKey } from '../../generated/prisma/client';
 
 export interface NewApiKey {
@@ -17,10 +16,6 @@ export interface NewApiKey {
 @Injectable()
 export class ApiKeysRepository {
   constructor(private readonly db: DbContext) {}
-
-  findOrg(orgId: string): Promise<{ tier: OrgTier; limits: unknown } | null> {
-    return this.db.client.organization.findUnique({ where: { id: orgId }, select: { tier: true, limits: true } });
-  }
 
   countActive(orgId: string): Promise<number> {
     return this.db.client.serviceApiKey.count({ where: { orgId, revokedAt: null } });

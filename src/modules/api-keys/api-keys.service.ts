@@ -5,7 +5,7 @@ import { RequestContext } from '../../common/context/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
-import { PlanLimits } from '../../common/plans/plan-limits';
+import { FeatureRegistry } from '../../common/features/feature-registry';
 import type { ServiceApiKey } from '../../generated/prisma/client';
 import { ApiKeysRepository } from './api-keys.repository';
 import type { ApiKeyResponseDto, CreateApiKeyDto, CreatedApiKeyResponseDto } from './dto/api-key.dto';
@@ -23,7 +23,7 @@ export class ApiKeysService {
     private readonly repository: ApiKeysRepository,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
-    private readonly plans: PlanLimits,
+    private readonly features: FeatureRegistry,
   ) {}
 
   async create(orgId: string, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
@@ -34,9 +34,7 @@ export class ApiKeysService {
         { field: 'expiresAt', messages: ['expiresAt must be in the future'] },
       ]);
     }
-    const org = await this.repository.findOrg(orgId);
-    if (!org) throw AppException.notFound('Organization');
-    this.plans.assertCanAdd(org, 'apiKeys', await this.repository.countActive(orgId));
+    await this.features.assertCanAdd(orgId, 'apiKeys');
 
     const key = `${API_KEY_PREFIX}${randomToken(32)}`;
     const record = await this.repository.create(orgId, {

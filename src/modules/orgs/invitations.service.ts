@@ -5,7 +5,7 @@ import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
 import { MailService } from '../../common/mail/mail.service';
 import { decodeCursor, TIME_CURSOR, toPage, type Page } from '../../common/pagination/pagination';
-import { PlanLimits } from '../../common/plans/plan-limits';
+import { FeatureRegistry } from '../../common/features/feature-registry';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
 import type { Invitation, Organization } from '../../generated/prisma/client';
@@ -32,7 +32,7 @@ export class InvitationsService {
     private readonly context: RequestContext,
     private readonly db: DbContext,
     private readonly mail: MailService,
-    private readonly planLimits: PlanLimits,
+    private readonly features: FeatureRegistry,
     private readonly config: AppConfig,
   ) {}
 
@@ -183,11 +183,13 @@ export class InvitationsService {
 
   /** Active members and pending invitations (but `exceptInvitationId`) each take a seat. */
   private async assertSeatFree(org: Organization, now: Date, exceptInvitationId?: string): Promise<void> {
-    const [active, pending] = await Promise.all([
-      this.members.countActive(org.id),
-      this.invitations.countPending(org.id, now, exceptInvitationId),
-    ]);
-    this.planLimits.assertCanAdd(org, 'members', active + pending);
+    await this.features.assertCanAdd(org.id, 'members', async () => {
+      const [active, pending] = await Promise.all([
+        this.members.countActive(org.id),
+        this.invitations.countPending(org.id, now, exceptInvitationId),
+      ]);
+      return active + pending;
+    });
   }
 
   private expiry(from: Date): Date {

@@ -3,6 +3,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
@@ -12,6 +13,7 @@ import { PageOf, PageQueryDto } from '../../common/pagination/pagination';
 import {
   CreateOrganizationDto,
   FeatureFlagsDto,
+  LimitUsageDto,
   OrganizationLimitsResponseDto,
   OrganizationResponseDto,
   TransferOwnershipDto,
@@ -20,6 +22,7 @@ import {
 import { OrganizationsService } from './organizations.service';
 
 @ApiTags('organizations')
+@ApiExtraModels(LimitUsageDto)
 @Controller('v1/orgs')
 export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}

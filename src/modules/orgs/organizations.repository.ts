@@ -75,13 +75,4 @@ export class OrganizationsRepository {
     });
     return rows;
   }
-
-  /** Counted resources for the limits view, as their modules count them for the limit (unrevoked keys). */
-  async countUsage(orgId: string): Promise<{ apiKeys: number; variables: number }> {
-    const [apiKeys, variables] = await Promise.all([
-      this.db.client.serviceApiKey.count({ where: { orgId, revokedAt: null } }),
-      this.db.client.variable.count({ where: { orgId } }),
-    ]);
-    return { apiKeys, variables };
-  }
 }

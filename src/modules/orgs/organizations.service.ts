@@ -4,7 +4,8 @@ import { AuditService } from '../../common/audit/audit.service';
 import { RequestContext } from '../../common/context/request-context';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
-import { effectiveLimits } from '../../common/plans/plan-limits';
+import { effectiveFlags, effectiveLimits } from '../../common/features/feature';
+import { FeatureRegistry } from '../../common/features/feature-registry';
 import { DbContext } from '../../database/db-context';
 import type { Organization } from '../../generated/prisma/client';
 import type { MemberRole } from '../../generated/prisma/enums';
@@ -15,7 +16,6 @@ import type {
   OrganizationResponseDto,
   UpdateOrganizationDto,
 } from './dto/organization.dto';
-import { InvitationsRepository } from './invitations.repository';
 import { MembersRepository } from './members.repository';
 import { OrganizationsRepository } from './organizations.repository';
 
@@ -25,10 +25,10 @@ export class OrganizationsService {
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly members: MembersRepository,
-    private readonly invitations: InvitationsRepository,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
     private readonly db: DbContext,
+    private readonly features: FeatureRegistry,
   ) {}
 
   /** The caller becomes the OWNER. */
@@ -140,23 +140,16 @@ export class OrganizationsService {
     return toOrganizationResponse(org, 'ADMIN');
   }
 
+  /** Each limit the modules declare, with how much of it the org uses (as the limit counts it). */
   async limits(orgId: string): Promise<OrganizationLimitsResponseDto> {
     const org = await this.find(orgId);
-    const now = new Date();
-    const limits = effectiveLimits(org.tier, org.limits);
-    const [activeMembers, pendingInvitations, usage] = await Promise.all([
-      this.members.countActive(orgId),
-      this.invitations.countPending(orgId, now),
-      this.organizations.countUsage(orgId),
-    ]);
+    const limits = effectiveLimits(org);
+    const used = await this.features.usage(orgId);
     return {
       tier: org.tier,
-      limits: {
-        // The same count the member limit is enforced on: pending invitations hold a seat.
-        members: { limit: limits.members, used: activeMembers + pendingInvitations },
-        apiKeys: { limit: limits.apiKeys, used: usage.apiKeys },
-        variables: { limit: limits.variables, used: usage.variables },
-      },
+      limits: Object.fromEntries(
+        Object.entries(limits).map(([name, limit]) => [name, { limit, used: used[name] ?? 0 }]),
+      ),
     };
   }
 
@@ -224,8 +217,8 @@ export function toOrganizationResponse(org: Organization, role: MemberRole): Org
     slug,
     domain,
     tier,
-    featureFlags: flagsOf(org),
-    limits: effectiveLimits(tier, org.limits),
+    featureFlags: effectiveFlags(org),
+    limits: effectiveLimits(org),
     role,
     createdAt,
     updatedAt,

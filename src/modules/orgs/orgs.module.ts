@@ -3,6 +3,7 @@ import { InvitationResponsesController, OrgInvitationsController } from './invit
 import { InvitationsRepository } from './invitations.repository';
 import { InvitationsService } from './invitations.service';
 import { MembersController } from './members.controller';
+import { MembersFeature } from './members.feature';
 import { MembersRepository } from './members.repository';
 import { MembersService } from './members.service';
 import { OrganizationsController } from './organizations.controller';
@@ -19,6 +20,7 @@ import { OrganizationsService } from './organizations.service';
     MembersRepository,
     InvitationsService,
     InvitationsRepository,
+    MembersFeature,
   ],
   exports: [OrganizationsRepository, MembersRepository],
 })

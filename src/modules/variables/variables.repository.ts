@@ -29,6 +29,10 @@ export class VariablesRepository {
     });
   }
 
+  count(orgId: string): Promise<number> {
+    return this.db.client.variable.count({ where: { orgId } });
+  }
+
   findById(orgId: string, id: string): Promise<Variable | null> {
     return this.db.client.variable.findFirst({ where: { orgId, id } });
   }

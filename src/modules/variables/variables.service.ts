@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../common/audit/audit.service';
 import { RequestContext } from '../../common/context/request-context';
 import { AppException } from '../../common/errors/app-exception';
+import { FeatureRegistry } from '../../common/features/feature-registry';
 import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
 import type { Variable } from '../../generated/prisma/client';
 import type {
@@ -22,9 +23,11 @@ export class VariablesService {
     private readonly repository: VariablesRepository,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
+    private readonly features: FeatureRegistry,
   ) {}
 
   async create(orgId: string, dto: CreateVariableDto): Promise<VariableResponseDto> {
+    await this.features.assertCanAdd(orgId, 'variables');
     const variable = await this.repository.create(orgId, dto, this.context.userId ?? null);
     await this.audit.record({
       action: 'variable.created',

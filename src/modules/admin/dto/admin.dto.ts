@@ -12,25 +12,20 @@ import {
 } from 'class-validator';
 import { UserResponseDto } from '../../auth/dto/auth.dto';
 import { PageQueryDto } from '../../../common/pagination/pagination';
-import { TIER_LIMITS, type LimitName } from '../../../common/plans/plan-limits';
+import { isLimitValue, limitNames } from '../../../common/features/feature';
 
 const TIERS = ['FREE', 'PRO', 'ENTERPRISE'] as const;
-const LIMIT_NAMES = Object.keys(TIER_LIMITS.FREE) as LimitName[];
 
 /** `{ members?: n | null, ... }`: known limit names only, each a non-negative integer or null. */
 @ValidatorConstraint({ name: 'limitOverrides' })
 class LimitOverridesConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
     if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
-    return Object.entries(value).every(
-      ([name, limit]) =>
-        (LIMIT_NAMES as string[]).includes(name) &&
-        (limit === null || (typeof limit === 'number' && Number.isInteger(limit) && limit >= 0)),
-    );
+    return Object.entries(value).every(([name, limit]) => limitNames().includes(name) && isLimitValue(limit));
   }
 
   defaultMessage(): string {
-    return `limits may only set ${LIMIT_NAMES.join(', ')}, each to a non-negative integer or null (unlimited)`;
+    return `limits may only set ${limitNames().join(', ')}, each to a non-negative integer or null (unlimited)`;
   }
 }
 
@@ -56,20 +51,14 @@ export class AdminUpdateOrgDto {
    */
   @ApiPropertyOptional({
     type: 'object',
-    properties: Object.fromEntries(LIMIT_NAMES.map((name) => [name, { type: 'integer', minimum: 0, nullable: true }])),
-    additionalProperties: false,
+    description: 'Keys are the limit names of GET /v1/orgs/{orgId}/limits',
+    additionalProperties: { type: 'integer', minimum: 0, nullable: true },
     example: { members: 10, apiKeys: null },
   })
   @IsOptional()
   @IsObject()
   @Validate(LimitOverridesConstraint)
-  limits?: Partial<Record<LimitName, number | null>>;
-}
-
-class LimitsDto {
-  @ApiProperty({ type: Number, nullable: true }) members!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) apiKeys!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) variables!: number | null;
+  limits?: Record<string, number | null>;
 }
 
 export class AdminOrgResponseDto {
@@ -81,7 +70,8 @@ export class AdminOrgResponseDto {
   /** The overrides set on this organization. */
   @ApiProperty({ type: Object }) limits!: unknown;
   /** The tier's limits with the overrides applied (null: unlimited). */
-  @ApiProperty({ type: LimitsDto }) effectiveLimits!: Record<string, number | null>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer', nullable: true } })
+  effectiveLimits!: Record<string, number | null>;
   @ApiProperty({ type: Object }) featureFlags!: unknown;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) createdByUserId!: string | null;
   @ApiProperty({ type: Date, nullable: true, description: 'Set when the organization is soft-deleted' })

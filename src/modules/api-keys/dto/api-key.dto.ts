@@ -3,7 +3,6 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsIn,
   IsInt,
   IsISO8601,
   IsOptional,
@@ -12,8 +11,23 @@ import {
   MaxLength,
   Min,
   MinLength,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
-import { API_KEY_SCOPES } from '../../../common/auth/scopes';
+import { knownScopes } from '../../../common/features/feature';
+
+/** Scopes come from the modules' own declarations (`@Feature({ scope })`), read when a key is made. */
+@ValidatorConstraint({ name: 'knownScope' })
+class KnownScopeConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return Array.isArray(value) && value.every((scope) => typeof scope === 'string' && knownScopes().includes(scope));
+  }
+
+  defaultMessage(): string {
+    return `each scope must be one of: ${knownScopes().join(', ')}`;
+  }
+}
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'CI pipeline', minLength: 1, maxLength: 100 })
@@ -23,11 +37,11 @@ export class CreateApiKeyDto {
   name!: string;
 
   /** `<resource>:read` for GET routes, `<resource>:write` for the others. */
-  @ApiProperty({ type: String, isArray: true, enum: API_KEY_SCOPES, minItems: 1, maxItems: 50 })
+  @ApiProperty({ type: String, isArray: true, example: ['variables:read'], minItems: 1, maxItems: 50 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
-  @IsIn(API_KEY_SCOPES, { each: true, message: `each scope must be one of: ${API_KEY_SCOPES.join(', ')}` })
+  @Validate(KnownScopeConstraint)
   scopes!: string[];
 
   /** When the key stops working; must be in the future. Omit for a key that does not expire. */

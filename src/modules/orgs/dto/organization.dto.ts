@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsFQDN,
@@ -111,27 +111,20 @@ export class FeatureFlagsDto {
   flags!: Record<string, boolean>;
 }
 
-class LimitUsageDto {
+export class LimitUsageDto {
   @ApiProperty({ type: Number, nullable: true, description: 'null means unlimited' }) limit!: number | null;
   @ApiProperty() used!: number;
 }
 
-class LimitsUsageDto {
-  /** Active members plus pending, unexpired invitations. */
-  @ApiProperty({ type: LimitUsageDto }) members!: LimitUsageDto;
-  @ApiProperty({ type: LimitUsageDto }) apiKeys!: LimitUsageDto;
-  @ApiProperty({ type: LimitUsageDto }) variables!: LimitUsageDto;
-}
-
 export class OrganizationLimitsResponseDto {
   @ApiProperty({ enum: OrgTier, enumName: 'OrgTier' }) tier!: OrgTier;
-  @ApiProperty({ type: LimitsUsageDto }) limits!: LimitsUsageDto;
-}
-
-class EffectiveLimitsDto {
-  @ApiProperty({ type: Number, nullable: true }) members!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) apiKeys!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) variables!: number | null;
+  /** One entry per limit the modules declare; `members` counts pending invitations too. */
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: getSchemaPath(LimitUsageDto) },
+    example: { members: { limit: 5, used: 2 }, variables: { limit: 100, used: 12 } },
+  })
+  limits!: Record<string, LimitUsageDto>;
 }
 
 export class OrganizationResponseDto {
@@ -143,7 +136,8 @@ export class OrganizationResponseDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'boolean' } })
   featureFlags!: Record<string, boolean>;
   /** The tier's limits with this organization's overrides; null is unlimited. */
-  @ApiProperty({ type: EffectiveLimitsDto }) limits!: EffectiveLimitsDto;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer', nullable: true }, example: { members: 5 } })
+  limits!: Record<string, number | null>;
   /** The caller's role in this organization. */
   @ApiProperty({ enum: MemberRole, enumName: 'MemberRole' }) role!: MemberRole;
   @ApiProperty() createdAt!: Date;

@@ -1,0 +1,26 @@
+import { Injectable, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { DbContext } from '../../database/db-context';
+import type { RequestStore } from '../context/request-context';
+import { FeatureRegistry } from './feature-registry';
+
+/**
+ * After the role check: a tenant route of a module whose feature flag is off for the org
+ * answers 403 FEATURE_DISABLED naming the flag. Routes of unflagged modules cost nothing.
+ */
+@Injectable()
+export class FeatureFlagGuard implements CanActivate {
+  constructor(
+    private readonly registry: FeatureRegistry,
+    private readonly cls: ClsService<RequestStore>,
+    private readonly db: DbContext,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const flag = this.registry.flagOf(context.getClass() as Type);
+    const tenant = this.cls.get('tenant');
+    if (!flag || !tenant) return true;
+    await this.db.run({ orgId: tenant.orgId }, () => this.registry.assertEnabled(tenant.orgId, flag));
+    return true;
+  }
+}
