@@ -59,8 +59,9 @@ export class DemoSeeder {
       await tx.organization.create({
         data: { name: 'Globex', slug: 'globex', tier: 'FREE', createdByUserId: owner.id },
       });
-      // Row-level security: the rows below belong to Acme Labs.
-      await tx.$executeRaw`SELECT set_config('app.org_id', ${org.id}, true)`;
+      // Row-level security: the rows below belong to Acme Labs, and the owner creates the
+      // private ones (conversations, canvases), as the policies require.
+      await tx.$executeRaw`SELECT set_config('app.org_id', ${org.id}, true), set_config('app.user_id', ${owner.id}, true)`;
       for (const [index, demo] of DEMO_USERS.entries()) {
         if (!demo.role) continue;
         await tx.membership.create({ data: { orgId: org.id, userId: users[index]!.id, role: demo.role } });
