@@ -96,7 +96,7 @@ export type ServiceApiKey = Prisma.ServiceApiKeyModel
 export type ProviderKey = Prisma.ProviderKeyModel
 /**
  * Model AuditLog
- * Append-only, hash-chained per org (seq orders the chain).
+ * Append-only, hash-chained per org (seq orders the chain). Kept after its org is deleted.
  */
 export type AuditLog = Prisma.AuditLogModel
 /**
@@ -146,12 +146,13 @@ export type ScenarioSuite = Prisma.ScenarioSuiteModel
 export type ScenarioSuiteItem = Prisma.ScenarioSuiteItemModel
 /**
  * Model Conversation
- * Private to its creator unless sharedWithOrg.
+ * Private to its creator unless sharedWithOrg (row-level security enforces it); only the creator writes.
  */
 export type Conversation = Prisma.ConversationModel
 /**
  * Model Message
  * userId is null for assistant and system messages; token and cost figures come from the provider.
+ * Visible and writable as its conversation is.
  */
 export type Message = Prisma.MessageModel
 /**
@@ -182,6 +183,7 @@ export type CanvasModelVersion = Prisma.CanvasModelVersionModel
 /**
  * Model Canvas
  * Any member may create one; the creator edits their own, EDITOR+ edits those visible to the org.
+ * Row-level security: visible to its creator, and to the whole org when visibility is ORG.
  */
 export type Canvas = Prisma.CanvasModel
 /**

@@ -293,6 +293,7 @@ export type AgentOrderByWithRelationInput = {
 
 export type AgentWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  orgId_id?: Prisma.AgentOrgIdIdCompoundUniqueInput
   AND?: Prisma.AgentWhereInput | Prisma.AgentWhereInput[]
   OR?: Prisma.AgentWhereInput[]
   NOT?: Prisma.AgentWhereInput | Prisma.AgentWhereInput[]
@@ -310,7 +311,7 @@ export type AgentWhereUniqueInput = Prisma.AtLeast<{
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   versions?: Prisma.AgentVersionListRelationFilter
   executions?: Prisma.ExecutionListRelationFilter
-}, "id">
+}, "id" | "orgId_id">
 
 export type AgentOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -470,6 +471,11 @@ export type AgentListRelationFilter = {
 
 export type AgentOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type AgentOrgIdIdCompoundUniqueInput = {
+  orgId: string
+  id: string
 }
 
 export type AgentCountOrderByAggregateInput = {

@@ -246,7 +246,7 @@ export type AgentVersionOrderByWithRelationInput = {
 
 export type AgentVersionWhereUniqueInput = Prisma.AtLeast<{
   id?: string
-  agentId_version?: Prisma.AgentVersionAgentIdVersionCompoundUniqueInput
+  orgId_agentId_version?: Prisma.AgentVersionOrgIdAgentIdVersionCompoundUniqueInput
   AND?: Prisma.AgentVersionWhereInput | Prisma.AgentVersionWhereInput[]
   OR?: Prisma.AgentVersionWhereInput[]
   NOT?: Prisma.AgentVersionWhereInput | Prisma.AgentVersionWhereInput[]
@@ -258,7 +258,7 @@ export type AgentVersionWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"AgentVersion"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   agent?: Prisma.XOR<Prisma.AgentScalarRelationFilter, Prisma.AgentWhereInput>
-}, "id" | "agentId_version">
+}, "id" | "orgId_agentId_version">
 
 export type AgentVersionOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -366,7 +366,8 @@ export type AgentVersionOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type AgentVersionAgentIdVersionCompoundUniqueInput = {
+export type AgentVersionOrgIdAgentIdVersionCompoundUniqueInput = {
+  orgId: string
   agentId: string
   version: number
 }
@@ -559,7 +560,6 @@ export type AgentVersionCreateWithoutAgentInput = {
 
 export type AgentVersionUncheckedCreateWithoutAgentInput = {
   id?: string
-  orgId: string
   version: number
   config: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
@@ -630,7 +630,6 @@ export type AgentVersionUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type AgentVersionCreateManyAgentInput = {
   id?: string
-  orgId: string
   version: number
   config: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
@@ -648,7 +647,6 @@ export type AgentVersionUpdateWithoutAgentInput = {
 
 export type AgentVersionUncheckedUpdateWithoutAgentInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -657,7 +655,6 @@ export type AgentVersionUncheckedUpdateWithoutAgentInput = {
 
 export type AgentVersionUncheckedUpdateManyWithoutAgentInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null

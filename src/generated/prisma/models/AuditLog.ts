@@ -14,7 +14,7 @@ import type * as Prisma from "../internal/prismaNamespace"
 
 /**
  * Model AuditLog
- * Append-only, hash-chained per org (seq orders the chain).
+ * Append-only, hash-chained per org (seq orders the chain). Kept after its org is deleted.
  */
 export type AuditLogModel = runtime.Types.Result.DefaultSelection<Prisma.$AuditLogPayload>
 
@@ -296,7 +296,6 @@ export type AuditLogWhereInput = {
   prevHash?: Prisma.StringNullableFilter<"AuditLog"> | string | null
   hash?: Prisma.StringFilter<"AuditLog"> | string
   createdAt?: Prisma.DateTimeFilter<"AuditLog"> | Date | string
-  organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
 }
 
 export type AuditLogOrderByWithRelationInput = {
@@ -316,7 +315,6 @@ export type AuditLogOrderByWithRelationInput = {
   prevHash?: Prisma.SortOrderInput | Prisma.SortOrder
   hash?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
-  organization?: Prisma.OrganizationOrderByWithRelationInput
 }
 
 export type AuditLogWhereUniqueInput = Prisma.AtLeast<{
@@ -340,7 +338,6 @@ export type AuditLogWhereUniqueInput = Prisma.AtLeast<{
   prevHash?: Prisma.StringNullableFilter<"AuditLog"> | string | null
   hash?: Prisma.StringFilter<"AuditLog"> | string
   createdAt?: Prisma.DateTimeFilter<"AuditLog"> | Date | string
-  organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
 }, "id" | "orgId_seq">
 
 export type AuditLogOrderByWithAggregationInput = {
@@ -391,6 +388,7 @@ export type AuditLogScalarWhereWithAggregatesInput = {
 
 export type AuditLogCreateInput = {
   id?: string
+  orgId: string
   seq: bigint | number
   actorType: $Enums.AuditActorType
   actorId?: string | null
@@ -405,7 +403,6 @@ export type AuditLogCreateInput = {
   prevHash?: string | null
   hash: string
   createdAt?: Date | string
-  organization: Prisma.OrganizationCreateNestedOneWithoutAuditLogsInput
 }
 
 export type AuditLogUncheckedCreateInput = {
@@ -429,6 +426,7 @@ export type AuditLogUncheckedCreateInput = {
 
 export type AuditLogUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   actorType?: Prisma.EnumAuditActorTypeFieldUpdateOperationsInput | $Enums.AuditActorType
   actorId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -443,7 +441,6 @@ export type AuditLogUpdateInput = {
   prevHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  organization?: Prisma.OrganizationUpdateOneRequiredWithoutAuditLogsNestedInput
 }
 
 export type AuditLogUncheckedUpdateInput = {
@@ -486,6 +483,7 @@ export type AuditLogCreateManyInput = {
 
 export type AuditLogUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   actorType?: Prisma.EnumAuditActorTypeFieldUpdateOperationsInput | $Enums.AuditActorType
   actorId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -519,16 +517,6 @@ export type AuditLogUncheckedUpdateManyInput = {
   prevHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-}
-
-export type AuditLogListRelationFilter = {
-  every?: Prisma.AuditLogWhereInput
-  some?: Prisma.AuditLogWhereInput
-  none?: Prisma.AuditLogWhereInput
-}
-
-export type AuditLogOrderByRelationAggregateInput = {
-  _count?: Prisma.SortOrder
 }
 
 export type AuditLogOrgIdSeqCompoundUniqueInput = {
@@ -597,48 +585,6 @@ export type AuditLogSumOrderByAggregateInput = {
   seq?: Prisma.SortOrder
 }
 
-export type AuditLogCreateNestedManyWithoutOrganizationInput = {
-  create?: Prisma.XOR<Prisma.AuditLogCreateWithoutOrganizationInput, Prisma.AuditLogUncheckedCreateWithoutOrganizationInput> | Prisma.AuditLogCreateWithoutOrganizationInput[] | Prisma.AuditLogUncheckedCreateWithoutOrganizationInput[]
-  connectOrCreate?: Prisma.AuditLogCreateOrConnectWithoutOrganizationInput | Prisma.AuditLogCreateOrConnectWithoutOrganizationInput[]
-  createMany?: Prisma.AuditLogCreateManyOrganizationInputEnvelope
-  connect?: Prisma.AuditLogWhereUniqueInput | Prisma.AuditLogWhereUniqueInput[]
-}
-
-export type AuditLogUncheckedCreateNestedManyWithoutOrganizationInput = {
-  create?: Prisma.XOR<Prisma.AuditLogCreateWithoutOrganizationInput, Prisma.AuditLogUncheckedCreateWithoutOrganizationInput> | Prisma.AuditLogCreateWithoutOrganizationInput[] | Prisma.AuditLogUncheckedCreateWithoutOrganizationInput[]
-  connectOrCreate?: Prisma.AuditLogCreateOrConnectWithoutOrganizationInput | Prisma.AuditLogCreateOrConnectWithoutOrganizationInput[]
-  createMany?: Prisma.AuditLogCreateManyOrganizationInputEnvelope
-  connect?: Prisma.AuditLogWhereUniqueInput | Prisma.AuditLogWhereUniqueInput[]
-}
-
-export type AuditLogUpdateManyWithoutOrganizationNestedInput = {
-  create?: Prisma.XOR<Prisma.AuditLogCreateWithoutOrganizationInput, Prisma.AuditLogUncheckedCreateWithoutOrganizationInput> | Prisma.AuditLogCreateWithoutOrganizationInput[] | Prisma.AuditLogUncheckedCreateWithoutOrganizationInput[]
-  connectOrCreate?: Prisma.AuditLogCreateOrConnectWithoutOrganizationInput | Prisma.AuditLogCreateOrConnectWithoutOrganizationInput[]
-  upsert?: Prisma.AuditLogUpsertWithWhereUniqueWithoutOrganizationInput | Prisma.AuditLogUpsertWithWhereUniqueWithoutOrganizationInput[]
-  createMany?: Prisma.AuditLogCreateManyOrganizationInputEnvelope
-  set?: Prisma.AuditLogWhereUniqueInput | Prisma.AuditLogWhereUniqueInput[]
-  disconnect?: Prisma.AuditLogWhereUniqueInput | Prisma.AuditLogWhereUniqueInput[]
-  delete?: Prisma.AuditLogWhereUniqueInput | Prisma.AuditLogWhereUniqueInput[]
-  connect?: Prisma.AuditLogWhereUniqueInput | Prisma.AuditLogWhereUniqueInput[]
-  update?: Prisma.AuditLogUpdateWithWhereUniqueWithoutOrganizationInput | Prisma.AuditLogUpdateWithWhereUniqueWithoutOrganizationInput[]
-  updateMany?: Prisma.AuditLogUpdateManyWithWhereWithoutOrganizationInput | Prisma.AuditLogUpdateManyWithWhereWithoutOrganizationInput[]
-  deleteMany?: Prisma.AuditLogScalarWhereInput | Prisma.AuditLogScalarWhereInput[]
-}
-
-export type AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput = {
-  create?: Prisma.XOR<Prisma.AuditLogCreateWithoutOrganizationInput, Prisma.AuditLogUncheckedCreateWithoutOrganizationInput> | Prisma.AuditLogCreateWithoutOrganizationInput[] | Prisma.AuditLogUncheckedCreateWithoutOrganizationInput[]
-  connectOrCreate?: Prisma.AuditLogCreateOrConnectWithoutOrganizationInput | Prisma.AuditLogCreateOrConnectWithoutOrganizationInput[]
-  upsert?: Prisma.AuditLogUpsertWithWhereUniqueWithoutOrganizationInput | Prisma.AuditLogUpsertWithWhereUniqueWithoutOrganizationInput[]
-  createMany?: Prisma.AuditLogCreateManyOrganizationInputEnvelope
-  set?: Prisma.AuditLogWhereUniqueInput | Prisma.AuditLogWhereUniqueInput[]
-  disconnect?: Prisma.AuditLogWhereUniqueInput | Prisma.AuditLogWhereUniqueInput[]
-  delete?: Prisma.AuditLogWhereUniqueInput | Prisma.AuditLogWhereUniqueInput[]
-  connect?: Prisma.AuditLogWhereUniqueInput | Prisma.AuditLogWhereUniqueInput[]
-  update?: Prisma.AuditLogUpdateWithWhereUniqueWithoutOrganizationInput | Prisma.AuditLogUpdateWithWhereUniqueWithoutOrganizationInput[]
-  updateMany?: Prisma.AuditLogUpdateManyWithWhereWithoutOrganizationInput | Prisma.AuditLogUpdateManyWithWhereWithoutOrganizationInput[]
-  deleteMany?: Prisma.AuditLogScalarWhereInput | Prisma.AuditLogScalarWhereInput[]
-}
-
 export type BigIntFieldUpdateOperationsInput = {
   set?: bigint | number
   increment?: bigint | number
@@ -649,162 +595,6 @@ export type BigIntFieldUpdateOperationsInput = {
 
 export type EnumAuditActorTypeFieldUpdateOperationsInput = {
   set?: $Enums.AuditActorType
-}
-
-export type AuditLogCreateWithoutOrganizationInput = {
-  id?: string
-  seq: bigint | number
-  actorType: $Enums.AuditActorType
-  actorId?: string | null
-  action: string
-  resourceType: string
-  resourceId?: string | null
-  before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  ip?: string | null
-  userAgent?: string | null
-  requestId?: string | null
-  prevHash?: string | null
-  hash: string
-  createdAt?: Date | string
-}
-
-export type AuditLogUncheckedCreateWithoutOrganizationInput = {
-  id?: string
-  seq: bigint | number
-  actorType: $Enums.AuditActorType
-  actorId?: string | null
-  action: string
-  resourceType: string
-  resourceId?: string | null
-  before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  ip?: string | null
-  userAgent?: string | null
-  requestId?: string | null
-  prevHash?: string | null
-  hash: string
-  createdAt?: Date | string
-}
-
-export type AuditLogCreateOrConnectWithoutOrganizationInput = {
-  where: Prisma.AuditLogWhereUniqueInput
-  create: Prisma.XOR<Prisma.AuditLogCreateWithoutOrganizationInput, Prisma.AuditLogUncheckedCreateWithoutOrganizationInput>
-}
-
-export type AuditLogCreateManyOrganizationInputEnvelope = {
-  data: Prisma.AuditLogCreateManyOrganizationInput | Prisma.AuditLogCreateManyOrganizationInput[]
-  skipDuplicates?: boolean
-}
-
-export type AuditLogUpsertWithWhereUniqueWithoutOrganizationInput = {
-  where: Prisma.AuditLogWhereUniqueInput
-  update: Prisma.XOR<Prisma.AuditLogUpdateWithoutOrganizationInput, Prisma.AuditLogUncheckedUpdateWithoutOrganizationInput>
-  create: Prisma.XOR<Prisma.AuditLogCreateWithoutOrganizationInput, Prisma.AuditLogUncheckedCreateWithoutOrganizationInput>
-}
-
-export type AuditLogUpdateWithWhereUniqueWithoutOrganizationInput = {
-  where: Prisma.AuditLogWhereUniqueInput
-  data: Prisma.XOR<Prisma.AuditLogUpdateWithoutOrganizationInput, Prisma.AuditLogUncheckedUpdateWithoutOrganizationInput>
-}
-
-export type AuditLogUpdateManyWithWhereWithoutOrganizationInput = {
-  where: Prisma.AuditLogScalarWhereInput
-  data: Prisma.XOR<Prisma.AuditLogUpdateManyMutationInput, Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationInput>
-}
-
-export type AuditLogScalarWhereInput = {
-  AND?: Prisma.AuditLogScalarWhereInput | Prisma.AuditLogScalarWhereInput[]
-  OR?: Prisma.AuditLogScalarWhereInput[]
-  NOT?: Prisma.AuditLogScalarWhereInput | Prisma.AuditLogScalarWhereInput[]
-  id?: Prisma.UuidFilter<"AuditLog"> | string
-  orgId?: Prisma.UuidFilter<"AuditLog"> | string
-  seq?: Prisma.BigIntFilter<"AuditLog"> | bigint | number
-  actorType?: Prisma.EnumAuditActorTypeFilter<"AuditLog"> | $Enums.AuditActorType
-  actorId?: Prisma.UuidNullableFilter<"AuditLog"> | string | null
-  action?: Prisma.StringFilter<"AuditLog"> | string
-  resourceType?: Prisma.StringFilter<"AuditLog"> | string
-  resourceId?: Prisma.StringNullableFilter<"AuditLog"> | string | null
-  before?: Prisma.JsonNullableFilter<"AuditLog">
-  after?: Prisma.JsonNullableFilter<"AuditLog">
-  ip?: Prisma.StringNullableFilter<"AuditLog"> | string | null
-  userAgent?: Prisma.StringNullableFilter<"AuditLog"> | string | null
-  requestId?: Prisma.StringNullableFilter<"AuditLog"> | string | null
-  prevHash?: Prisma.StringNullableFilter<"AuditLog"> | string | null
-  hash?: Prisma.StringFilter<"AuditLog"> | string
-  createdAt?: Prisma.DateTimeFilter<"AuditLog"> | Date | string
-}
-
-export type AuditLogCreateManyOrganizationInput = {
-  id?: string
-  seq: bigint | number
-  actorType: $Enums.AuditActorType
-  actorId?: string | null
-  action: string
-  resourceType: string
-  resourceId?: string | null
-  before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  ip?: string | null
-  userAgent?: string | null
-  requestId?: string | null
-  prevHash?: string | null
-  hash: string
-  createdAt?: Date | string
-}
-
-export type AuditLogUpdateWithoutOrganizationInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  actorType?: Prisma.EnumAuditActorTypeFieldUpdateOperationsInput | $Enums.AuditActorType
-  actorId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  action?: Prisma.StringFieldUpdateOperationsInput | string
-  resourceType?: Prisma.StringFieldUpdateOperationsInput | string
-  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  ip?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  userAgent?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  prevHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  hash?: Prisma.StringFieldUpdateOperationsInput | string
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-}
-
-export type AuditLogUncheckedUpdateWithoutOrganizationInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  actorType?: Prisma.EnumAuditActorTypeFieldUpdateOperationsInput | $Enums.AuditActorType
-  actorId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  action?: Prisma.StringFieldUpdateOperationsInput | string
-  resourceType?: Prisma.StringFieldUpdateOperationsInput | string
-  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  ip?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  userAgent?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  prevHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  hash?: Prisma.StringFieldUpdateOperationsInput | string
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-}
-
-export type AuditLogUncheckedUpdateManyWithoutOrganizationInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  actorType?: Prisma.EnumAuditActorTypeFieldUpdateOperationsInput | $Enums.AuditActorType
-  actorId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  action?: Prisma.StringFieldUpdateOperationsInput | string
-  resourceType?: Prisma.StringFieldUpdateOperationsInput | string
-  resourceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
-  ip?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  userAgent?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  prevHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  hash?: Prisma.StringFieldUpdateOperationsInput | string
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 
@@ -826,7 +616,6 @@ export type AuditLogSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   prevHash?: boolean
   hash?: boolean
   createdAt?: boolean
-  organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["auditLog"]>
 
 export type AuditLogSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -846,7 +635,6 @@ export type AuditLogSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   prevHash?: boolean
   hash?: boolean
   createdAt?: boolean
-  organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["auditLog"]>
 
 export type AuditLogSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -866,7 +654,6 @@ export type AuditLogSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   prevHash?: boolean
   hash?: boolean
   createdAt?: boolean
-  organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["auditLog"]>
 
 export type AuditLogSelectScalar = {
@@ -889,21 +676,10 @@ export type AuditLogSelectScalar = {
 }
 
 export type AuditLogOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "seq" | "actorType" | "actorId" | "action" | "resourceType" | "resourceId" | "before" | "after" | "ip" | "userAgent" | "requestId" | "prevHash" | "hash" | "createdAt", ExtArgs["result"]["auditLog"]>
-export type AuditLogInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
-}
-export type AuditLogIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
-}
-export type AuditLogIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
-}
 
 export type $AuditLogPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "AuditLog"
-  objects: {
-    organization: Prisma.$OrganizationPayload<ExtArgs>
-  }
+  objects: {}
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     orgId: string
@@ -1315,7 +1091,6 @@ readonly fields: AuditLogFieldRefs;
  */
 export interface Prisma__AuditLogClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
-  organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1378,10 +1153,6 @@ export type AuditLogFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Inte
    */
   omit?: Prisma.AuditLogOmit<ExtArgs> | null
   /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
-  /**
    * Filter, which AuditLog to fetch.
    */
   where: Prisma.AuditLogWhereUniqueInput
@@ -1400,10 +1171,6 @@ export type AuditLogFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extensio
    */
   omit?: Prisma.AuditLogOmit<ExtArgs> | null
   /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
-  /**
    * Filter, which AuditLog to fetch.
    */
   where: Prisma.AuditLogWhereUniqueInput
@@ -1421,10 +1188,6 @@ export type AuditLogFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Omit specific fields from the AuditLog
    */
   omit?: Prisma.AuditLogOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
   /**
    * Filter, which AuditLog to fetch.
    */
@@ -1474,10 +1237,6 @@ export type AuditLogFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extension
    */
   omit?: Prisma.AuditLogOmit<ExtArgs> | null
   /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
-  /**
    * Filter, which AuditLog to fetch.
    */
   where?: Prisma.AuditLogWhereInput
@@ -1525,10 +1284,6 @@ export type AuditLogFindManyArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Omit specific fields from the AuditLog
    */
   omit?: Prisma.AuditLogOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
   /**
    * Filter, which AuditLogs to fetch.
    */
@@ -1578,10 +1333,6 @@ export type AuditLogCreateArgs<ExtArgs extends runtime.Types.Extensions.Internal
    */
   omit?: Prisma.AuditLogOmit<ExtArgs> | null
   /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
-  /**
    * The data needed to create a AuditLog.
    */
   data: Prisma.XOR<Prisma.AuditLogCreateInput, Prisma.AuditLogUncheckedCreateInput>
@@ -1615,10 +1366,6 @@ export type AuditLogCreateManyAndReturnArgs<ExtArgs extends runtime.Types.Extens
    */
   data: Prisma.AuditLogCreateManyInput | Prisma.AuditLogCreateManyInput[]
   skipDuplicates?: boolean
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogIncludeCreateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -1633,10 +1380,6 @@ export type AuditLogUpdateArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Omit specific fields from the AuditLog
    */
   omit?: Prisma.AuditLogOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
   /**
    * The data needed to update a AuditLog.
    */
@@ -1689,10 +1432,6 @@ export type AuditLogUpdateManyAndReturnArgs<ExtArgs extends runtime.Types.Extens
    * Limit how many AuditLogs to update.
    */
   limit?: number
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogIncludeUpdateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -1707,10 +1446,6 @@ export type AuditLogUpsertArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Omit specific fields from the AuditLog
    */
   omit?: Prisma.AuditLogOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
   /**
    * The filter to search for the AuditLog to update in case it exists.
    */
@@ -1737,10 +1472,6 @@ export type AuditLogDeleteArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Omit specific fields from the AuditLog
    */
   omit?: Prisma.AuditLogOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
   /**
    * Filter which AuditLog to delete.
    */
@@ -1773,8 +1504,4 @@ export type AuditLogDefaultArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Omit specific fields from the AuditLog
    */
   omit?: Prisma.AuditLogOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
 }

@@ -15,6 +15,7 @@ import type * as Prisma from "../internal/prismaNamespace"
 /**
  * Model Canvas
  * Any member may create one; the creator edits their own, EDITOR+ edits those visible to the org.
+ * Row-level security: visible to its creator, and to the whole org when visibility is ORG.
  */
 export type CanvasModel = runtime.Types.Result.DefaultSelection<Prisma.$CanvasPayload>
 
@@ -221,7 +222,7 @@ export type CanvasGroupByOutputType = {
   id: string
   orgId: string
   modelId: string | null
-  createdByUserId: string
+  createdByUserId: string | null
   name: string
   description: string | null
   data: runtime.JsonValue
@@ -259,7 +260,7 @@ export type CanvasWhereInput = {
   id?: Prisma.UuidFilter<"Canvas"> | string
   orgId?: Prisma.UuidFilter<"Canvas"> | string
   modelId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
-  createdByUserId?: Prisma.UuidFilter<"Canvas"> | string
+  createdByUserId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
   name?: Prisma.StringFilter<"Canvas"> | string
   description?: Prisma.StringNullableFilter<"Canvas"> | string | null
   data?: Prisma.JsonFilter<"Canvas">
@@ -270,7 +271,7 @@ export type CanvasWhereInput = {
   updatedAt?: Prisma.DateTimeFilter<"Canvas"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   model?: Prisma.XOR<Prisma.CanvasModelNullableScalarRelationFilter, Prisma.CanvasModelWhereInput> | null
-  createdBy?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
+  createdBy?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
   versions?: Prisma.CanvasVersionListRelationFilter
 }
 
@@ -278,7 +279,7 @@ export type CanvasOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   modelId?: Prisma.SortOrderInput | Prisma.SortOrder
-  createdByUserId?: Prisma.SortOrder
+  createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   data?: Prisma.SortOrder
@@ -295,12 +296,13 @@ export type CanvasOrderByWithRelationInput = {
 
 export type CanvasWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  orgId_id?: Prisma.CanvasOrgIdIdCompoundUniqueInput
   AND?: Prisma.CanvasWhereInput | Prisma.CanvasWhereInput[]
   OR?: Prisma.CanvasWhereInput[]
   NOT?: Prisma.CanvasWhereInput | Prisma.CanvasWhereInput[]
   orgId?: Prisma.UuidFilter<"Canvas"> | string
   modelId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
-  createdByUserId?: Prisma.UuidFilter<"Canvas"> | string
+  createdByUserId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
   name?: Prisma.StringFilter<"Canvas"> | string
   description?: Prisma.StringNullableFilter<"Canvas"> | string | null
   data?: Prisma.JsonFilter<"Canvas">
@@ -311,15 +313,15 @@ export type CanvasWhereUniqueInput = Prisma.AtLeast<{
   updatedAt?: Prisma.DateTimeFilter<"Canvas"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   model?: Prisma.XOR<Prisma.CanvasModelNullableScalarRelationFilter, Prisma.CanvasModelWhereInput> | null
-  createdBy?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
+  createdBy?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
   versions?: Prisma.CanvasVersionListRelationFilter
-}, "id">
+}, "id" | "orgId_id">
 
 export type CanvasOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   modelId?: Prisma.SortOrderInput | Prisma.SortOrder
-  createdByUserId?: Prisma.SortOrder
+  createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   data?: Prisma.SortOrder
@@ -342,7 +344,7 @@ export type CanvasScalarWhereWithAggregatesInput = {
   id?: Prisma.UuidWithAggregatesFilter<"Canvas"> | string
   orgId?: Prisma.UuidWithAggregatesFilter<"Canvas"> | string
   modelId?: Prisma.UuidNullableWithAggregatesFilter<"Canvas"> | string | null
-  createdByUserId?: Prisma.UuidWithAggregatesFilter<"Canvas"> | string
+  createdByUserId?: Prisma.UuidNullableWithAggregatesFilter<"Canvas"> | string | null
   name?: Prisma.StringWithAggregatesFilter<"Canvas"> | string
   description?: Prisma.StringNullableWithAggregatesFilter<"Canvas"> | string | null
   data?: Prisma.JsonWithAggregatesFilter<"Canvas">
@@ -365,7 +367,7 @@ export type CanvasCreateInput = {
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutCanvasesInput
   model?: Prisma.CanvasModelCreateNestedOneWithoutCanvasesInput
-  createdBy: Prisma.UserCreateNestedOneWithoutCanvasesInput
+  createdBy?: Prisma.UserCreateNestedOneWithoutCanvasesInput
   versions?: Prisma.CanvasVersionCreateNestedManyWithoutCanvasInput
 }
 
@@ -373,7 +375,7 @@ export type CanvasUncheckedCreateInput = {
   id?: string
   orgId: string
   modelId?: string | null
-  createdByUserId: string
+  createdByUserId?: string | null
   name: string
   description?: string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -397,7 +399,7 @@ export type CanvasUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasesNestedInput
   model?: Prisma.CanvasModelUpdateOneWithoutCanvasesNestedInput
-  createdBy?: Prisma.UserUpdateOneRequiredWithoutCanvasesNestedInput
+  createdBy?: Prisma.UserUpdateOneWithoutCanvasesNestedInput
   versions?: Prisma.CanvasVersionUpdateManyWithoutCanvasNestedInput
 }
 
@@ -405,7 +407,7 @@ export type CanvasUncheckedUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -421,7 +423,7 @@ export type CanvasCreateManyInput = {
   id?: string
   orgId: string
   modelId?: string | null
-  createdByUserId: string
+  createdByUserId?: string | null
   name: string
   description?: string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -448,7 +450,7 @@ export type CanvasUncheckedUpdateManyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -467,6 +469,11 @@ export type CanvasListRelationFilter = {
 
 export type CanvasOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type CanvasOrgIdIdCompoundUniqueInput = {
+  orgId: string
+  id: string
 }
 
 export type CanvasCountOrderByAggregateInput = {
@@ -732,7 +739,7 @@ export type CanvasScalarWhereInput = {
   id?: Prisma.UuidFilter<"Canvas"> | string
   orgId?: Prisma.UuidFilter<"Canvas"> | string
   modelId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
-  createdByUserId?: Prisma.UuidFilter<"Canvas"> | string
+  createdByUserId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
   name?: Prisma.StringFilter<"Canvas"> | string
   description?: Prisma.StringNullableFilter<"Canvas"> | string | null
   data?: Prisma.JsonFilter<"Canvas">
@@ -754,14 +761,14 @@ export type CanvasCreateWithoutOrganizationInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   model?: Prisma.CanvasModelCreateNestedOneWithoutCanvasesInput
-  createdBy: Prisma.UserCreateNestedOneWithoutCanvasesInput
+  createdBy?: Prisma.UserCreateNestedOneWithoutCanvasesInput
   versions?: Prisma.CanvasVersionCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasUncheckedCreateWithoutOrganizationInput = {
   id?: string
   modelId?: string | null
-  createdByUserId: string
+  createdByUserId?: string | null
   name: string
   description?: string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -810,14 +817,13 @@ export type CanvasCreateWithoutModelInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutCanvasesInput
-  createdBy: Prisma.UserCreateNestedOneWithoutCanvasesInput
+  createdBy?: Prisma.UserCreateNestedOneWithoutCanvasesInput
   versions?: Prisma.CanvasVersionCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasUncheckedCreateWithoutModelInput = {
   id?: string
-  orgId: string
-  createdByUserId: string
+  createdByUserId?: string | null
   name: string
   description?: string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -867,14 +873,14 @@ export type CanvasCreateWithoutVersionsInput = {
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutCanvasesInput
   model?: Prisma.CanvasModelCreateNestedOneWithoutCanvasesInput
-  createdBy: Prisma.UserCreateNestedOneWithoutCanvasesInput
+  createdBy?: Prisma.UserCreateNestedOneWithoutCanvasesInput
 }
 
 export type CanvasUncheckedCreateWithoutVersionsInput = {
   id?: string
   orgId: string
   modelId?: string | null
-  createdByUserId: string
+  createdByUserId?: string | null
   name: string
   description?: string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -913,14 +919,14 @@ export type CanvasUpdateWithoutVersionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasesNestedInput
   model?: Prisma.CanvasModelUpdateOneWithoutCanvasesNestedInput
-  createdBy?: Prisma.UserUpdateOneRequiredWithoutCanvasesNestedInput
+  createdBy?: Prisma.UserUpdateOneWithoutCanvasesNestedInput
 }
 
 export type CanvasUncheckedUpdateWithoutVersionsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -992,7 +998,7 @@ export type CanvasUncheckedUpdateManyWithoutCreatedByInput = {
 export type CanvasCreateManyOrganizationInput = {
   id?: string
   modelId?: string | null
-  createdByUserId: string
+  createdByUserId?: string | null
   name: string
   description?: string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1014,14 +1020,14 @@ export type CanvasUpdateWithoutOrganizationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   model?: Prisma.CanvasModelUpdateOneWithoutCanvasesNestedInput
-  createdBy?: Prisma.UserUpdateOneRequiredWithoutCanvasesNestedInput
+  createdBy?: Prisma.UserUpdateOneWithoutCanvasesNestedInput
   versions?: Prisma.CanvasVersionUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasUncheckedUpdateWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1036,7 +1042,7 @@ export type CanvasUncheckedUpdateWithoutOrganizationInput = {
 export type CanvasUncheckedUpdateManyWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1049,8 +1055,7 @@ export type CanvasUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type CanvasCreateManyModelInput = {
   id?: string
-  orgId: string
-  createdByUserId: string
+  createdByUserId?: string | null
   name: string
   description?: string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1072,14 +1077,13 @@ export type CanvasUpdateWithoutModelInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasesNestedInput
-  createdBy?: Prisma.UserUpdateOneRequiredWithoutCanvasesNestedInput
+  createdBy?: Prisma.UserUpdateOneWithoutCanvasesNestedInput
   versions?: Prisma.CanvasVersionUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasUncheckedUpdateWithoutModelInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
-  createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1093,8 +1097,7 @@ export type CanvasUncheckedUpdateWithoutModelInput = {
 
 export type CanvasUncheckedUpdateManyWithoutModelInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
-  createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1151,7 +1154,7 @@ export type CanvasSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
-  createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
   versions?: boolean | Prisma.Canvas$versionsArgs<ExtArgs>
   _count?: boolean | Prisma.CanvasCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["canvas"]>
@@ -1171,7 +1174,7 @@ export type CanvasSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
-  createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
 }, ExtArgs["result"]["canvas"]>
 
 export type CanvasSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1189,7 +1192,7 @@ export type CanvasSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
-  createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
 }, ExtArgs["result"]["canvas"]>
 
 export type CanvasSelectScalar = {
@@ -1211,19 +1214,19 @@ export type CanvasOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
 export type CanvasInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
-  createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
   versions?: boolean | Prisma.Canvas$versionsArgs<ExtArgs>
   _count?: boolean | Prisma.CanvasCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type CanvasIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
-  createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
 }
 export type CanvasIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
-  createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
 }
 
 export type $CanvasPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1231,14 +1234,17 @@ export type $CanvasPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
   objects: {
     organization: Prisma.$OrganizationPayload<ExtArgs>
     model: Prisma.$CanvasModelPayload<ExtArgs> | null
-    createdBy: Prisma.$UserPayload<ExtArgs>
+    createdBy: Prisma.$UserPayload<ExtArgs> | null
     versions: Prisma.$CanvasVersionPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     orgId: string
     modelId: string | null
-    createdByUserId: string
+    /**
+     * Null once the creator's account is deleted: the canvas stays with the org.
+     */
+    createdByUserId: string | null
     name: string
     description: string | null
     data: runtime.JsonValue
@@ -1643,7 +1649,7 @@ export interface Prisma__CanvasClient<T, Null = never, ExtArgs extends runtime.T
   readonly [Symbol.toStringTag]: "PrismaPromise"
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   model<T extends Prisma.Canvas$modelArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Canvas$modelArgs<ExtArgs>>): Prisma.Prisma__CanvasModelClient<runtime.Types.Result.GetResult<Prisma.$CanvasModelPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
-  createdBy<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  createdBy<T extends Prisma.Canvas$createdByArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Canvas$createdByArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   versions<T extends Prisma.Canvas$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Canvas$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CanvasVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
@@ -2103,6 +2109,25 @@ export type Canvas$modelArgs<ExtArgs extends runtime.Types.Extensions.InternalAr
    */
   include?: Prisma.CanvasModelInclude<ExtArgs> | null
   where?: Prisma.CanvasModelWhereInput
+}
+
+/**
+ * Canvas.createdBy
+ */
+export type Canvas$createdByArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the User
+   */
+  select?: Prisma.UserSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the User
+   */
+  omit?: Prisma.UserOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UserInclude<ExtArgs> | null
+  where?: Prisma.UserWhereInput
 }
 
 /**

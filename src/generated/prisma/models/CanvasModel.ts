@@ -293,6 +293,7 @@ export type CanvasModelOrderByWithRelationInput = {
 
 export type CanvasModelWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  orgId_id?: Prisma.CanvasModelOrgIdIdCompoundUniqueInput
   AND?: Prisma.CanvasModelWhereInput | Prisma.CanvasModelWhereInput[]
   OR?: Prisma.CanvasModelWhereInput[]
   NOT?: Prisma.CanvasModelWhereInput | Prisma.CanvasModelWhereInput[]
@@ -310,7 +311,7 @@ export type CanvasModelWhereUniqueInput = Prisma.AtLeast<{
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   versions?: Prisma.CanvasModelVersionListRelationFilter
   canvases?: Prisma.CanvasListRelationFilter
-}, "id">
+}, "id" | "orgId_id">
 
 export type CanvasModelOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -470,6 +471,11 @@ export type CanvasModelListRelationFilter = {
 
 export type CanvasModelOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type CanvasModelOrgIdIdCompoundUniqueInput = {
+  orgId: string
+  id: string
 }
 
 export type CanvasModelCountOrderByAggregateInput = {

@@ -246,7 +246,7 @@ export type CanvasModelVersionOrderByWithRelationInput = {
 
 export type CanvasModelVersionWhereUniqueInput = Prisma.AtLeast<{
   id?: string
-  modelId_version?: Prisma.CanvasModelVersionModelIdVersionCompoundUniqueInput
+  orgId_modelId_version?: Prisma.CanvasModelVersionOrgIdModelIdVersionCompoundUniqueInput
   AND?: Prisma.CanvasModelVersionWhereInput | Prisma.CanvasModelVersionWhereInput[]
   OR?: Prisma.CanvasModelVersionWhereInput[]
   NOT?: Prisma.CanvasModelVersionWhereInput | Prisma.CanvasModelVersionWhereInput[]
@@ -258,7 +258,7 @@ export type CanvasModelVersionWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"CanvasModelVersion"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   model?: Prisma.XOR<Prisma.CanvasModelScalarRelationFilter, Prisma.CanvasModelWhereInput>
-}, "id" | "modelId_version">
+}, "id" | "orgId_modelId_version">
 
 export type CanvasModelVersionOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -366,7 +366,8 @@ export type CanvasModelVersionOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type CanvasModelVersionModelIdVersionCompoundUniqueInput = {
+export type CanvasModelVersionOrgIdModelIdVersionCompoundUniqueInput = {
+  orgId: string
   modelId: string
   version: number
 }
@@ -559,7 +560,6 @@ export type CanvasModelVersionCreateWithoutModelInput = {
 
 export type CanvasModelVersionUncheckedCreateWithoutModelInput = {
   id?: string
-  orgId: string
   version: number
   schema: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
@@ -630,7 +630,6 @@ export type CanvasModelVersionUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type CanvasModelVersionCreateManyModelInput = {
   id?: string
-  orgId: string
   version: number
   schema: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
@@ -648,7 +647,6 @@ export type CanvasModelVersionUpdateWithoutModelInput = {
 
 export type CanvasModelVersionUncheckedUpdateWithoutModelInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
   schema?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -657,7 +655,6 @@ export type CanvasModelVersionUncheckedUpdateWithoutModelInput = {
 
 export type CanvasModelVersionUncheckedUpdateManyWithoutModelInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
   schema?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null

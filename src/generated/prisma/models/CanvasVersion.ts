@@ -246,7 +246,7 @@ export type CanvasVersionOrderByWithRelationInput = {
 
 export type CanvasVersionWhereUniqueInput = Prisma.AtLeast<{
   id?: string
-  canvasId_version?: Prisma.CanvasVersionCanvasIdVersionCompoundUniqueInput
+  orgId_canvasId_version?: Prisma.CanvasVersionOrgIdCanvasIdVersionCompoundUniqueInput
   AND?: Prisma.CanvasVersionWhereInput | Prisma.CanvasVersionWhereInput[]
   OR?: Prisma.CanvasVersionWhereInput[]
   NOT?: Prisma.CanvasVersionWhereInput | Prisma.CanvasVersionWhereInput[]
@@ -258,7 +258,7 @@ export type CanvasVersionWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"CanvasVersion"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   canvas?: Prisma.XOR<Prisma.CanvasScalarRelationFilter, Prisma.CanvasWhereInput>
-}, "id" | "canvasId_version">
+}, "id" | "orgId_canvasId_version">
 
 export type CanvasVersionOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -366,7 +366,8 @@ export type CanvasVersionOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type CanvasVersionCanvasIdVersionCompoundUniqueInput = {
+export type CanvasVersionOrgIdCanvasIdVersionCompoundUniqueInput = {
+  orgId: string
   canvasId: string
   version: number
 }
@@ -559,7 +560,6 @@ export type CanvasVersionCreateWithoutCanvasInput = {
 
 export type CanvasVersionUncheckedCreateWithoutCanvasInput = {
   id?: string
-  orgId: string
   version: number
   data: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
@@ -630,7 +630,6 @@ export type CanvasVersionUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type CanvasVersionCreateManyCanvasInput = {
   id?: string
-  orgId: string
   version: number
   data: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
@@ -648,7 +647,6 @@ export type CanvasVersionUpdateWithoutCanvasInput = {
 
 export type CanvasVersionUncheckedUpdateWithoutCanvasInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -657,7 +655,6 @@ export type CanvasVersionUncheckedUpdateWithoutCanvasInput = {
 
 export type CanvasVersionUncheckedUpdateManyWithoutCanvasInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null

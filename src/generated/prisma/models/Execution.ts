@@ -713,7 +713,6 @@ export type ExecutionCreateWithoutAgentInput = {
 
 export type ExecutionUncheckedCreateWithoutAgentInput = {
   id?: string
-  orgId: string
   agentVersion: number
   triggeredByUserId?: string | null
   status?: $Enums.ExecutionStatus
@@ -814,7 +813,6 @@ export type ExecutionUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type ExecutionCreateManyAgentInput = {
   id?: string
-  orgId: string
   agentVersion: number
   triggeredByUserId?: string | null
   status?: $Enums.ExecutionStatus
@@ -844,7 +842,6 @@ export type ExecutionUpdateWithoutAgentInput = {
 
 export type ExecutionUncheckedUpdateWithoutAgentInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   agentVersion?: Prisma.IntFieldUpdateOperationsInput | number
   triggeredByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
@@ -859,7 +856,6 @@ export type ExecutionUncheckedUpdateWithoutAgentInput = {
 
 export type ExecutionUncheckedUpdateManyWithoutAgentInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   agentVersion?: Prisma.IntFieldUpdateOperationsInput | number
   triggeredByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus

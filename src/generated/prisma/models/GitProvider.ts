@@ -261,6 +261,7 @@ export type GitProviderOrderByWithRelationInput = {
 
 export type GitProviderWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  orgId_id?: Prisma.GitProviderOrgIdIdCompoundUniqueInput
   orgId_name?: Prisma.GitProviderOrgIdNameCompoundUniqueInput
   AND?: Prisma.GitProviderWhereInput | Prisma.GitProviderWhereInput[]
   OR?: Prisma.GitProviderWhereInput[]
@@ -278,7 +279,7 @@ export type GitProviderWhereUniqueInput = Prisma.AtLeast<{
   updatedAt?: Prisma.DateTimeFilter<"GitProvider"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   repositories?: Prisma.RepositoryListRelationFilter
-}, "id" | "orgId_name">
+}, "id" | "orgId_id" | "orgId_name">
 
 export type GitProviderOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -432,6 +433,11 @@ export type GitProviderListRelationFilter = {
 
 export type GitProviderOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type GitProviderOrgIdIdCompoundUniqueInput = {
+  orgId: string
+  id: string
 }
 
 export type GitProviderOrgIdNameCompoundUniqueInput = {

@@ -313,6 +313,7 @@ export type HostOrderByWithRelationInput = {
 
 export type HostWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  orgId_id?: Prisma.HostOrgIdIdCompoundUniqueInput
   orgId_name?: Prisma.HostOrgIdNameCompoundUniqueInput
   AND?: Prisma.HostWhereInput | Prisma.HostWhereInput[]
   OR?: Prisma.HostWhereInput[]
@@ -332,7 +333,7 @@ export type HostWhereUniqueInput = Prisma.AtLeast<{
   updatedAt?: Prisma.DateTimeFilter<"Host"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   sshConnections?: Prisma.SshConnectionListRelationFilter
-}, "id" | "orgId_name">
+}, "id" | "orgId_id" | "orgId_name">
 
 export type HostOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -506,6 +507,11 @@ export type HostListRelationFilter = {
 
 export type HostOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type HostOrgIdIdCompoundUniqueInput = {
+  orgId: string
+  id: string
 }
 
 export type HostOrgIdNameCompoundUniqueInput = {

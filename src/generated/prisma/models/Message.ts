@@ -15,6 +15,7 @@ import type * as Prisma from "../internal/prismaNamespace"
 /**
  * Model Message
  * userId is null for assistant and system messages; token and cost figures come from the provider.
+ * Visible and writable as its conversation is.
  */
 export type MessageModel = runtime.Types.Result.DefaultSelection<Prisma.$MessagePayload>
 
@@ -805,7 +806,6 @@ export type MessageCreateWithoutConversationInput = {
 
 export type MessageUncheckedCreateWithoutConversationInput = {
   id?: string
-  orgId: string
   userId?: string | null
   role: $Enums.MessageRole
   content: string
@@ -957,7 +957,6 @@ export type MessageUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type MessageCreateManyConversationInput = {
   id?: string
-  orgId: string
   userId?: string | null
   role: $Enums.MessageRole
   content: string
@@ -985,7 +984,6 @@ export type MessageUpdateWithoutConversationInput = {
 
 export type MessageUncheckedUpdateWithoutConversationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
@@ -999,7 +997,6 @@ export type MessageUncheckedUpdateWithoutConversationInput = {
 
 export type MessageUncheckedUpdateManyWithoutConversationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string

@@ -226,7 +226,6 @@ export type OrganizationWhereInput = {
   invitations?: Prisma.InvitationListRelationFilter
   serviceApiKeys?: Prisma.ServiceApiKeyListRelationFilter
   providerKeys?: Prisma.ProviderKeyListRelationFilter
-  auditLogs?: Prisma.AuditLogListRelationFilter
   prompts?: Prisma.PromptListRelationFilter
   promptVersions?: Prisma.PromptVersionListRelationFilter
   variables?: Prisma.VariableListRelationFilter
@@ -267,7 +266,6 @@ export type OrganizationOrderByWithRelationInput = {
   invitations?: Prisma.InvitationOrderByRelationAggregateInput
   serviceApiKeys?: Prisma.ServiceApiKeyOrderByRelationAggregateInput
   providerKeys?: Prisma.ProviderKeyOrderByRelationAggregateInput
-  auditLogs?: Prisma.AuditLogOrderByRelationAggregateInput
   prompts?: Prisma.PromptOrderByRelationAggregateInput
   promptVersions?: Prisma.PromptVersionOrderByRelationAggregateInput
   variables?: Prisma.VariableOrderByRelationAggregateInput
@@ -311,7 +309,6 @@ export type OrganizationWhereUniqueInput = Prisma.AtLeast<{
   invitations?: Prisma.InvitationListRelationFilter
   serviceApiKeys?: Prisma.ServiceApiKeyListRelationFilter
   providerKeys?: Prisma.ProviderKeyListRelationFilter
-  auditLogs?: Prisma.AuditLogListRelationFilter
   prompts?: Prisma.PromptListRelationFilter
   promptVersions?: Prisma.PromptVersionListRelationFilter
   variables?: Prisma.VariableListRelationFilter
@@ -386,7 +383,6 @@ export type OrganizationCreateInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -427,7 +423,6 @@ export type OrganizationUncheckedCreateInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -468,7 +463,6 @@ export type OrganizationUpdateInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -509,7 +503,6 @@ export type OrganizationUncheckedUpdateInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -677,20 +670,6 @@ export type OrganizationUpdateOneRequiredWithoutProviderKeysNestedInput = {
   upsert?: Prisma.OrganizationUpsertWithoutProviderKeysInput
   connect?: Prisma.OrganizationWhereUniqueInput
   update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutProviderKeysInput, Prisma.OrganizationUpdateWithoutProviderKeysInput>, Prisma.OrganizationUncheckedUpdateWithoutProviderKeysInput>
-}
-
-export type OrganizationCreateNestedOneWithoutAuditLogsInput = {
-  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutAuditLogsInput, Prisma.OrganizationUncheckedCreateWithoutAuditLogsInput>
-  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutAuditLogsInput
-  connect?: Prisma.OrganizationWhereUniqueInput
-}
-
-export type OrganizationUpdateOneRequiredWithoutAuditLogsNestedInput = {
-  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutAuditLogsInput, Prisma.OrganizationUncheckedCreateWithoutAuditLogsInput>
-  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutAuditLogsInput
-  upsert?: Prisma.OrganizationUpsertWithoutAuditLogsInput
-  connect?: Prisma.OrganizationWhereUniqueInput
-  update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutAuditLogsInput, Prisma.OrganizationUpdateWithoutAuditLogsInput>, Prisma.OrganizationUncheckedUpdateWithoutAuditLogsInput>
 }
 
 export type OrganizationCreateNestedOneWithoutPromptsInput = {
@@ -1016,7 +995,6 @@ export type OrganizationCreateWithoutMembershipsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -1056,7 +1034,6 @@ export type OrganizationUncheckedCreateWithoutMembershipsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1112,7 +1089,6 @@ export type OrganizationUpdateWithoutMembershipsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -1152,7 +1128,6 @@ export type OrganizationUncheckedUpdateWithoutMembershipsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1192,7 +1167,6 @@ export type OrganizationCreateWithoutInvitationsInput = {
   memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -1232,7 +1206,6 @@ export type OrganizationUncheckedCreateWithoutInvitationsInput = {
   memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1288,7 +1261,6 @@ export type OrganizationUpdateWithoutInvitationsInput = {
   memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -1328,7 +1300,6 @@ export type OrganizationUncheckedUpdateWithoutInvitationsInput = {
   memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1368,7 +1339,6 @@ export type OrganizationCreateWithoutServiceApiKeysInput = {
   memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -1408,7 +1378,6 @@ export type OrganizationUncheckedCreateWithoutServiceApiKeysInput = {
   memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1464,7 +1433,6 @@ export type OrganizationUpdateWithoutServiceApiKeysInput = {
   memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -1504,7 +1472,6 @@ export type OrganizationUncheckedUpdateWithoutServiceApiKeysInput = {
   memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1544,7 +1511,6 @@ export type OrganizationCreateWithoutProviderKeysInput = {
   memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -1584,7 +1550,6 @@ export type OrganizationUncheckedCreateWithoutProviderKeysInput = {
   memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1640,7 +1605,6 @@ export type OrganizationUpdateWithoutProviderKeysInput = {
   memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -1680,183 +1644,6 @@ export type OrganizationUncheckedUpdateWithoutProviderKeysInput = {
   memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
-  prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
-  promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
-  variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
-  scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
-  scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
-  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
-  scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
-  scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
-  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
-  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
-  messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
-  agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
-  agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
-  executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
-  canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
-  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedUpdateManyWithoutOrganizationNestedInput
-  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutOrganizationNestedInput
-  canvasVersions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutOrganizationNestedInput
-  hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
-  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
-  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
-  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
-}
-
-export type OrganizationCreateWithoutAuditLogsInput = {
-  id?: string
-  name: string
-  slug: string
-  domain?: string | null
-  tier?: $Enums.OrgTier
-  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  createdByUserId?: string | null
-  deletedAt?: Date | string | null
-  createdAt?: Date | string
-  updatedAt?: Date | string
-  memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
-  invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
-  serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
-  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
-  promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
-  variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
-  scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
-  scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
-  scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
-  scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
-  scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
-  scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
-  conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
-  messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
-  agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
-  agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
-  executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
-  canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
-  canvasModelVersions?: Prisma.CanvasModelVersionCreateNestedManyWithoutOrganizationInput
-  canvases?: Prisma.CanvasCreateNestedManyWithoutOrganizationInput
-  canvasVersions?: Prisma.CanvasVersionCreateNestedManyWithoutOrganizationInput
-  hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
-  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
-  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
-  repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
-}
-
-export type OrganizationUncheckedCreateWithoutAuditLogsInput = {
-  id?: string
-  name: string
-  slug: string
-  domain?: string | null
-  tier?: $Enums.OrgTier
-  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  createdByUserId?: string | null
-  deletedAt?: Date | string | null
-  createdAt?: Date | string
-  updatedAt?: Date | string
-  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
-  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
-  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
-  promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
-  variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
-  scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
-  scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
-  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
-  scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
-  scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
-  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
-  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
-  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
-  agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
-  agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
-  executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
-  canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
-  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedCreateNestedManyWithoutOrganizationInput
-  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutOrganizationInput
-  canvasVersions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutOrganizationInput
-  hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
-  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
-  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
-  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
-}
-
-export type OrganizationCreateOrConnectWithoutAuditLogsInput = {
-  where: Prisma.OrganizationWhereUniqueInput
-  create: Prisma.XOR<Prisma.OrganizationCreateWithoutAuditLogsInput, Prisma.OrganizationUncheckedCreateWithoutAuditLogsInput>
-}
-
-export type OrganizationUpsertWithoutAuditLogsInput = {
-  update: Prisma.XOR<Prisma.OrganizationUpdateWithoutAuditLogsInput, Prisma.OrganizationUncheckedUpdateWithoutAuditLogsInput>
-  create: Prisma.XOR<Prisma.OrganizationCreateWithoutAuditLogsInput, Prisma.OrganizationUncheckedCreateWithoutAuditLogsInput>
-  where?: Prisma.OrganizationWhereInput
-}
-
-export type OrganizationUpdateToOneWithWhereWithoutAuditLogsInput = {
-  where?: Prisma.OrganizationWhereInput
-  data: Prisma.XOR<Prisma.OrganizationUpdateWithoutAuditLogsInput, Prisma.OrganizationUncheckedUpdateWithoutAuditLogsInput>
-}
-
-export type OrganizationUpdateWithoutAuditLogsInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  name?: Prisma.StringFieldUpdateOperationsInput | string
-  slug?: Prisma.StringFieldUpdateOperationsInput | string
-  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
-  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
-  invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
-  serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
-  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
-  promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
-  variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
-  scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
-  scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
-  scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
-  scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
-  scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
-  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
-  conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
-  messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
-  agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
-  agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
-  executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
-  canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
-  canvasModelVersions?: Prisma.CanvasModelVersionUpdateManyWithoutOrganizationNestedInput
-  canvases?: Prisma.CanvasUpdateManyWithoutOrganizationNestedInput
-  canvasVersions?: Prisma.CanvasVersionUpdateManyWithoutOrganizationNestedInput
-  hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
-  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
-  gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
-  repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
-}
-
-export type OrganizationUncheckedUpdateWithoutAuditLogsInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  name?: Prisma.StringFieldUpdateOperationsInput | string
-  slug?: Prisma.StringFieldUpdateOperationsInput | string
-  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
-  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
-  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
-  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1897,7 +1684,6 @@ export type OrganizationCreateWithoutPromptsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
@@ -1937,7 +1723,6 @@ export type OrganizationUncheckedCreateWithoutPromptsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1993,7 +1778,6 @@ export type OrganizationUpdateWithoutPromptsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
@@ -2033,7 +1817,6 @@ export type OrganizationUncheckedUpdateWithoutPromptsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2073,7 +1856,6 @@ export type OrganizationCreateWithoutPromptVersionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
@@ -2113,7 +1895,6 @@ export type OrganizationUncheckedCreateWithoutPromptVersionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2169,7 +1950,6 @@ export type OrganizationUpdateWithoutPromptVersionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
@@ -2209,7 +1989,6 @@ export type OrganizationUncheckedUpdateWithoutPromptVersionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2249,7 +2028,6 @@ export type OrganizationCreateWithoutVariablesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
@@ -2289,7 +2067,6 @@ export type OrganizationUncheckedCreateWithoutVariablesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2345,7 +2122,6 @@ export type OrganizationUpdateWithoutVariablesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
@@ -2385,7 +2161,6 @@ export type OrganizationUncheckedUpdateWithoutVariablesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2425,7 +2200,6 @@ export type OrganizationCreateWithoutScenariosInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -2465,7 +2239,6 @@ export type OrganizationUncheckedCreateWithoutScenariosInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2521,7 +2294,6 @@ export type OrganizationUpdateWithoutScenariosInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -2561,7 +2333,6 @@ export type OrganizationUncheckedUpdateWithoutScenariosInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2601,7 +2372,6 @@ export type OrganizationCreateWithoutScenarioTurnsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -2641,7 +2411,6 @@ export type OrganizationUncheckedCreateWithoutScenarioTurnsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2697,7 +2466,6 @@ export type OrganizationUpdateWithoutScenarioTurnsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -2737,7 +2505,6 @@ export type OrganizationUncheckedUpdateWithoutScenarioTurnsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2777,7 +2544,6 @@ export type OrganizationCreateWithoutScenarioExpectationsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -2817,7 +2583,6 @@ export type OrganizationUncheckedCreateWithoutScenarioExpectationsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2873,7 +2638,6 @@ export type OrganizationUpdateWithoutScenarioExpectationsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -2913,7 +2677,6 @@ export type OrganizationUncheckedUpdateWithoutScenarioExpectationsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2953,7 +2716,6 @@ export type OrganizationCreateWithoutScenarioVersionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -2993,7 +2755,6 @@ export type OrganizationUncheckedCreateWithoutScenarioVersionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3049,7 +2810,6 @@ export type OrganizationUpdateWithoutScenarioVersionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -3089,7 +2849,6 @@ export type OrganizationUncheckedUpdateWithoutScenarioVersionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3129,7 +2888,6 @@ export type OrganizationCreateWithoutScenarioSuitesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -3169,7 +2927,6 @@ export type OrganizationUncheckedCreateWithoutScenarioSuitesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3225,7 +2982,6 @@ export type OrganizationUpdateWithoutScenarioSuitesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -3265,7 +3021,6 @@ export type OrganizationUncheckedUpdateWithoutScenarioSuitesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3305,7 +3060,6 @@ export type OrganizationCreateWithoutScenarioSuiteItemsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -3345,7 +3099,6 @@ export type OrganizationUncheckedCreateWithoutScenarioSuiteItemsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3401,7 +3154,6 @@ export type OrganizationUpdateWithoutScenarioSuiteItemsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -3441,7 +3193,6 @@ export type OrganizationUncheckedUpdateWithoutScenarioSuiteItemsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3481,7 +3232,6 @@ export type OrganizationCreateWithoutConversationsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -3521,7 +3271,6 @@ export type OrganizationUncheckedCreateWithoutConversationsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3577,7 +3326,6 @@ export type OrganizationUpdateWithoutConversationsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -3617,7 +3365,6 @@ export type OrganizationUncheckedUpdateWithoutConversationsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3657,7 +3404,6 @@ export type OrganizationCreateWithoutMessagesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -3697,7 +3443,6 @@ export type OrganizationUncheckedCreateWithoutMessagesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3753,7 +3498,6 @@ export type OrganizationUpdateWithoutMessagesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -3793,7 +3537,6 @@ export type OrganizationUncheckedUpdateWithoutMessagesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3833,7 +3576,6 @@ export type OrganizationCreateWithoutAgentsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -3873,7 +3615,6 @@ export type OrganizationUncheckedCreateWithoutAgentsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3929,7 +3670,6 @@ export type OrganizationUpdateWithoutAgentsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -3969,7 +3709,6 @@ export type OrganizationUncheckedUpdateWithoutAgentsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4009,7 +3748,6 @@ export type OrganizationCreateWithoutAgentVersionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -4049,7 +3787,6 @@ export type OrganizationUncheckedCreateWithoutAgentVersionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4105,7 +3842,6 @@ export type OrganizationUpdateWithoutAgentVersionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -4145,7 +3881,6 @@ export type OrganizationUncheckedUpdateWithoutAgentVersionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4185,7 +3920,6 @@ export type OrganizationCreateWithoutExecutionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -4225,7 +3959,6 @@ export type OrganizationUncheckedCreateWithoutExecutionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4281,7 +4014,6 @@ export type OrganizationUpdateWithoutExecutionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -4321,7 +4053,6 @@ export type OrganizationUncheckedUpdateWithoutExecutionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4361,7 +4092,6 @@ export type OrganizationCreateWithoutCanvasModelsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -4401,7 +4131,6 @@ export type OrganizationUncheckedCreateWithoutCanvasModelsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4457,7 +4186,6 @@ export type OrganizationUpdateWithoutCanvasModelsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -4497,7 +4225,6 @@ export type OrganizationUncheckedUpdateWithoutCanvasModelsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4537,7 +4264,6 @@ export type OrganizationCreateWithoutCanvasModelVersionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -4577,7 +4303,6 @@ export type OrganizationUncheckedCreateWithoutCanvasModelVersionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4633,7 +4358,6 @@ export type OrganizationUpdateWithoutCanvasModelVersionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -4673,7 +4397,6 @@ export type OrganizationUncheckedUpdateWithoutCanvasModelVersionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4713,7 +4436,6 @@ export type OrganizationCreateWithoutCanvasesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -4753,7 +4475,6 @@ export type OrganizationUncheckedCreateWithoutCanvasesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4809,7 +4530,6 @@ export type OrganizationUpdateWithoutCanvasesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -4849,7 +4569,6 @@ export type OrganizationUncheckedUpdateWithoutCanvasesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4889,7 +4608,6 @@ export type OrganizationCreateWithoutCanvasVersionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -4929,7 +4647,6 @@ export type OrganizationUncheckedCreateWithoutCanvasVersionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4985,7 +4702,6 @@ export type OrganizationUpdateWithoutCanvasVersionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -5025,7 +4741,6 @@ export type OrganizationUncheckedUpdateWithoutCanvasVersionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5065,7 +4780,6 @@ export type OrganizationCreateWithoutHostsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -5105,7 +4819,6 @@ export type OrganizationUncheckedCreateWithoutHostsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5161,7 +4874,6 @@ export type OrganizationUpdateWithoutHostsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -5201,7 +4913,6 @@ export type OrganizationUncheckedUpdateWithoutHostsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5241,7 +4952,6 @@ export type OrganizationCreateWithoutSshConnectionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -5281,7 +4991,6 @@ export type OrganizationUncheckedCreateWithoutSshConnectionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5337,7 +5046,6 @@ export type OrganizationUpdateWithoutSshConnectionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -5377,7 +5085,6 @@ export type OrganizationUncheckedUpdateWithoutSshConnectionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5417,7 +5124,6 @@ export type OrganizationCreateWithoutGitProvidersInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -5457,7 +5163,6 @@ export type OrganizationUncheckedCreateWithoutGitProvidersInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5513,7 +5218,6 @@ export type OrganizationUpdateWithoutGitProvidersInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -5553,7 +5257,6 @@ export type OrganizationUncheckedUpdateWithoutGitProvidersInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5593,7 +5296,6 @@ export type OrganizationCreateWithoutRepositoriesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
@@ -5633,7 +5335,6 @@ export type OrganizationUncheckedCreateWithoutRepositoriesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
-  auditLogs?: Prisma.AuditLogUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5689,7 +5390,6 @@ export type OrganizationUpdateWithoutRepositoriesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
@@ -5729,7 +5429,6 @@ export type OrganizationUncheckedUpdateWithoutRepositoriesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
-  auditLogs?: Prisma.AuditLogUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5763,7 +5462,6 @@ export type OrganizationCountOutputType = {
   invitations: number
   serviceApiKeys: number
   providerKeys: number
-  auditLogs: number
   prompts: number
   promptVersions: number
   variables: number
@@ -5793,7 +5491,6 @@ export type OrganizationCountOutputTypeSelect<ExtArgs extends runtime.Types.Exte
   invitations?: boolean | OrganizationCountOutputTypeCountInvitationsArgs
   serviceApiKeys?: boolean | OrganizationCountOutputTypeCountServiceApiKeysArgs
   providerKeys?: boolean | OrganizationCountOutputTypeCountProviderKeysArgs
-  auditLogs?: boolean | OrganizationCountOutputTypeCountAuditLogsArgs
   prompts?: boolean | OrganizationCountOutputTypeCountPromptsArgs
   promptVersions?: boolean | OrganizationCountOutputTypeCountPromptVersionsArgs
   variables?: boolean | OrganizationCountOutputTypeCountVariablesArgs
@@ -5854,13 +5551,6 @@ export type OrganizationCountOutputTypeCountServiceApiKeysArgs<ExtArgs extends r
  */
 export type OrganizationCountOutputTypeCountProviderKeysArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.ProviderKeyWhereInput
-}
-
-/**
- * OrganizationCountOutputType without action
- */
-export type OrganizationCountOutputTypeCountAuditLogsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  where?: Prisma.AuditLogWhereInput
 }
 
 /**
@@ -6034,7 +5724,6 @@ export type OrganizationSelect<ExtArgs extends runtime.Types.Extensions.Internal
   invitations?: boolean | Prisma.Organization$invitationsArgs<ExtArgs>
   serviceApiKeys?: boolean | Prisma.Organization$serviceApiKeysArgs<ExtArgs>
   providerKeys?: boolean | Prisma.Organization$providerKeysArgs<ExtArgs>
-  auditLogs?: boolean | Prisma.Organization$auditLogsArgs<ExtArgs>
   prompts?: boolean | Prisma.Organization$promptsArgs<ExtArgs>
   promptVersions?: boolean | Prisma.Organization$promptVersionsArgs<ExtArgs>
   variables?: boolean | Prisma.Organization$variablesArgs<ExtArgs>
@@ -6108,7 +5797,6 @@ export type OrganizationInclude<ExtArgs extends runtime.Types.Extensions.Interna
   invitations?: boolean | Prisma.Organization$invitationsArgs<ExtArgs>
   serviceApiKeys?: boolean | Prisma.Organization$serviceApiKeysArgs<ExtArgs>
   providerKeys?: boolean | Prisma.Organization$providerKeysArgs<ExtArgs>
-  auditLogs?: boolean | Prisma.Organization$auditLogsArgs<ExtArgs>
   prompts?: boolean | Prisma.Organization$promptsArgs<ExtArgs>
   promptVersions?: boolean | Prisma.Organization$promptVersionsArgs<ExtArgs>
   variables?: boolean | Prisma.Organization$variablesArgs<ExtArgs>
@@ -6143,7 +5831,6 @@ export type $OrganizationPayload<ExtArgs extends runtime.Types.Extensions.Intern
     invitations: Prisma.$InvitationPayload<ExtArgs>[]
     serviceApiKeys: Prisma.$ServiceApiKeyPayload<ExtArgs>[]
     providerKeys: Prisma.$ProviderKeyPayload<ExtArgs>[]
-    auditLogs: Prisma.$AuditLogPayload<ExtArgs>[]
     prompts: Prisma.$PromptPayload<ExtArgs>[]
     promptVersions: Prisma.$PromptVersionPayload<ExtArgs>[]
     variables: Prisma.$VariablePayload<ExtArgs>[]
@@ -6577,7 +6264,6 @@ export interface Prisma__OrganizationClient<T, Null = never, ExtArgs extends run
   invitations<T extends Prisma.Organization$invitationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$invitationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   serviceApiKeys<T extends Prisma.Organization$serviceApiKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$serviceApiKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ServiceApiKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   providerKeys<T extends Prisma.Organization$providerKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$providerKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProviderKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
-  auditLogs<T extends Prisma.Organization$auditLogsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$auditLogsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AuditLogPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   prompts<T extends Prisma.Organization$promptsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$promptsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   promptVersions<T extends Prisma.Organization$promptVersionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$promptVersionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   variables<T extends Prisma.Organization$variablesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$variablesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$VariablePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -7126,30 +6812,6 @@ export type Organization$providerKeysArgs<ExtArgs extends runtime.Types.Extensio
   take?: number
   skip?: number
   distinct?: Prisma.ProviderKeyScalarFieldEnum | Prisma.ProviderKeyScalarFieldEnum[]
-}
-
-/**
- * Organization.auditLogs
- */
-export type Organization$auditLogsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  /**
-   * Select specific fields to fetch from the AuditLog
-   */
-  select?: Prisma.AuditLogSelect<ExtArgs> | null
-  /**
-   * Omit specific fields from the AuditLog
-   */
-  omit?: Prisma.AuditLogOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.AuditLogInclude<ExtArgs> | null
-  where?: Prisma.AuditLogWhereInput
-  orderBy?: Prisma.AuditLogOrderByWithRelationInput | Prisma.AuditLogOrderByWithRelationInput[]
-  cursor?: Prisma.AuditLogWhereUniqueInput
-  take?: number
-  skip?: number
-  distinct?: Prisma.AuditLogScalarFieldEnum | Prisma.AuditLogScalarFieldEnum[]
 }
 
 /**

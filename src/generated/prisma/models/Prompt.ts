@@ -282,6 +282,7 @@ export type PromptOrderByWithRelationInput = {
 
 export type PromptWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  orgId_id?: Prisma.PromptOrgIdIdCompoundUniqueInput
   orgId_name?: Prisma.PromptOrgIdNameCompoundUniqueInput
   AND?: Prisma.PromptWhereInput | Prisma.PromptWhereInput[]
   OR?: Prisma.PromptWhereInput[]
@@ -298,7 +299,7 @@ export type PromptWhereUniqueInput = Prisma.AtLeast<{
   updatedAt?: Prisma.DateTimeFilter<"Prompt"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   versions?: Prisma.PromptVersionListRelationFilter
-}, "id" | "orgId_name">
+}, "id" | "orgId_id" | "orgId_name">
 
 export type PromptOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -445,6 +446,11 @@ export type PromptListRelationFilter = {
 
 export type PromptOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type PromptOrgIdIdCompoundUniqueInput = {
+  orgId: string
+  id: string
 }
 
 export type PromptOrgIdNameCompoundUniqueInput = {

@@ -259,7 +259,7 @@ export type PromptVersionOrderByWithRelationInput = {
 
 export type PromptVersionWhereUniqueInput = Prisma.AtLeast<{
   id?: string
-  promptId_version?: Prisma.PromptVersionPromptIdVersionCompoundUniqueInput
+  orgId_promptId_version?: Prisma.PromptVersionOrgIdPromptIdVersionCompoundUniqueInput
   AND?: Prisma.PromptVersionWhereInput | Prisma.PromptVersionWhereInput[]
   OR?: Prisma.PromptVersionWhereInput[]
   NOT?: Prisma.PromptVersionWhereInput | Prisma.PromptVersionWhereInput[]
@@ -272,7 +272,7 @@ export type PromptVersionWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"PromptVersion"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   prompt?: Prisma.XOR<Prisma.PromptScalarRelationFilter, Prisma.PromptWhereInput>
-}, "id" | "promptId_version">
+}, "id" | "orgId_promptId_version">
 
 export type PromptVersionOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -389,7 +389,8 @@ export type PromptVersionOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type PromptVersionPromptIdVersionCompoundUniqueInput = {
+export type PromptVersionOrgIdPromptIdVersionCompoundUniqueInput = {
+  orgId: string
   promptId: string
   version: number
 }
@@ -591,7 +592,6 @@ export type PromptVersionCreateWithoutPromptInput = {
 
 export type PromptVersionUncheckedCreateWithoutPromptInput = {
   id?: string
-  orgId: string
   version: number
   content: string
   description?: string | null
@@ -667,7 +667,6 @@ export type PromptVersionUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type PromptVersionCreateManyPromptInput = {
   id?: string
-  orgId: string
   version: number
   content: string
   description?: string | null
@@ -687,7 +686,6 @@ export type PromptVersionUpdateWithoutPromptInput = {
 
 export type PromptVersionUncheckedUpdateWithoutPromptInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
   content?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -697,7 +695,6 @@ export type PromptVersionUncheckedUpdateWithoutPromptInput = {
 
 export type PromptVersionUncheckedUpdateManyWithoutPromptInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
   content?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null

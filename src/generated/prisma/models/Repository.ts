@@ -682,7 +682,6 @@ export type RepositoryCreateWithoutProviderInput = {
 
 export type RepositoryUncheckedCreateWithoutProviderInput = {
   id?: string
-  orgId: string
   name: string
   fullName?: string | null
   description?: string | null
@@ -783,7 +782,6 @@ export type RepositoryUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type RepositoryCreateManyProviderInput = {
   id?: string
-  orgId: string
   name: string
   fullName?: string | null
   description?: string | null
@@ -813,7 +811,6 @@ export type RepositoryUpdateWithoutProviderInput = {
 
 export type RepositoryUncheckedUpdateWithoutProviderInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -828,7 +825,6 @@ export type RepositoryUncheckedUpdateWithoutProviderInput = {
 
 export type RepositoryUncheckedUpdateManyWithoutProviderInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null

@@ -288,6 +288,7 @@ export type ScenarioOrderByWithRelationInput = {
 
 export type ScenarioWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  orgId_id?: Prisma.ScenarioOrgIdIdCompoundUniqueInput
   orgId_name?: Prisma.ScenarioOrgIdNameCompoundUniqueInput
   AND?: Prisma.ScenarioWhereInput | Prisma.ScenarioWhereInput[]
   OR?: Prisma.ScenarioWhereInput[]
@@ -307,7 +308,7 @@ export type ScenarioWhereUniqueInput = Prisma.AtLeast<{
   expectations?: Prisma.ScenarioExpectationListRelationFilter
   versions?: Prisma.ScenarioVersionListRelationFilter
   suiteItems?: Prisma.ScenarioSuiteItemListRelationFilter
-}, "id" | "orgId_name">
+}, "id" | "orgId_id" | "orgId_name">
 
 export type ScenarioOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -466,6 +467,11 @@ export type ScenarioListRelationFilter = {
 
 export type ScenarioOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type ScenarioOrgIdIdCompoundUniqueInput = {
+  orgId: string
+  id: string
 }
 
 export type ScenarioOrgIdNameCompoundUniqueInput = {

@@ -688,7 +688,6 @@ export type ScenarioExpectationCreateWithoutScenarioInput = {
 
 export type ScenarioExpectationUncheckedCreateWithoutScenarioInput = {
   id?: string
-  orgId: string
   turnId?: string | null
   expectationType: $Enums.ExpectationType
   values?: Prisma.ScenarioExpectationCreatevaluesInput | string[]
@@ -738,7 +737,6 @@ export type ScenarioExpectationCreateWithoutTurnInput = {
 
 export type ScenarioExpectationUncheckedCreateWithoutTurnInput = {
   id?: string
-  orgId: string
   scenarioId: string
   expectationType: $Enums.ExpectationType
   values?: Prisma.ScenarioExpectationCreatevaluesInput | string[]
@@ -824,7 +822,6 @@ export type ScenarioExpectationUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type ScenarioExpectationCreateManyScenarioInput = {
   id?: string
-  orgId: string
   turnId?: string | null
   expectationType: $Enums.ExpectationType
   values?: Prisma.ScenarioExpectationCreatevaluesInput | string[]
@@ -848,7 +845,6 @@ export type ScenarioExpectationUpdateWithoutScenarioInput = {
 
 export type ScenarioExpectationUncheckedUpdateWithoutScenarioInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   turnId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   expectationType?: Prisma.EnumExpectationTypeFieldUpdateOperationsInput | $Enums.ExpectationType
   values?: Prisma.ScenarioExpectationUpdatevaluesInput | string[]
@@ -860,7 +856,6 @@ export type ScenarioExpectationUncheckedUpdateWithoutScenarioInput = {
 
 export type ScenarioExpectationUncheckedUpdateManyWithoutScenarioInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   turnId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   expectationType?: Prisma.EnumExpectationTypeFieldUpdateOperationsInput | $Enums.ExpectationType
   values?: Prisma.ScenarioExpectationUpdatevaluesInput | string[]
@@ -872,7 +867,6 @@ export type ScenarioExpectationUncheckedUpdateManyWithoutScenarioInput = {
 
 export type ScenarioExpectationCreateManyTurnInput = {
   id?: string
-  orgId: string
   scenarioId: string
   expectationType: $Enums.ExpectationType
   values?: Prisma.ScenarioExpectationCreatevaluesInput | string[]
@@ -896,7 +890,6 @@ export type ScenarioExpectationUpdateWithoutTurnInput = {
 
 export type ScenarioExpectationUncheckedUpdateWithoutTurnInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   scenarioId?: Prisma.StringFieldUpdateOperationsInput | string
   expectationType?: Prisma.EnumExpectationTypeFieldUpdateOperationsInput | $Enums.ExpectationType
   values?: Prisma.ScenarioExpectationUpdatevaluesInput | string[]
@@ -908,7 +901,6 @@ export type ScenarioExpectationUncheckedUpdateWithoutTurnInput = {
 
 export type ScenarioExpectationUncheckedUpdateManyWithoutTurnInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   scenarioId?: Prisma.StringFieldUpdateOperationsInput | string
   expectationType?: Prisma.EnumExpectationTypeFieldUpdateOperationsInput | $Enums.ExpectationType
   values?: Prisma.ScenarioExpectationUpdatevaluesInput | string[]

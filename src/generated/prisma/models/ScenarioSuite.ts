@@ -221,6 +221,7 @@ export type ScenarioSuiteOrderByWithRelationInput = {
 
 export type ScenarioSuiteWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  orgId_id?: Prisma.ScenarioSuiteOrgIdIdCompoundUniqueInput
   orgId_name?: Prisma.ScenarioSuiteOrgIdNameCompoundUniqueInput
   AND?: Prisma.ScenarioSuiteWhereInput | Prisma.ScenarioSuiteWhereInput[]
   OR?: Prisma.ScenarioSuiteWhereInput[]
@@ -234,7 +235,7 @@ export type ScenarioSuiteWhereUniqueInput = Prisma.AtLeast<{
   updatedAt?: Prisma.DateTimeFilter<"ScenarioSuite"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   items?: Prisma.ScenarioSuiteItemListRelationFilter
-}, "id" | "orgId_name">
+}, "id" | "orgId_id" | "orgId_name">
 
 export type ScenarioSuiteOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -352,6 +353,11 @@ export type ScenarioSuiteListRelationFilter = {
 
 export type ScenarioSuiteOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type ScenarioSuiteOrgIdIdCompoundUniqueInput = {
+  orgId: string
+  id: string
 }
 
 export type ScenarioSuiteOrgIdNameCompoundUniqueInput = {

@@ -234,7 +234,7 @@ export type ScenarioSuiteItemOrderByWithRelationInput = {
 
 export type ScenarioSuiteItemWhereUniqueInput = Prisma.AtLeast<{
   id?: string
-  suiteId_scenarioId?: Prisma.ScenarioSuiteItemSuiteIdScenarioIdCompoundUniqueInput
+  orgId_suiteId_scenarioId?: Prisma.ScenarioSuiteItemOrgIdSuiteIdScenarioIdCompoundUniqueInput
   AND?: Prisma.ScenarioSuiteItemWhereInput | Prisma.ScenarioSuiteItemWhereInput[]
   OR?: Prisma.ScenarioSuiteItemWhereInput[]
   NOT?: Prisma.ScenarioSuiteItemWhereInput | Prisma.ScenarioSuiteItemWhereInput[]
@@ -245,7 +245,7 @@ export type ScenarioSuiteItemWhereUniqueInput = Prisma.AtLeast<{
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   suite?: Prisma.XOR<Prisma.ScenarioSuiteScalarRelationFilter, Prisma.ScenarioSuiteWhereInput>
   scenario?: Prisma.XOR<Prisma.ScenarioScalarRelationFilter, Prisma.ScenarioWhereInput>
-}, "id" | "suiteId_scenarioId">
+}, "id" | "orgId_suiteId_scenarioId">
 
 export type ScenarioSuiteItemOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -334,7 +334,8 @@ export type ScenarioSuiteItemOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type ScenarioSuiteItemSuiteIdScenarioIdCompoundUniqueInput = {
+export type ScenarioSuiteItemOrgIdSuiteIdScenarioIdCompoundUniqueInput = {
+  orgId: string
   suiteId: string
   scenarioId: string
 }
@@ -557,7 +558,6 @@ export type ScenarioSuiteItemCreateWithoutScenarioInput = {
 
 export type ScenarioSuiteItemUncheckedCreateWithoutScenarioInput = {
   id?: string
-  orgId: string
   suiteId: string
   orderIndex?: number
 }
@@ -597,7 +597,6 @@ export type ScenarioSuiteItemCreateWithoutSuiteInput = {
 
 export type ScenarioSuiteItemUncheckedCreateWithoutSuiteInput = {
   id?: string
-  orgId: string
   scenarioId: string
   orderIndex?: number
 }
@@ -658,7 +657,6 @@ export type ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type ScenarioSuiteItemCreateManyScenarioInput = {
   id?: string
-  orgId: string
   suiteId: string
   orderIndex?: number
 }
@@ -672,21 +670,18 @@ export type ScenarioSuiteItemUpdateWithoutScenarioInput = {
 
 export type ScenarioSuiteItemUncheckedUpdateWithoutScenarioInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   suiteId?: Prisma.StringFieldUpdateOperationsInput | string
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type ScenarioSuiteItemUncheckedUpdateManyWithoutScenarioInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   suiteId?: Prisma.StringFieldUpdateOperationsInput | string
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type ScenarioSuiteItemCreateManySuiteInput = {
   id?: string
-  orgId: string
   scenarioId: string
   orderIndex?: number
 }
@@ -700,14 +695,12 @@ export type ScenarioSuiteItemUpdateWithoutSuiteInput = {
 
 export type ScenarioSuiteItemUncheckedUpdateWithoutSuiteInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   scenarioId?: Prisma.StringFieldUpdateOperationsInput | string
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type ScenarioSuiteItemUncheckedUpdateManyWithoutSuiteInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   scenarioId?: Prisma.StringFieldUpdateOperationsInput | string
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }

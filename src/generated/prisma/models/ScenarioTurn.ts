@@ -243,7 +243,8 @@ export type ScenarioTurnOrderByWithRelationInput = {
 
 export type ScenarioTurnWhereUniqueInput = Prisma.AtLeast<{
   id?: string
-  scenarioId_orderIndex?: Prisma.ScenarioTurnScenarioIdOrderIndexCompoundUniqueInput
+  orgId_id?: Prisma.ScenarioTurnOrgIdIdCompoundUniqueInput
+  orgId_scenarioId_orderIndex?: Prisma.ScenarioTurnOrgIdScenarioIdOrderIndexCompoundUniqueInput
   AND?: Prisma.ScenarioTurnWhereInput | Prisma.ScenarioTurnWhereInput[]
   OR?: Prisma.ScenarioTurnWhereInput[]
   NOT?: Prisma.ScenarioTurnWhereInput | Prisma.ScenarioTurnWhereInput[]
@@ -255,7 +256,7 @@ export type ScenarioTurnWhereUniqueInput = Prisma.AtLeast<{
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   scenario?: Prisma.XOR<Prisma.ScenarioScalarRelationFilter, Prisma.ScenarioWhereInput>
   expectations?: Prisma.ScenarioExpectationListRelationFilter
-}, "id" | "scenarioId_orderIndex">
+}, "id" | "orgId_id" | "orgId_scenarioId_orderIndex">
 
 export type ScenarioTurnOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -358,7 +359,13 @@ export type ScenarioTurnOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type ScenarioTurnScenarioIdOrderIndexCompoundUniqueInput = {
+export type ScenarioTurnOrgIdIdCompoundUniqueInput = {
+  orgId: string
+  id: string
+}
+
+export type ScenarioTurnOrgIdScenarioIdOrderIndexCompoundUniqueInput = {
+  orgId: string
   scenarioId: string
   orderIndex: number
 }
@@ -574,7 +581,6 @@ export type ScenarioTurnCreateWithoutScenarioInput = {
 
 export type ScenarioTurnUncheckedCreateWithoutScenarioInput = {
   id?: string
-  orgId: string
   orderIndex: number
   turnType: $Enums.ScenarioTurnType
   userText?: string | null
@@ -695,7 +701,6 @@ export type ScenarioTurnUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type ScenarioTurnCreateManyScenarioInput = {
   id?: string
-  orgId: string
   orderIndex: number
   turnType: $Enums.ScenarioTurnType
   userText?: string | null
@@ -712,7 +717,6 @@ export type ScenarioTurnUpdateWithoutScenarioInput = {
 
 export type ScenarioTurnUncheckedUpdateWithoutScenarioInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
   turnType?: Prisma.EnumScenarioTurnTypeFieldUpdateOperationsInput | $Enums.ScenarioTurnType
   userText?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -721,7 +725,6 @@ export type ScenarioTurnUncheckedUpdateWithoutScenarioInput = {
 
 export type ScenarioTurnUncheckedUpdateManyWithoutScenarioInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
   turnType?: Prisma.EnumScenarioTurnTypeFieldUpdateOperationsInput | $Enums.ScenarioTurnType
   userText?: Prisma.NullableStringFieldUpdateOperationsInput | string | null

@@ -246,7 +246,7 @@ export type ScenarioVersionOrderByWithRelationInput = {
 
 export type ScenarioVersionWhereUniqueInput = Prisma.AtLeast<{
   id?: string
-  scenarioId_version?: Prisma.ScenarioVersionScenarioIdVersionCompoundUniqueInput
+  orgId_scenarioId_version?: Prisma.ScenarioVersionOrgIdScenarioIdVersionCompoundUniqueInput
   AND?: Prisma.ScenarioVersionWhereInput | Prisma.ScenarioVersionWhereInput[]
   OR?: Prisma.ScenarioVersionWhereInput[]
   NOT?: Prisma.ScenarioVersionWhereInput | Prisma.ScenarioVersionWhereInput[]
@@ -258,7 +258,7 @@ export type ScenarioVersionWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"ScenarioVersion"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   scenario?: Prisma.XOR<Prisma.ScenarioScalarRelationFilter, Prisma.ScenarioWhereInput>
-}, "id" | "scenarioId_version">
+}, "id" | "orgId_scenarioId_version">
 
 export type ScenarioVersionOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -366,7 +366,8 @@ export type ScenarioVersionOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type ScenarioVersionScenarioIdVersionCompoundUniqueInput = {
+export type ScenarioVersionOrgIdScenarioIdVersionCompoundUniqueInput = {
+  orgId: string
   scenarioId: string
   version: number
 }
@@ -559,7 +560,6 @@ export type ScenarioVersionCreateWithoutScenarioInput = {
 
 export type ScenarioVersionUncheckedCreateWithoutScenarioInput = {
   id?: string
-  orgId: string
   version: number
   snapshot: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
@@ -630,7 +630,6 @@ export type ScenarioVersionUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type ScenarioVersionCreateManyScenarioInput = {
   id?: string
-  orgId: string
   version: number
   snapshot: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
@@ -648,7 +647,6 @@ export type ScenarioVersionUpdateWithoutScenarioInput = {
 
 export type ScenarioVersionUncheckedUpdateWithoutScenarioInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
   snapshot?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -657,7 +655,6 @@ export type ScenarioVersionUncheckedUpdateWithoutScenarioInput = {
 
 export type ScenarioVersionUncheckedUpdateManyWithoutScenarioInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
   snapshot?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null

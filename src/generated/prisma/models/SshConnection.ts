@@ -773,7 +773,6 @@ export type SshConnectionCreateWithoutHostRefInput = {
 
 export type SshConnectionUncheckedCreateWithoutHostRefInput = {
   id?: string
-  orgId: string
   name: string
   host: string
   port?: number
@@ -884,7 +883,6 @@ export type SshConnectionUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type SshConnectionCreateManyHostRefInput = {
   id?: string
-  orgId: string
   name: string
   host: string
   port?: number
@@ -918,7 +916,6 @@ export type SshConnectionUpdateWithoutHostRefInput = {
 
 export type SshConnectionUncheckedUpdateWithoutHostRefInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   host?: Prisma.StringFieldUpdateOperationsInput | string
   port?: Prisma.IntFieldUpdateOperationsInput | number
@@ -935,7 +932,6 @@ export type SshConnectionUncheckedUpdateWithoutHostRefInput = {
 
 export type SshConnectionUncheckedUpdateManyWithoutHostRefInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  orgId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   host?: Prisma.StringFieldUpdateOperationsInput | string
   port?: Prisma.IntFieldUpdateOperationsInput | number

@@ -607,10 +607,12 @@ export type UserCreateNestedOneWithoutCanvasesInput = {
   connect?: Prisma.UserWhereUniqueInput
 }
 
-export type UserUpdateOneRequiredWithoutCanvasesNestedInput = {
+export type UserUpdateOneWithoutCanvasesNestedInput = {
   create?: Prisma.XOR<Prisma.UserCreateWithoutCanvasesInput, Prisma.UserUncheckedCreateWithoutCanvasesInput>
   connectOrCreate?: Prisma.UserCreateOrConnectWithoutCanvasesInput
   upsert?: Prisma.UserUpsertWithoutCanvasesInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
   connect?: Prisma.UserWhereUniqueInput
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutCanvasesInput, Prisma.UserUpdateWithoutCanvasesInput>, Prisma.UserUncheckedUpdateWithoutCanvasesInput>
 }
