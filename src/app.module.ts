@@ -9,7 +9,7 @@ import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
-import { AuditLogsModule } from './modules/audit-logs/audit-logs.module';
+import { AuditModule } from './modules/audit/audit.module';
 import { MeModule } from './modules/me/me.module';
 import { OrgsModule } from './modules/orgs/orgs.module';
 import { VariablesModule } from './modules/variables/variables.module';
@@ -38,7 +38,7 @@ export class AppModule {
         MeModule,
         OrgsModule,
         ApiKeysModule,
-        AuditLogsModule,
+        AuditModule,
         AdminModule,
         VariablesModule,
       ],

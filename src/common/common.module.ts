@@ -6,19 +6,19 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { ClsModule } from 'nestjs-cls';
 import { DbContext } from '../database/db-context';
-import { AccessGuard } from './auth/access.guard';
-import { AccessRepository } from './auth/access.repository';
+import { RoleGuard } from './tenancy/role.guard';
+import { TenancyRepository } from './tenancy/tenancy.repository';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { RateLimitGuard } from './auth/rate-limit.guard';
-import { RouteDeclarationCheck } from './auth/route-declarations';
+import { RouteDeclarationCheck } from './tenancy/route-declarations';
 import { JwtStrategy } from './auth/jwt.strategy';
-import { RequestTransactionInterceptor } from './auth/request-transaction.interceptor';
+import { TenantInterceptor } from './tenancy/tenant.interceptor';
 import { SECRETS, secretsProvider } from './auth/secrets.provider';
-import { TenantGuard } from './auth/tenant.guard';
+import { TenantGuard } from './tenancy/tenant.guard';
 import { TokenService } from './auth/token.service';
-import { AuditRepository } from './audit/audit.repository';
-import { AuditService } from './audit/audit.service';
-import { RequestContext } from './context/request-context';
+import { AuditRepository } from '../modules/audit/audit.repository';
+import { AuditService } from '../modules/audit/audit.service';
+import { RequestContext } from './tenancy/request-context';
 import { FeatureFlagGuard } from './features/feature-flag.guard';
 import { FeatureRegistry } from './features/feature-registry';
 import { FeaturesRepository } from './features/features.repository';
@@ -50,7 +50,7 @@ import { SecretsModule } from './secrets/secrets.module';
     secretsProvider,
     DbContext,
     RequestContext,
-    AccessRepository,
+    TenancyRepository,
     TokenService,
     JwtStrategy,
     AuditRepository,
@@ -61,10 +61,10 @@ import { SecretsModule } from './secrets/secrets.module';
     FeatureRegistry,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: TenantGuard },
-    { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_GUARD, useClass: RoleGuard },
     { provide: APP_GUARD, useClass: FeatureFlagGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
-    { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: TenantInterceptor },
   ],
   exports: [
     FeatureRegistry,

@@ -92,7 +92,7 @@ export class DbContext {
 
   /**
    * Runs `work` with the platform-admin bypass of the identity tables' RLS (users, sessions,
-   * organizations). Only AdminService calls this, after AccessGuard checked the platform role; it
+   * organizations). Only AdminService calls this, after RoleGuard checked the platform role; it
    * logs each use. A test keeps every other caller out.
    */
   asPlatformAdmin<T>(work: () => Promise<T>): Promise<T> {

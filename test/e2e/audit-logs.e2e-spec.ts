@@ -1,4 +1,4 @@
-import { AuditRepository } from '../../src/common/audit/audit.repository';
+import { AuditRepository } from '../../src/modules/audit/audit.repository';
 import { createOrg, orgWithEveryRole, signUp, type TestUser } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 

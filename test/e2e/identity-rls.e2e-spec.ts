@@ -318,7 +318,7 @@ describe('row-level security on the identity tables (e2e)', () => {
       expect(using(/app\.platform_admin/)).toEqual(['database/db-context.ts']);
       expect(using(/asPlatformAdmin\(/)).toEqual(['database/db-context.ts', 'modules/admin/admin.service.ts']);
       // `platformAdmin` elsewhere is the route rule (@Authenticated({ platformAdmin: true })), not the scope.
-      const routeRule = /(\.controller|common\/auth\/(decorators|access\.guard|route-declarations))\.ts$/;
+      const routeRule = /(\.controller|common\/(auth\/decorators|tenancy\/(role\.guard|route-declarations)))\.ts$/;
       expect(using(/platformAdmin/).filter((path) => !routeRule.test(path))).toEqual(['database/db-context.ts']);
     });
   });

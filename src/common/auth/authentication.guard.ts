@@ -5,10 +5,10 @@ import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
-import type { Principal, RequestStore } from '../context/request-context';
+import type { Principal, RequestStore } from '../tenancy/request-context';
 import { sha256 } from '../crypto/tokens';
 import { AppException } from '../errors/app-exception';
-import { AccessRepository } from './access.repository';
+import { TenancyRepository } from '../tenancy/tenancy.repository';
 import { PUBLIC_KEY } from './decorators';
 
 export const API_KEY_PREFIX = 'ob_';
@@ -27,7 +27,7 @@ export class AuthenticationGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly cls: ClsService<RequestStore>,
-    private readonly access: AccessRepository,
+    private readonly access: TenancyRepository,
     private readonly db: DbContext,
     private readonly config: AppConfig,
   ) {}

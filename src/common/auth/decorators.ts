@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { ClsServiceManager } from 'nestjs-cls';
 import type { MemberRole } from '../../generated/prisma/enums';
-import type { RequestStore } from '../context/request-context';
+import type { RequestStore } from '../tenancy/request-context';
 
 export const PUBLIC_KEY = 'orgbase:public';
 export const ACCESS_KEY = 'orgbase:access';

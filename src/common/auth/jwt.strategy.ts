@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../../config/app-config';
-import type { Principal } from '../context/request-context';
-import { AccessRepository } from './access.repository';
+import type { Principal } from '../tenancy/request-context';
+import { TenancyRepository } from '../tenancy/tenancy.repository';
 import type { AccessTokenClaims } from './token.service';
 import type { Secrets } from './secrets';
 import { SECRETS } from './secrets.provider';
@@ -17,7 +17,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     config: AppConfig,
     @Inject(SECRETS) secrets: Secrets,
-    private readonly access: AccessRepository,
+    private readonly access: TenancyRepository,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),

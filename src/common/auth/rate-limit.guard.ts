@@ -11,7 +11,7 @@ import {
 } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import { ClsService } from 'nestjs-cls';
-import type { RequestStore } from '../context/request-context';
+import type { RequestStore } from '../tenancy/request-context';
 import { AppException } from '../errors/app-exception';
 
 /**

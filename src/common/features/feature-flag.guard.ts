@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { DbContext } from '../../database/db-context';
-import type { RequestStore } from '../context/request-context';
+import type { RequestStore } from '../tenancy/request-context';
 import { FeatureRegistry } from './feature-registry';
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditService } from '../../common/audit/audit.service';
-import { RequestContext } from '../../common/context/request-context';
+import { AuditService } from '../audit/audit.service';
+import { RequestContext } from '../../common/tenancy/request-context';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
 import { effectiveLimits } from '../../common/features/feature';
@@ -22,7 +22,7 @@ import type {
  *
  * Row-level security shows users, sessions and organizations only to their own scopes; these
  * operations read and change them across all of them through the platform-admin bypass
- * (DbContext.asPlatformAdmin), which only this service uses, after AccessGuard has checked the
+ * (DbContext.asPlatformAdmin), which only this service uses, after RoleGuard has checked the
  * platform role, and which it logs with the admin's id and the request id.
  */
 @Injectable()
@@ -91,7 +91,7 @@ export class AdminService {
 
   /**
    * The one way into the platform-admin bypass of row-level security: checks the platform role
-   * again (AccessGuard already did), logs who used it for what in which request, then runs `work`
+   * again (RoleGuard already did), logs who used it for what in which request, then runs `work`
    * with it. Changes that concern an org are also audited in that org by the operation itself.
    */
   private bypass<T>(operation: string, work: () => Promise<T>, about: Record<string, string> = {}): Promise<T> {

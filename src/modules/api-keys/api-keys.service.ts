@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../../common/audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import { API_KEY_PREFIX } from '../../common/auth/authentication.guard';
-import { RequestContext } from '../../common/context/request-context';
+import { RequestContext } from '../../common/tenancy/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';

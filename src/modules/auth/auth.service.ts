@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { compare, hash } from 'bcrypt';
-import { AuditService } from '../../common/audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import { TokenService } from '../../common/auth/token.service';
-import { RequestContext } from '../../common/context/request-context';
+import { RequestContext } from '../../common/tenancy/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
 import { MailService } from '../../common/mail/mail.service';

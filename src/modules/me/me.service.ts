@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RequestContext } from '../../common/context/request-context';
+import { RequestContext } from '../../common/tenancy/request-context';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import type { PublicUser } from '../auth/auth.repository';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../../common/audit/audit.service';
-import { RequestContext } from '../../common/context/request-context';
+import { AuditService } from '../audit/audit.service';
+import { RequestContext } from '../../common/tenancy/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
 import { MailService } from '../../common/mail/mail.service';

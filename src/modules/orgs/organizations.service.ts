@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../../common/audit/audit.service';
-import { RequestContext } from '../../common/context/request-context';
+import { AuditService } from '../audit/audit.service';
+import { RequestContext } from '../../common/tenancy/request-context';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { effectiveFlags, effectiveLimits } from '../../common/features/feature';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../../common/audit/audit.service';
-import { RequestContext } from '../../common/context/request-context';
+import { AuditService } from '../audit/audit.service';
+import { RequestContext } from '../../common/tenancy/request-context';
 import { AppException } from '../../common/errors/app-exception';
 import { FeatureRegistry } from '../../common/features/feature-registry';
 import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';

@@ -5,4 +5,4 @@ import { AuditLogsService } from './audit-logs.service';
 
 /** AuditRepository comes from the global CommonModule. */
 @Module({ controllers: [AuditLogsController], providers: [AuditLogsService, AuditLogsFeature] })
-export class AuditLogsModule {}
+export class AuditModule {}

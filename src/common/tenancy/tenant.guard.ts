@@ -2,10 +2,10 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
-import type { RequestStore } from '../context/request-context';
+import type { RequestStore } from './request-context';
 import { AppException } from '../errors/app-exception';
-import { AccessRepository } from './access.repository';
-import { ACCESS_KEY, TENANT_PARAM, type AccessRule } from './decorators';
+import { TenancyRepository } from './tenancy.repository';
+import { ACCESS_KEY, TENANT_PARAM, type AccessRule } from '../auth/decorators';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -19,7 +19,7 @@ export class TenantGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly cls: ClsService<RequestStore>,
-    private readonly access: AccessRepository,
+    private readonly access: TenancyRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditRepository, type AuditFilter } from '../../common/audit/audit.repository';
+import { AuditRepository, type AuditFilter } from './audit.repository';
 import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import type { AuditLog } from '../../generated/prisma/client';

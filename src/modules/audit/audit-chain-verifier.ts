@@ -1,4 +1,4 @@
-import { entryHash, type ChainedEntry } from '../../common/audit/audit-chain';
+import { entryHash, type ChainedEntry } from './audit-chain';
 
 export interface StoredEntry extends ChainedEntry {
   hash: string;

@@ -3,15 +3,15 @@ import { Reflector } from '@nestjs/core';
 import { ClsService } from 'nestjs-cls';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DbContext } from '../../database/db-context';
-import type { RequestStore } from '../context/request-context';
-import { NO_REQUEST_TRANSACTION_KEY } from './decorators';
+import type { RequestStore } from './request-context';
+import { NO_REQUEST_TRANSACTION_KEY } from '../auth/decorators';
 
 /**
- * One transaction per authenticated request, carrying the caller's org and user for RLS, so
- * the handler's queries and its audit entry commit or roll back together.
+ * The tenant interceptor: one transaction per authenticated request, carrying the caller's org
+ * and user for RLS, so the handler's queries and its audit entry commit or roll back together.
  */
 @Injectable()
-export class RequestTransactionInterceptor implements NestInterceptor {
+export class TenantInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly cls: ClsService<RequestStore>,

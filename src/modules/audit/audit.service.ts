@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditLog } from '../../generated/prisma/client';
 import { DbContext } from '../../database/db-context';
-import { RequestContext } from '../context/request-context';
+import { RequestContext } from '../../common/tenancy/request-context';
 import { redact } from './audit-chain';
 import { AuditRepository } from './audit.repository';
 

@@ -21,7 +21,7 @@ export interface ApiKeyRecord {
 
 /** The lookups the guards make on every request; one query each. */
 @Injectable()
-export class AccessRepository {
+export class TenancyRepository {
   constructor(private readonly db: DbContext) {}
 
   /**

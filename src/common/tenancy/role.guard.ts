@@ -2,16 +2,19 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
-import type { RequestStore } from '../context/request-context';
+import type { RequestStore } from './request-context';
 import { AppException } from '../errors/app-exception';
-import { ACCESS_KEY, PUBLIC_KEY, type AccessRule } from './decorators';
+import { ACCESS_KEY, PUBLIC_KEY, type AccessRule } from '../auth/decorators';
 import { hasRole } from './roles';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
-/** Third guard: the role or scope the route asks for. A route that says nothing is denied. */
+/**
+ * The role guard (third guard): the member role or API-key scope the route declares. A route
+ * that declares nothing is denied.
+ */
 @Injectable()
-export class AccessGuard implements CanActivate {
+export class RoleGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly cls: ClsService<RequestStore>,

@@ -1,4 +1,4 @@
-import { entryHash } from '../../common/audit/audit-chain';
+import { entryHash } from './audit-chain';
 import { verifyChain, type StoredEntry } from './audit-chain-verifier';
 
 const ORG = '01900000-0000-7000-8000-0000000000aa';

@@ -2,7 +2,7 @@ import { Injectable, RequestMethod, type OnModuleInit } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { ACCESS_KEY, PUBLIC_KEY, TENANT_PARAM, type AccessRule } from './decorators';
+import { ACCESS_KEY, PUBLIC_KEY, TENANT_PARAM, type AccessRule } from '../auth/decorators';
 
 export interface DeclaredRoute {
   method: string;
