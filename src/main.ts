@@ -6,9 +6,11 @@ import { AppModule } from './app.module';
 import { configureApp, createHttpAdapter } from './app.setup';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { loadEnvFile } from './config/env-file';
 
 function configOrExit(): AppConfig {
   try {
+    loadEnvFile();
     return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -58,10 +58,14 @@ export class AppConfig {
   @IsBoolean()
   MIGRATE_ON_START = true;
 
-  /** Seed demo data into an empty embedded database on first start. */
+  /**
+   * Seed demo data into an empty database at start. Unset: on for the embedded database outside
+   * production, off on PostgreSQL (docker compose turns it on).
+   */
+  @IsOptional()
   @Transform(toBool)
   @IsBoolean()
-  SEED_DEMO_DATA = true;
+  SEED_DEMO_DATA?: boolean = undefined;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
@@ -178,6 +182,11 @@ export class AppConfig {
 
   get isEmbedded(): boolean {
     return !this.DATABASE_URL;
+  }
+
+  /** Whether to seed demo data into an empty database of the given kind (see SEED_DEMO_DATA). */
+  seedsDemoData(embedded: boolean): boolean {
+    return this.SEED_DEMO_DATA ?? (embedded && this.NODE_ENV !== 'production');
   }
 
   get corsOrigins(): string[] | true | false {

@@ -5,6 +5,7 @@ import { Public } from '../../src/common/auth/decorators';
 import { installGracefulShutdown } from '../../src/common/lifecycle/graceful-shutdown';
 import { PrismaService, uuidv7 } from '../../src/database/prisma.service';
 import { readMigrations } from '../../src/database/migrator';
+import { DEMO_PASSWORD, DEMO_USERS } from '../../src/database/demo-seed';
 import { unique } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -231,5 +232,22 @@ describe('graceful shutdown (e2e)', () => {
     expect(exits).toEqual([0]);
     expect(events).toEqual(['request finished', 'database closed']);
     await t.close().catch(() => undefined);
+  });
+});
+
+describe('demo data at start (e2e)', () => {
+  it('SEED_DEMO_DATA=true seeds an empty database at boot (PostgreSQL too, as docker compose runs it) and its users sign in', async () => {
+    const t = await createTestApp({ env: { SEED_DEMO_DATA: 'true' } });
+    try {
+      const login = await t
+        .http()
+        .post('/v1/auth/login')
+        .send({ email: DEMO_USERS[1].email, password: DEMO_PASSWORD })
+        .expect(200);
+      const orgs = await t.http().get('/v1/orgs').set('Authorization', `Bearer ${login.body.accessToken}`).expect(200);
+      expect(orgs.body.data.length).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
   });
 });
