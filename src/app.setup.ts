@@ -6,6 +6,8 @@ import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { createValidationPipe } from './common/errors/validation';
 import { requestIdFor } from './common/http/request-id';
+import { CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS, CORS_REQUEST_HEADERS } from './common/http/cors';
+import { SWAGGER_UI_OPTIONS } from './common/http/swagger-ui';
 
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
@@ -48,7 +50,16 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     },
   });
   const origins = config.corsOrigins;
-  if (origins) app.enableCors({ origin: origins, credentials: true, exposedHeaders: ['X-Request-Id', 'ETag'] });
+  if (origins) {
+    app.enableCors({
+      origin: origins,
+      credentials: true,
+      methods: CORS_METHODS,
+      allowedHeaders: CORS_REQUEST_HEADERS,
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      maxAge: CORS_MAX_AGE_SECONDS,
+    });
+  }
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
@@ -61,5 +72,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
+    customSiteTitle: 'Orgbase API',
+    swaggerOptions: SWAGGER_UI_OPTIONS,
   });
 }
