@@ -6,6 +6,8 @@ import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { createValidationPipe } from './common/errors/validation';
 import { requestIdFor } from './common/http/request-id';
+import { answerClientError, answerFrameworkError } from './common/http/framework-errors';
+import { InputSafetyPipe } from './common/http/input-safety.pipe';
 import { CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS, CORS_REQUEST_HEADERS } from './common/http/cors';
 import { SWAGGER_UI_OPTIONS } from './common/http/swagger-ui';
 
@@ -16,6 +18,8 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     // Let in-flight requests finish on shutdown while idle keep-alive sockets close.
     forceCloseConnections: 'idle',
     trustProxy: config.TRUST_PROXY,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
 }
 
@@ -36,7 +40,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 /** Everything main.ts and the test app share: headers, CORS, validation, docs, request ids. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(createValidationPipe());
+  // Hostile input is refused before validation (which recurses) and before the database.
+  app.useGlobalPipes(new InputSafetyPipe(), createValidationPipe());
   await app.register(helmet, {
     // Swagger UI needs its inline script and styles.
     contentSecurityPolicy: {
@@ -61,6 +66,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     });
   }
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: a text/plain body is 415, as is a form (the app is created with bodyParser: false).
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
@@ -72,7 +79,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
-    customSiteTitle: 'Orgbase API',
+    customSiteTitle: 'Orgbase API · Swagger UI',
     swaggerOptions: SWAGGER_UI_OPTIONS,
   });
 }

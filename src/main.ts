@@ -23,6 +23,8 @@ async function bootstrap(): Promise<void> {
   const config = configOrExit();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
     bufferLogs: true,
+    // No form parser: the API takes JSON only (configureApp explains).
+    bodyParser: false,
   });
   await configureApp(app, config);
   await app.listen(config.PORT, config.HOST);

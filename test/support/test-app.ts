@@ -47,6 +47,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const app = await NestFactory.create<NestFastifyApplication>(TestRootModule, createHttpAdapter(config), {
     logger: false,
     abortOnError: false,
+    bodyParser: false,
   });
   try {
     await configureApp(app, config);
