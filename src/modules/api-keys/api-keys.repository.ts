@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DbContext } from '../../database/db-context';
 import type { ServiceApiKey } from '../../generated/prisma/client';
 
+/** An API key as this module reads it (with its hash: only the service decides what is shown). */
+export type ApiKeyRow = ServiceApiKey;
+
 export interface NewApiKey {
   name: string;
   prefix: string;
@@ -21,12 +24,12 @@ export class ApiKeysRepository {
     return this.db.client.serviceApiKey.count({ where: { orgId, revokedAt: null } });
   }
 
-  create(orgId: string, data: NewApiKey): Promise<ServiceApiKey> {
+  create(orgId: string, data: NewApiKey): Promise<ApiKeyRow> {
     return this.db.client.serviceApiKey.create({ data: { ...data, orgId } });
   }
 
   /** Newest first; keyset on the (orgId, createdAt) index, id breaking ties. */
-  list(orgId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<ServiceApiKey[]> {
+  list(orgId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<ApiKeyRow[]> {
     return this.db.client.serviceApiKey.findMany({
       where: {
         orgId,
@@ -39,11 +42,11 @@ export class ApiKeysRepository {
     });
   }
 
-  findActive(orgId: string, id: string): Promise<ServiceApiKey | null> {
+  findActive(orgId: string, id: string): Promise<ApiKeyRow | null> {
     return this.db.client.serviceApiKey.findFirst({ where: { orgId, id, revokedAt: null } });
   }
 
-  revoke(orgId: string, id: string, at: Date): Promise<ServiceApiKey> {
+  revoke(orgId: string, id: string, at: Date): Promise<ApiKeyRow> {
     return this.db.client.serviceApiKey.update({ where: { id, orgId }, data: { revokedAt: at } });
   }
 }

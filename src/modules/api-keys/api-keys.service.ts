@@ -6,8 +6,7 @@ import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { FeatureRegistry } from '../../common/features/feature-registry';
-import type { ServiceApiKey } from '../../generated/prisma/client';
-import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeysRepository, type ApiKeyRow } from './api-keys.repository';
 import type { ApiKeyResponseDto, CreateApiKeyDto, CreatedApiKeyResponseDto } from './dto/api-key.dto';
 
 /** How much of the key is kept in clear to recognise it: `ob_` and 8 characters. */
@@ -77,7 +76,7 @@ export class ApiKeysService {
   }
 }
 
-function toResponse(key: ServiceApiKey): ApiKeyResponseDto {
+function toResponse(key: ApiKeyRow): ApiKeyResponseDto {
   const { id, name, prefix, scopes, rateLimitPerMinute, expiresAt, lastUsedAt, revokedAt, createdAt, createdByUserId } =
     key;
   return { id, name, prefix, scopes, rateLimitPerMinute, expiresAt, lastUsedAt, revokedAt, createdAt, createdByUserId };

@@ -3,6 +3,9 @@ import { DbContext } from '../../database/db-context';
 import type { Invitation } from '../../generated/prisma/client';
 import type { InvitationStatus, MemberRole } from '../../generated/prisma/enums';
 
+/** An invitation row (its token only as a hash). */
+export type InvitationRow = Invitation;
+
 /** Every method but the token lookup takes orgId first and filters on it; RLS is layer 3. */
 @Injectable()
 export class InvitationsRepository {
@@ -11,20 +14,20 @@ export class InvitationsRepository {
   create(
     orgId: string,
     data: { email: string; role: MemberRole; tokenHash: string; expiresAt: Date; invitedByUserId: string | null },
-  ): Promise<Invitation> {
+  ): Promise<InvitationRow> {
     return this.db.client.invitation.create({ data: { ...data, orgId } });
   }
 
-  findById(orgId: string, id: string): Promise<Invitation | null> {
+  findById(orgId: string, id: string): Promise<InvitationRow | null> {
     return this.db.client.invitation.findFirst({ where: { orgId, id } });
   }
 
   /** Runs in a scope whose token_hash is `tokenHash` (RLS), before the org is known. */
-  findByTokenHash(tokenHash: string): Promise<Invitation | null> {
+  findByTokenHash(tokenHash: string): Promise<InvitationRow | null> {
     return this.db.client.invitation.findUnique({ where: { tokenHash } });
   }
 
-  findPendingForEmail(orgId: string, email: string, now: Date): Promise<Invitation | null> {
+  findPendingForEmail(orgId: string, email: string, now: Date): Promise<InvitationRow | null> {
     return this.db.client.invitation.findFirst({
       where: { orgId, email: { equals: email, mode: 'insensitive' }, status: 'PENDING', expiresAt: { gt: now } },
     });
@@ -41,7 +44,7 @@ export class InvitationsRepository {
   list(
     orgId: string,
     options: { limit: number; status?: InvitationStatus; before?: { createdAt: Date; id: string } },
-  ): Promise<Invitation[]> {
+  ): Promise<InvitationRow[]> {
     const before = options.before;
     return this.db.client.invitation.findMany({
       where: {
@@ -62,7 +65,7 @@ export class InvitationsRepository {
     orgId: string,
     id: string,
     data: { status?: InvitationStatus; tokenHash?: string; expiresAt?: Date; respondedAt?: Date },
-  ): Promise<Invitation> {
+  ): Promise<InvitationRow> {
     return this.db.client.invitation.update({ where: { id, orgId }, data });
   }
 }

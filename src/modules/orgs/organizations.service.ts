@@ -7,7 +7,6 @@ import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common
 import { effectiveFlags, effectiveLimits } from '../../common/features/feature';
 import { FeatureRegistry } from '../../common/features/feature-registry';
 import { DbContext } from '../../database/db-context';
-import type { Organization } from '../../generated/prisma/client';
 import type { MemberRole } from '../../generated/prisma/enums';
 import type {
   CreateOrganizationDto,
@@ -17,7 +16,7 @@ import type {
   UpdateOrganizationDto,
 } from './dto/organization.dto';
 import { MembersRepository } from './members.repository';
-import { OrganizationsRepository } from './organizations.repository';
+import { OrganizationsRepository, type OrganizationRow } from './organizations.repository';
 
 /** Organizations (the tenants): creation, settings, soft delete, ownership, limits and feature flags. */
 @Injectable()
@@ -170,7 +169,7 @@ export class OrganizationsService {
     return { flags: flagsOf(after) };
   }
 
-  private async find(orgId: string, includeDeleted = false): Promise<Organization> {
+  private async find(orgId: string, includeDeleted = false): Promise<OrganizationRow> {
     const org = await this.organizations.findById(orgId, { includeDeleted });
     if (!org) throw AppException.notFound('Organization');
     return org;
@@ -204,12 +203,12 @@ export function slugify(name: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-function flagsOf(org: Organization): Record<string, boolean> {
+function flagsOf(org: OrganizationRow): Record<string, boolean> {
   const flags = org.featureFlags;
   return flags && typeof flags === 'object' && !Array.isArray(flags) ? (flags as Record<string, boolean>) : {};
 }
 
-export function toOrganizationResponse(org: Organization, role: MemberRole): OrganizationResponseDto {
+export function toOrganizationResponse(org: OrganizationRow, role: MemberRole): OrganizationResponseDto {
   const { id, name, slug, domain, tier, createdAt, updatedAt, deletedAt } = org;
   return {
     id,
