@@ -49,6 +49,13 @@ export class AppConfig {
   @Max(200)
   DATABASE_POOL_MAX = 10;
 
+  /** How long opening a PostgreSQL connection may take before the request fails with 503. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DATABASE_CONNECT_TIMEOUT_MS = 5000;
+
   /** Where the embedded database and its generated secrets live ("memory://" keeps it in memory). */
   @IsString()
   DATA_DIR = './.data';
