@@ -47,23 +47,25 @@ onPostgres('database outage (e2e, PostgreSQL)', () => {
     await t.http().get('/v1/me').set(user.auth).expect(200);
     await proxy.cut();
 
-    const during = await Promise.all([
-      t.http().get('/v1/me').set(user.auth),
-      t.http().get(`/v1/orgs/${orgId}/variables`).set(user.auth),
-      t
+    // In parallel, as they would arrive; each names its caller in the assertion.
+    const calls = {
+      'JWT user': t.http().get('/v1/me').set(user.auth),
+      'JWT tenant route': t.http().get(`/v1/orgs/${orgId}/variables`).set(user.auth),
+      'API key': t
         .http()
         .get(`/v1/orgs/${orgId}/variables`)
         .set({ Authorization: `Bearer ${apiKey}` }),
-      t.http().post('/v1/auth/login').send({ email: user.email, password: user.password }),
-      t.http().post('/v1/auth/refresh').send({ refreshToken: user.refreshToken }),
-    ]);
-    for (const res of during) {
-      expect({ url: res.req.path, status: res.status, code: res.body.code }).toEqual({
-        url: res.req.path,
+      login: t.http().post('/v1/auth/login').send({ email: user.email, password: user.password }),
+      refresh: t.http().post('/v1/auth/refresh').send({ refreshToken: user.refreshToken }),
+    };
+    const answers = await Promise.all(Object.values(calls));
+    Object.keys(calls).forEach((caller, i) => {
+      expect({ caller, status: answers[i].status, code: answers[i].body.code }).toEqual({
+        caller,
         status: 503,
         code: 'UNAVAILABLE',
       });
-    }
+    });
     await t.http().get('/health/ready').expect(503);
 
     await proxy.restore();
