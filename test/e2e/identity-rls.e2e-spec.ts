@@ -302,7 +302,7 @@ describe('row-level security on the identity tables (e2e)', () => {
       );
     });
 
-    it('is set nowhere but DbContext.asPlatformAdmin, and called nowhere but AdminService', () => {
+    it('is set nowhere but DbContext.asPlatformAdmin, and called nowhere but PlatformAdminScope', () => {
       const root = join(__dirname, '../../src');
       const files = (dir: string): string[] =>
         readdirSync(dir).flatMap((name) => {
@@ -316,7 +316,7 @@ describe('row-level security on the identity tables (e2e)', () => {
           .map((path) => relative(root, path))
           .sort();
       expect(using(/app\.platform_admin/)).toEqual(['database/db-context.ts']);
-      expect(using(/asPlatformAdmin\(/)).toEqual(['database/db-context.ts', 'modules/admin/admin.service.ts']);
+      expect(using(/asPlatformAdmin\(/)).toEqual(['common/tenancy/platform-admin-scope.ts', 'database/db-context.ts']);
       // `platformAdmin` elsewhere is the route rule (@Authenticated({ platformAdmin: true })), not the scope.
       const routeRule = /(\.controller|common\/(auth\/decorators|tenancy\/(role\.guard|route-declarations)))\.ts$/;
       expect(using(/platformAdmin/).filter((path) => !routeRule.test(path))).toEqual(['database/db-context.ts']);
