@@ -10,8 +10,8 @@ import { AuthModule } from './modules/auth/auth.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
-import { MeModule } from './modules/me/me.module';
 import { OrgsModule } from './modules/orgs/orgs.module';
+import { UsersModule } from './modules/users/users.module';
 import { VariablesModule } from './modules/variables/variables.module';
 import { HealthModule } from './modules/health/health.module';
 
@@ -35,7 +35,7 @@ export class AppModule {
         CommonModule,
         HealthModule,
         AuthModule,
-        MeModule,
+        UsersModule,
         OrgsModule,
         ApiKeysModule,
         AuditModule,

@@ -24,9 +24,9 @@ import {
   RegisterDto,
   ResetPasswordDto,
   SessionResponseDto,
-  UserResponseDto,
   VerifyEmailDto,
 } from './dto/auth.dto';
+import { UserResponseDto } from '../users/dto/user-response.dto';
 
 @ApiTags('auth')
 @Controller('v1/auth')

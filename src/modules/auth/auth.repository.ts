@@ -5,6 +5,7 @@ import type { RefreshToken, Session, VerificationToken } from '../../generated/p
 import type { VerificationPurpose } from '../../generated/prisma/enums';
 
 export type { PublicUser };
+export type SessionRow = Session;
 
 /**
  * Users, sessions, refresh and verification tokens. Row-level security shows each of them only to

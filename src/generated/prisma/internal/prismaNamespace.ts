@@ -3014,6 +3014,7 @@ export const UserScalarFieldEnum = {
   image: 'image',
   platformRole: 'platformRole',
   suspendedAt: 'suspendedAt',
+  deletedAt: 'deletedAt',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const

@@ -112,6 +112,7 @@ export const UserScalarFieldEnum = {
   image: 'image',
   platformRole: 'platformRole',
   suspendedAt: 'suspendedAt',
+  deletedAt: 'deletedAt',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const

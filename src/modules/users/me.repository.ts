@@ -4,6 +4,9 @@ import type { MemberRole } from '../../generated/prisma/enums';
 import type { PublicUser } from '../../database/prisma.service';
 import type { UserProfile } from '../../generated/prisma/client';
 
+export type ProfileRow = UserProfile;
+export type UserWithProfile = PublicUser & { profile: ProfileRow | null };
+
 export interface MyInvitation {
   id: string;
   orgId: string;
@@ -21,7 +24,7 @@ export interface MyInvitation {
 export class MeRepository {
   constructor(private readonly db: DbContext) {}
 
-  findUser(userId: string): Promise<(PublicUser & { profile: UserProfile | null }) | null> {
+  findUser(userId: string): Promise<UserWithProfile | null> {
     return this.db.client.user.findUnique({ where: { id: userId }, include: { profile: true } });
   }
 
@@ -32,7 +35,7 @@ export class MeRepository {
   upsertProfile(
     userId: string,
     data: { locale?: string | null; timezone?: string | null; lastActiveOrgId?: string },
-  ): Promise<UserProfile> {
+  ): Promise<ProfileRow> {
     return this.db.client.userProfile.upsert({ where: { userId }, create: { userId, ...data }, update: data });
   }
 
