@@ -44,8 +44,12 @@ async function openPostgres(config: AppConfig, url: string): Promise<DatabaseCon
     connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
     options: role ? `-c role=${role}` : undefined,
   });
-  // A connection the server drops (restart, failover, admin) must not crash the process.
-  pool.on('error', (error) => logger.warn(`Database connection lost: ${error.message}`));
+  // A connection the server drops (restart, failover, admin) must not crash the process: the pool
+  // reports idle ones, but a session ended while a request holds its connection (pg_terminate_backend,
+  // a fast shutdown) emits 'error' on the client itself, which without a listener would exit Node.
+  const lost = (error: Error) => logger.warn(`Database connection lost: ${error.message}`);
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
   return {
     kind: 'postgresql',
     adapter: new PrismaPg(pool, { disposeExternalPool: true }),
