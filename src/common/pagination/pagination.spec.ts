@@ -1,5 +1,5 @@
 import { AppException } from '../errors/app-exception';
-import { encodeCursor, keyset, paginate, TIME_CURSOR, type PageQueryDto } from './pagination';
+import { decodeCursor, encodeCursor, keyset, paginate, TIME_CURSOR, type PageQueryDto } from './pagination';
 
 const ID = '01900000-0000-7000-8000-000000000001';
 const AT = new Date('2026-01-02T03:04:05.678Z');
@@ -64,5 +64,19 @@ describe('paginate', () => {
     expect(error).toBeInstanceOf(AppException);
     expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     expect(fetch).not.toHaveBeenCalled();
+  });
+});
+
+describe('decodeCursor', () => {
+  const cursor = (createdAt: string) => Buffer.from(JSON.stringify({ createdAt, id: ID })).toString('base64url');
+
+  it('takes back the dates it hands out', () => {
+    expect(decodeCursor(encodeCursor({ createdAt: AT, id: ID }), TIME_CURSOR)).toEqual({ createdAt: AT, id: ID });
+  });
+
+  it('refuses dates PostgreSQL cannot hold (year 0 parses in JavaScript, then failed as a 500)', () => {
+    for (const date of ['0000-01-01T00:00:00.000Z', '2026-13-01T00:00:00.000Z']) {
+      expect(() => decodeCursor(cursor(date), TIME_CURSOR)).toThrow(AppException);
+    }
   });
 });

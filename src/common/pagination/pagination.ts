@@ -76,7 +76,9 @@ function decodeField(kind: CursorField, raw: unknown): string | Date | bigint | 
       return UUID.test(raw) ? raw.toLowerCase() : undefined;
     case 'date': {
       const date = new Date(raw);
-      return /^\d{4}-\d{2}-\d{2}T/.test(raw) && !Number.isNaN(date.getTime()) ? date : undefined;
+      // Year 0 parses in JavaScript but not in PostgreSQL (22008 → 500): only years 1–9999.
+      const year = date.getUTCFullYear();
+      return /^\d{4}-\d{2}-\d{2}T/.test(raw) && year >= 1 && year <= 9999 ? date : undefined;
     }
     case 'bigint':
       return /^\d{1,19}$/.test(raw) && BigInt(raw) <= MAX_BIGINT ? BigInt(raw) : undefined;

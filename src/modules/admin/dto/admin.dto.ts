@@ -8,6 +8,7 @@ import {
   MinLength,
   ValidatorConstraint,
   Validate,
+  ValidateIf,
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/pagination';
@@ -40,7 +41,8 @@ export class AdminSearchQueryDto extends PageQueryDto {
 
 export class AdminUpdateOrgDto {
   @ApiPropertyOptional({ enum: TIERS })
-  @IsOptional()
+  // Absent keeps the tier; null is not a tier (IsOptional would let it through to the database).
+  @ValidateIf((_: object, value: unknown) => value !== undefined)
   @IsIn(TIERS)
   tier?: (typeof TIERS)[number];
 
