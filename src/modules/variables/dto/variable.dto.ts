@@ -25,7 +25,8 @@ export class CreateVariableDto {
   description?: string;
 }
 
-export class UpdateVariableDto extends PartialType(CreateVariableDto) {}
+/** Every field optional; null is not "absent" (key and value cannot be null: 400, not a database error). */
+export class UpdateVariableDto extends PartialType(CreateVariableDto, { skipNullProperties: false }) {}
 
 export class ListVariablesQueryDto extends PageQueryDto {
   /** Case-insensitive search in the key. */
