@@ -1,6 +1,6 @@
 import { createOrg, signUp, type TestUser } from '../factories';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { TcpProxy } from '../support/tcp-proxy';
+import { proxyFor, type TcpProxy } from '../support/tcp-proxy';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
@@ -20,12 +20,9 @@ onPostgres('database outage (e2e, PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const direct = new URL(database.url!);
-    proxy = new TcpProxy(direct.hostname, Number(direct.port || 5432));
-    await proxy.start();
-    const proxied = new URL(direct);
-    proxied.host = `127.0.0.1:${proxy.port}`;
-    t = await createTestApp({ env: { DATABASE_URL: proxied.toString(), DATABASE_CONNECT_TIMEOUT_MS: '1000' } });
+    const proxied = await proxyFor(database.url!);
+    proxy = proxied.proxy;
+    t = await createTestApp({ env: { DATABASE_URL: proxied.url, DATABASE_CONNECT_TIMEOUT_MS: '1000' } });
     user = await signUp(t);
     orgId = (await createOrg(t, user)).id;
     const key = await t

@@ -53,3 +53,13 @@ export class TcpProxy {
     if (!this.server) await this.start(this.port);
   }
 }
+
+/** A proxy started in front of the server of a PostgreSQL `url`, and that URL through the proxy. */
+export async function proxyFor(url: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const direct = new URL(url);
+  const proxy = new TcpProxy(direct.hostname, Number(direct.port || 5432));
+  await proxy.start();
+  const proxied = new URL(direct);
+  proxied.host = `127.0.0.1:${proxy.port}`;
+  return { proxy, url: proxied.toString() };
+}
