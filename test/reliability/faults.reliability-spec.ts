@@ -40,7 +40,9 @@ async function judge(
   run: OutageRun,
   extra: Record<string, string | number> = {},
 ) {
-  const outage = judgeOutage(run, CONNECT_TIMEOUT_MS + SLACK_MS, part !== 'pg_terminate_backend');
+  // Killed sessions are replaced at once: /health/ready may never catch the database away.
+  const readyTurns503 = part !== 'pg_terminate_backend';
+  const outage = judgeOutage(run, CONNECT_TIMEOUT_MS + SLACK_MS, readyTurns503);
   const query = (sql: string, params: unknown[]) =>
     t.asOwner(async (db) => (await db.query(sql, params)).rows as Record<string, unknown>[]);
   const result = await reconcile(query, target.orgId, run.recorder.writes);

@@ -124,9 +124,13 @@ describe('fuzz of every operation (reliability)', () => {
     }
   }
 
+  /** After each operation: the server still answers, and no `__proto__` key polluted its objects. */
   async function checkAlive(after: string): Promise<void> {
     const live = await send(base, { method: 'GET', url: '/health/live' });
     if (live.status !== 200) findings.add('server down', after, `GET /health/live → ${live.status || live.error}`);
+    // The server runs in this process: a polluted prototype would show here.
+    if ('polluted' in {})
+      findings.add('Object.prototype polluted', after, 'a body with "__proto__": {"polluted": true}');
   }
 
   it('answers every operation, as every caller, with a 4xx problem or a success: never a 5xx or internals', async () => {
