@@ -10,6 +10,7 @@ import { answerClientError, answerFrameworkError } from './common/http/framework
 import { InputSafetyPipe } from './common/http/input-safety.pipe';
 import { CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS, CORS_REQUEST_HEADERS } from './common/http/cors';
 import { SWAGGER_UI_OPTIONS } from './common/http/swagger-ui';
+import { documentIdempotencyKeys } from './common/idempotency/idempotency.openapi';
 
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
@@ -34,7 +35,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A JWT access token or a service API key (ob_...)' })
     .build();
-  return SwaggerModule.createDocument(app, document);
+  return documentIdempotencyKeys(SwaggerModule.createDocument(app, document));
 }
 
 /** Everything main.ts and the test app share: headers, CORS, validation, docs, request ids. */
