@@ -18,6 +18,7 @@ import { TenantGuard } from './tenancy/tenant.guard';
 import { TokenService } from './auth/token.service';
 import { AuditRepository } from '../modules/audit/audit.repository';
 import { AuditService } from '../modules/audit/audit.service';
+import { AuditedWrites } from '../modules/audit/audited-writes';
 import { RequestContext } from './tenancy/request-context';
 import { FeatureFlagGuard } from './features/feature-flag.guard';
 import { FeatureRegistry } from './features/feature-registry';
@@ -59,6 +60,7 @@ import { IdempotencyService } from './idempotency/idempotency.service';
     JwtStrategy,
     AuditRepository,
     AuditService,
+    AuditedWrites,
     MailService,
     RouteDeclarationCheck,
     FeaturesRepository,
@@ -82,6 +84,7 @@ import { IdempotencyService } from './idempotency/idempotency.service';
     RequestContext,
     TokenService,
     AuditService,
+    AuditedWrites,
     AuditRepository,
     MailService,
     SECRETS,

@@ -354,6 +354,8 @@ describe('row-level security on the identity tables (e2e)', () => {
         readdirSync(dir).flatMap((name) => {
           const path = join(dir, name);
           if (name === 'generated') return [];
+          // Specs may name the call (e.g. the lint boundary test); only running code counts.
+          if (name.endsWith('.spec.ts')) return [];
           return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
         });
       const using = (pattern: RegExp) =>

@@ -193,6 +193,19 @@ describe('platform pipeline (e2e)', () => {
       const other = await t.http().get('/health/live').set('Origin', 'https://evil.example');
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
     });
+
+    it('lets a browser send If-Match and read ETag (optimistic concurrency)', async () => {
+      const preflight = await t
+        .http()
+        .options('/v1/orgs/x/variables/y')
+        .set('Origin', 'https://app.example')
+        .set('Access-Control-Request-Method', 'PATCH')
+        .set('Access-Control-Request-Headers', 'authorization, content-type, if-match');
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-headers'].toLowerCase()).toContain('if-match');
+      const res = await t.http().get('/health/live').set('Origin', 'https://app.example');
+      expect(res.headers['access-control-expose-headers']).toContain('ETag');
+    });
   });
 
   describe('migrations', () => {

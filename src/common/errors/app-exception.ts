@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   /** The account is the last active owner of an organization (deleting it would orphan the org). */
   LAST_OWNER: HttpStatus.CONFLICT,
   VERSION_CONFLICT: HttpStatus.PRECONDITION_FAILED,
+  PRECONDITION_REQUIRED: HttpStatus.PRECONDITION_REQUIRED,
   /** An Idempotency-Key already used for a different request (another body, path or caller). */
   IDEMPOTENCY_KEY_REUSED: HttpStatus.UNPROCESSABLE_ENTITY,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
@@ -50,4 +51,10 @@ export class AppException extends Error {
   static forbidden(detail = 'You do not have permission to do this'): AppException {
     return new AppException('FORBIDDEN', detail);
   }
+}
+
+/** find-or-404: the row a lookup found, or 404 NOT_FOUND naming the resource (`orNotFound(row, 'Variable')`). */
+export function orNotFound<T>(row: T | null | undefined, resource: string): T {
+  if (row === null || row === undefined) throw AppException.notFound(resource);
+  return row;
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { keyset, TIME_CURSOR, type Cursor } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import type { ServiceApiKey } from '../../generated/prisma/client';
 
@@ -29,15 +30,11 @@ export class ApiKeysRepository {
   }
 
   /** Newest first; keyset on the (orgId, createdAt) index, id breaking ties. */
-  list(orgId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<ApiKeyRow[]> {
+  list(orgId: string, limit: number, after?: Cursor<typeof TIME_CURSOR>): Promise<ApiKeyRow[]> {
+    const page = keyset(TIME_CURSOR, 'desc', after);
     return this.db.client.serviceApiKey.findMany({
-      where: {
-        orgId,
-        ...(after
-          ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
-          : {}),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      where: { orgId, AND: page.where },
+      orderBy: page.orderBy,
       take: limit,
     });
   }

@@ -3,7 +3,7 @@ import { AuditService } from '../audit/audit.service';
 import { API_KEY_PREFIX } from '../../common/auth/authentication.guard';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
-import { AppException } from '../../common/errors/app-exception';
+import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { FeatureRegistry } from '../../common/features/feature-registry';
 import { ApiKeysRepository, type ApiKeyRow } from './api-keys.repository';
@@ -63,8 +63,7 @@ export class ApiKeysService {
   }
 
   async revoke(orgId: string, id: string): Promise<void> {
-    const before = await this.repository.findActive(orgId, id);
-    if (!before) throw AppException.notFound('API key');
+    const before = orNotFound(await this.repository.findActive(orgId, id), 'API key');
     const after = await this.repository.revoke(orgId, id, new Date());
     await this.audit.record({
       action: 'api_key.revoked',

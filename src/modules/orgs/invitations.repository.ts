@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { keyset, TIME_CURSOR, type Cursor } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import { Prisma, type Invitation } from '../../generated/prisma/client';
 import { AppException } from '../../common/errors/app-exception';
@@ -57,20 +58,12 @@ export class InvitationsRepository {
   /** Newest first; keyset on (createdAt, id). */
   list(
     orgId: string,
-    options: { limit: number; status?: InvitationStatus; before?: { createdAt: Date; id: string } },
+    options: { limit: number; status?: InvitationStatus; before?: Cursor<typeof TIME_CURSOR> },
   ): Promise<InvitationRow[]> {
-    const before = options.before;
+    const page = keyset(TIME_CURSOR, 'desc', options.before);
     return this.db.client.invitation.findMany({
-      where: {
-        orgId,
-        status: options.status,
-        ...(before
-          ? {
-              OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }],
-            }
-          : {}),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      where: { orgId, status: options.status, AND: page.where },
+      orderBy: page.orderBy,
       take: options.limit,
     });
   }

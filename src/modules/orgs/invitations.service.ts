@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
-import { AppException } from '../../common/errors/app-exception';
+import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { MailService } from '../../common/mail/mail.service';
 import { decodeCursor, TIME_CURSOR, toPage, type Page } from '../../common/pagination/pagination';
 import { FeatureRegistry } from '../../common/features/feature-registry';
@@ -192,9 +192,7 @@ export class InvitationsService {
   }
 
   private async findOrg(orgId: string, missing = 'Organization'): Promise<OrganizationRow> {
-    const org = await this.organizations.findById(orgId);
-    if (!org) throw AppException.notFound(missing);
-    return org;
+    return orNotFound(await this.organizations.findById(orgId), missing);
   }
 
   /** Active members and pending invitations (but `exceptInvitationId`) each take a seat. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../../common/tenancy/request-context';
-import { AppException } from '../../common/errors/app-exception';
+import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { effectiveFlags, effectiveLimits } from '../../common/features/feature';
 import { FeatureRegistry } from '../../common/features/feature-registry';
@@ -173,9 +173,7 @@ export class OrganizationsService {
   }
 
   private async find(orgId: string, includeDeleted = false): Promise<OrganizationRow> {
-    const org = await this.organizations.findById(orgId, { includeDeleted });
-    if (!org) throw AppException.notFound('Organization');
-    return org;
+    return orNotFound(await this.organizations.findById(orgId, { includeDeleted }), 'Organization');
   }
 
   private callerRole(): MemberRole {

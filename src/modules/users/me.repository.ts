@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { keyset, TIME_CURSOR, type Cursor } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import type { MemberRole } from '../../generated/prisma/enums';
 import type { PublicUser } from '../../database/prisma.service';
@@ -49,20 +50,18 @@ export class MeRepository {
   /** Pending, unexpired invitations to live orgs, newest first; keyset on (createdAt, id). */
   listPendingInvitations(
     email: string,
-    options: { limit: number; now: Date; after?: { createdAt: Date; id: string } },
+    options: { limit: number; now: Date; after?: Cursor<typeof TIME_CURSOR> },
   ): Promise<MyInvitation[]> {
-    const { after } = options;
+    const page = keyset(TIME_CURSOR, 'desc', options.after);
     return this.db.client.invitation.findMany({
       where: {
         email: { equals: email, mode: 'insensitive' },
         status: 'PENDING',
         expiresAt: { gt: options.now },
         organization: { deletedAt: null },
-        ...(after && {
-          OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
-        }),
+        AND: page.where,
       },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      orderBy: page.orderBy,
       take: options.limit,
       select: {
         id: true,

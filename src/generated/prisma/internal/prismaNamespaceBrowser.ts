@@ -340,6 +340,7 @@ export const VariableScalarFieldEnum = {
   key: 'key',
   value: 'value',
   description: 'description',
+  version: 'version',
   createdByUserId: 'createdByUserId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
