@@ -2,7 +2,8 @@ import helmet from '@fastify/helmet';
 import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import type { DestinationStream, Logger } from 'pino';
+import { createRootLogger, PinoNestLogger } from './common/logging/logger';
 import type { AppConfig } from './config/app-config';
 import { createValidationPipe } from './common/errors/validation';
 import { requestIdFor } from './common/http/request-id';
@@ -12,8 +13,12 @@ import { CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS, CORS_REQUEST_
 import { SWAGGER_UI_OPTIONS } from './common/http/swagger-ui';
 import { documentIdempotencyKeys } from './common/idempotency/idempotency.openapi';
 
-export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+/** `logDestination` lets a test read the log; the server writes to stdout. */
+export function createHttpAdapter(config: AppConfig, logDestination?: DestinationStream): FastifyAdapter {
   return new FastifyAdapter({
+    loggerInstance: createRootLogger(config, logDestination),
+    // One line per request, written below, instead of Fastify's two.
+    disableRequestLogging: true,
     bodyLimit: config.BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     // Let in-flight requests finish on shutdown while idle keep-alive sockets close.
@@ -40,7 +45,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /** Everything main.ts and the test app share: headers, CORS, validation, docs, request ids. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  app.useLogger(app.get(Logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  app.useLogger(new PinoNestLogger(fastify.log as unknown as Logger));
   // Hostile input is refused before validation (which recurses) and before the database.
   app.useGlobalPipes(new InputSafetyPipe(), createValidationPipe());
   await app.register(helmet, {
@@ -66,11 +72,18 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       maxAge: CORS_MAX_AGE_SECONDS,
     });
   }
-  const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body is 415, as is a form (the app is created with bodyParser: false).
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+  });
+  // The request line: method, path, status, time, with the request id (no headers, no body).
+  fastify.addHook('onResponse', async (request, reply) => {
+    if (request.url.startsWith('/health')) return;
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
   });
   // While shutting down, answer in-flight requests with "Connection: close" so keep-alive
   // sockets do not hold the process open after their last response.

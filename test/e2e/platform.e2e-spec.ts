@@ -264,3 +264,27 @@ describe('demo data at start (e2e)', () => {
     }
   });
 });
+
+describe('request log (e2e)', () => {
+  it('writes one line per request with its id, method, path and status, and never the credentials', async () => {
+    const lines: string[] = [];
+    const t = await createTestApp({
+      env: { LOG_LEVEL: 'info' },
+      logDestination: { write: (line: string) => void lines.push(line) },
+    });
+    try {
+      await t.http().get('/v1/me').set('Authorization', 'Bearer secret-token-value').set('X-Request-Id', 'log-probe-1');
+      await t.http().get('/health/live');
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const requests = entries.filter((entry) => entry.msg === 'request completed');
+      expect(requests).toEqual([
+        expect.objectContaining({ reqId: 'log-probe-1', method: 'GET', url: '/v1/me', statusCode: 401 }),
+      ]);
+      expect(lines.join('\n')).not.toContain('secret-token-value');
+      // Nest's own messages go through the same logger, with their context.
+      expect(entries.some((entry) => typeof entry.context === 'string')).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+});
