@@ -48,6 +48,8 @@ describe('Idempotency-Key on POST (e2e)', () => {
     const retry = await post(variables, world.editor, key, body).expect(201);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(retry.text).toBe(first.text);
+    expect(first.headers.etag).toBe('"1"');
+    expect(retry.headers.etag).toBe(first.headers.etag);
     expect(await count('SELECT count(*)::int AS n FROM variables WHERE key = $1', [body.key])).toBe(1);
     expect(await count('SELECT count(*)::int AS n FROM audit_logs WHERE "resourceId" = $1', [first.body.id])).toBe(1);
   });

@@ -186,9 +186,7 @@ export class InvitationsService {
     id: string,
     data: Parameters<InvitationsRepository['updatePending']>[2],
   ): Promise<InvitationRow> {
-    const invitation = await this.invitations.updatePending(orgId, id, data);
-    if (!invitation) throw AppException.notFound('Invitation');
-    return invitation;
+    return orNotFound(await this.invitations.updatePending(orgId, id, data), 'Invitation');
   }
 
   private async findOrg(orgId: string, missing = 'Organization'): Promise<OrganizationRow> {
