@@ -1,5 +1,6 @@
 import helmet from '@fastify/helmet';
 import type { INestApplication } from '@nestjs/common';
+import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { DestinationStream, Logger } from 'pino';
@@ -18,7 +19,7 @@ export function createHttpAdapter(config: AppConfig, logDestination?: Destinatio
   return new FastifyAdapter({
     loggerInstance: createRootLogger(config, logDestination),
     // One line per request, written below, instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     // Let in-flight requests finish on shutdown while idle keep-alive sockets close.
