@@ -6,6 +6,9 @@ import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { createValidationPipe } from './common/errors/validation';
 import { requestIdFor } from './common/http/request-id';
+import { finishDocument } from './common/openapi/document';
+import { operationIdFor } from './common/openapi/operation-id';
+import { ProblemDetailsSchema } from './common/openapi/problem-details.schema';
 
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
@@ -17,18 +20,31 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   });
 }
 
+/** The OpenAPI document the app serves at /docs/openapi.json and `npm run openapi:write` commits. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const document = new DocumentBuilder()
+  const config = new DocumentBuilder()
     .setTitle('Orgbase API')
     .setDescription(
       'Multi-tenant API behind four products: an LLM prompt & scenario workbench, an AI chat backend, ' +
         'a business-canvas platform with AI agents, and a test-automation platform. Errors are RFC 9457 ' +
-        'application/problem+json with a stable `code`.',
+        'application/problem+json (`ProblemDetails`) with a stable `code`; each operation lists the codes it answers ' +
+        'and who may call it.',
     )
     .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A JWT access token or a service API key (ob_...)' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        'A JWT access token from /v1/auth/login (HS256 only; issuer, audience, expiry and the live session are ' +
+        'checked, following RFC8725), or a service API key (`ob_...`).',
+    })
     .build();
-  return SwaggerModule.createDocument(app, document);
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: operationIdFor,
+    extraModels: [ProblemDetailsSchema],
+  });
+  return finishDocument(document);
 }
 
 /** Everything main.ts and the test app share: headers, CORS, validation, docs, request ids. */

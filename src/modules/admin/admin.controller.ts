@@ -1,13 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse } from '@nestjs/swagger';
 import { Authenticated } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf } from '../../common/pagination/pagination';
 import { AdminService } from './admin.service';
 import { AdminOrgResponseDto, AdminSearchQueryDto, AdminUpdateOrgDto, AdminUserResponseDto } from './dto/admin.dto';
 
 /** Platform administrators only: not tenant routes, so they reach any organization without a membership. */
-@ApiTags('admin')
+@ApiTag('admin', 'Platform administration across organizations and users (platform administrators only).')
 @Controller('v1/admin')
 export class AdminController {
   constructor(private readonly admin: AdminService) {}

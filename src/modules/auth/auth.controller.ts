@@ -7,11 +7,11 @@ import {
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
-  ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Authenticated, Public } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf, PageQueryDto } from '../../common/pagination/pagination';
 import { AuthService } from './auth.service';
@@ -28,7 +28,7 @@ import {
   VerifyEmailDto,
 } from './dto/auth.dto';
 
-@ApiTags('auth')
+@ApiTag('auth', 'Accounts and sessions: sign-up, sign-in, tokens, email verification, passwords.')
 @Controller('v1/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}

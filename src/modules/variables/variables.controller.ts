@@ -1,12 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 import { Authenticated, OrgId } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf } from '../../common/pagination/pagination';
 import { CreateVariableDto, ListVariablesQueryDto, UpdateVariableDto, VariableResponseDto } from './dto/variable.dto';
 import { VariablesService } from './variables.service';
 
-@ApiTags('variables')
+@ApiTag('variables', 'Named values of an organization, used as {{key}} in prompts.')
 @Controller('v1/orgs/:orgId/variables')
 export class VariablesController {
   constructor(private readonly variables: VariablesService) {}
