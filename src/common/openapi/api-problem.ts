@@ -29,12 +29,15 @@ export function problemCases(status: number, description: string): ProblemCase[]
 
 const EXAMPLE_REQUEST_ID = '3f2c8a4e-7b1d-4c5e-9a0f-1e2d3c4b5a69';
 
+/** The 400 of every operation with input: the validation pipe's, with `errors`. */
+export const INVALID_INPUT = 'the body or query breaks a rule; `errors` names each field';
+
 /** The documented error response: the ProblemDetails body, with one example per case. */
 export function problemResponse(status: number, description: string, headers?: ResponseObject['headers']) {
   const examples: Record<string, { summary: string; value: Record<string, unknown> }> = {};
   for (const { code, description: when } of problemCases(status, description)) {
-    if (examples[code]) continue;
-    examples[code] = {
+    const seen = Object.keys(examples).filter((key) => key === code || key.startsWith(`${code}_`)).length;
+    examples[seen ? `${code}_${seen + 1}` : code] = {
       summary: when,
       value: {
         type: problemType(code),
@@ -43,7 +46,7 @@ export function problemResponse(status: number, description: string, headers?: R
         detail: when.charAt(0).toUpperCase() + when.slice(1),
         code,
         requestId: EXAMPLE_REQUEST_ID,
-        ...(code === 'VALIDATION_FAILED'
+        ...(when === INVALID_INPUT
           ? { errors: [{ field: 'name', messages: ['name must be shorter than or equal to 100 characters'] }] }
           : {}),
       },

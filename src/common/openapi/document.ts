@@ -11,7 +11,7 @@ import { ACCESS_EXTENSION, describeAccess, TENANT_PARAM, type AccessRule } from 
 import { isRateLimited } from '../auth/rate-limit.guard';
 import { ERROR_CODES, type ErrorCode } from '../errors/app-exception';
 import { reasonPhrase } from '../errors/problem-details.filter';
-import { problemCases, problemResponse } from './api-problem';
+import { INVALID_INPUT, problemCases, problemResponse } from './api-problem';
 import { tagDescription } from './api-tag';
 import { PROBLEM_JSON } from './problem-details.schema';
 
@@ -80,20 +80,11 @@ function documentParameters(operation: OperationObject, tenant: boolean): void {
     const where = tenant ? ' in the organization' : '';
     addCases(operation, 404, `NOT_FOUND: no ${resourceOf(parameter.name)} with this \`${parameter.name}\`${where}`);
   }
-  if (operation.requestBody || parameters.some((p) => p.in === 'query')) {
-    operation.responses[400] = {
-      ...operation.responses[400],
-      description: [
-        'VALIDATION_FAILED: the body or query breaks a rule; `errors` names each field',
-        (operation.responses[400] as ResponseObject | undefined)?.description,
-      ]
-        .filter(Boolean)
-        .join('\n\n'),
-    };
-  }
+  if (operation.requestBody || parameters.some((p) => p.in === 'query'))
+    addCases(operation, 400, `VALIDATION_FAILED: ${INVALID_INPUT}`);
 }
 
-/** Every error response gets the ProblemDetails body with an example per documented code. */
+/** Every error response gets the ProblemDetails body with an example per documented case. */
 function documentProblems(operation: OperationObject): void {
   for (const [key, response] of Object.entries(operation.responses)) {
     const status = Number(key);
@@ -169,4 +160,18 @@ export function finishDocument(document: OpenAPIObject): OpenAPIObject {
   const server = { url: '/', description: 'This server (local, staging or production alike)', 'x-internal': false };
   document.servers = [server as ServerObject];
   return document;
+}
+
+/** Keys sorted at every level, two-space indent, final newline: one text per document, small diffs. */
+export function canonicalJson(value: unknown): string {
+  const sort = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(sort);
+    if (!node || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.keys(node)
+        .sort()
+        .map((key) => [key, sort((node as Record<string, unknown>)[key])]),
+    );
+  };
+  return `${JSON.stringify(sort(value), null, 2)}\n`;
 }

@@ -6,25 +6,12 @@ import { join } from 'node:path';
 import { AppModule } from '../../app.module';
 import { buildOpenApiDocument, createHttpAdapter } from '../../app.setup';
 import { loadConfig } from '../../config/app-config';
+import { canonicalJson } from './document';
 
 /** The committed document that clients are generated from and the linters read. */
 export const OPENAPI_FILE = join(__dirname, '..', '..', '..', 'openapi', 'openapi.json');
 
 const USAGE = 'usage: openapi.command.js write | check [URL of a served /docs/openapi.json]';
-
-/** Keys sorted at every level, two-space indent, final newline: one text per document, small diffs. */
-export function canonicalJson(value: unknown): string {
-  const sort = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(sort);
-    if (!node || typeof node !== 'object') return node;
-    return Object.fromEntries(
-      Object.keys(node)
-        .sort()
-        .map((key) => [key, sort((node as Record<string, unknown>)[key])]),
-    );
-  };
-  return `${JSON.stringify(sort(value), null, 2)}\n`;
-}
 
 /**
  * The document the built app serves, made without a port or a real database: the app boots on an
