@@ -3,15 +3,15 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppModule } from '../../app.module';
-import { buildOpenApiDocument, createHttpAdapter } from '../../app.setup';
-import { loadConfig } from '../../config/app-config';
-import { canonicalJson } from './document';
+import { AppModule } from './app.module';
+import { buildOpenApiDocument, createHttpAdapter } from './app.setup';
+import { loadConfig } from './config/app-config';
+import { canonicalJson } from './common/openapi/document';
 
 /** The committed document that clients are generated from and the linters read. */
-export const OPENAPI_FILE = join(__dirname, '..', '..', '..', 'openapi', 'openapi.json');
+export const OPENAPI_FILE = join(__dirname, '..', 'openapi', 'openapi.json');
 
-const USAGE = 'usage: openapi.command.js write | check [URL of a served /docs/openapi.json]';
+const USAGE = 'usage: node dist/openapi.command.js write | check [URL of a served /docs/openapi.json]';
 
 /**
  * The document the built app serves, made without a port or a real database: the app boots on an
