@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
@@ -10,8 +9,8 @@ import { AuthModule } from './modules/auth/auth.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
-import { MeModule } from './modules/me/me.module';
 import { OrgsModule } from './modules/orgs/orgs.module';
+import { UsersModule } from './modules/users/users.module';
 import { VariablesModule } from './modules/variables/variables.module';
 import { HealthModule } from './modules/health/health.module';
 
@@ -22,20 +21,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.LOG_LEVEL,
-            // The id Fastify assigned (from X-Request-Id or a new UUID) is the one pino logs.
-            genReqId: (req) => (req as { id?: string }).id ?? '',
-            redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-            autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-          },
-        }),
         DatabaseModule,
         CommonModule,
         HealthModule,
         AuthModule,
-        MeModule,
+        UsersModule,
         OrgsModule,
         ApiKeysModule,
         AuditModule,

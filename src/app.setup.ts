@@ -2,21 +2,32 @@ import helmet from '@fastify/helmet';
 import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import type { DestinationStream, Logger } from 'pino';
+import { createRootLogger, PinoNestLogger } from './common/logging/logger';
 import type { AppConfig } from './config/app-config';
 import { createValidationPipe } from './common/errors/validation';
 import { requestIdFor } from './common/http/request-id';
+import { answerClientError, answerFrameworkError } from './common/http/framework-errors';
+import { InputSafetyPipe } from './common/http/input-safety.pipe';
+import { CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS, CORS_REQUEST_HEADERS } from './common/http/cors';
+import { SWAGGER_UI_OPTIONS } from './common/http/swagger-ui';
 import { finishDocument } from './common/openapi/document';
 import { operationIdFor } from './common/openapi/operation-id';
 import { ProblemDetailsSchema } from './common/openapi/problem-details.schema';
 
-export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+/** `logDestination` lets a test read the log; the server writes to stdout. */
+export function createHttpAdapter(config: AppConfig, logDestination?: DestinationStream): FastifyAdapter {
   return new FastifyAdapter({
+    loggerInstance: createRootLogger(config, logDestination),
+    // One line per request, written below, instead of Fastify's two.
+    disableRequestLogging: true,
     bodyLimit: config.BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     // Let in-flight requests finish on shutdown while idle keep-alive sockets close.
     forceCloseConnections: 'idle',
     trustProxy: config.TRUST_PROXY,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
 }
 
@@ -49,8 +60,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /** Everything main.ts and the test app share: headers, CORS, validation, docs, request ids. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  app.useLogger(app.get(Logger));
-  app.useGlobalPipes(createValidationPipe());
+  const fastify = app.getHttpAdapter().getInstance();
+  app.useLogger(new PinoNestLogger(fastify.log as unknown as Logger));
+  // Hostile input is refused before validation (which recurses) and before the database.
+  app.useGlobalPipes(new InputSafetyPipe(), createValidationPipe());
   await app.register(helmet, {
     // Swagger UI needs its inline script and styles.
     contentSecurityPolicy: {
@@ -64,10 +77,28 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     },
   });
   const origins = config.corsOrigins;
-  if (origins) app.enableCors({ origin: origins, credentials: true, exposedHeaders: ['X-Request-Id', 'ETag'] });
-  const fastify = app.getHttpAdapter().getInstance();
+  if (origins) {
+    app.enableCors({
+      origin: origins,
+      credentials: true,
+      methods: CORS_METHODS,
+      allowedHeaders: CORS_REQUEST_HEADERS,
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      maxAge: CORS_MAX_AGE_SECONDS,
+    });
+  }
+  // JSON only: a text/plain body is 415, as is a form (the app is created with bodyParser: false).
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+  });
+  // The request line: method, path, status, time, with the request id (no headers, no body).
+  fastify.addHook('onResponse', async (request, reply) => {
+    if (request.url.startsWith('/health')) return;
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
   });
   // While shutting down, answer in-flight requests with "Connection: close" so keep-alive
   // sockets do not hold the process open after their last response.
@@ -77,5 +108,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
+    customSiteTitle: 'Orgbase API · Swagger UI',
+    swaggerOptions: SWAGGER_UI_OPTIONS,
   });
 }

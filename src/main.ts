@@ -6,9 +6,11 @@ import { AppModule } from './app.module';
 import { configureApp, createHttpAdapter } from './app.setup';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { loadEnvFile } from './config/env-file';
 
 function configOrExit(): AppConfig {
   try {
+    loadEnvFile();
     return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -21,6 +23,8 @@ async function bootstrap(): Promise<void> {
   const config = configOrExit();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
     bufferLogs: true,
+    // No form parser: the API takes JSON only (configureApp explains).
+    bodyParser: false,
   });
   await configureApp(app, config);
   await app.listen(config.PORT, config.HOST);

@@ -92,13 +92,34 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List every user, newest first.
+         * List every user, newest first; deleted accounts included, with deletedAt.
          * @description **Access:** Platform administrators only. Service API keys cannot call it.
          */
         get: operations["listUsers"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a user's account: their sessions end at once, their private data is removed and what
+         *     their organizations keep is anonymised (see DELETE /v1/me).
+         * @description **Access:** Platform administrators only. Service API keys cannot call it.
+         */
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
         patch?: never;
@@ -117,7 +138,7 @@ export interface paths {
          * Suspend a user: their sessions end at once and they cannot sign in.
          * @description **Access:** Platform administrators only. Service API keys cannot call it.
          */
-        post: operations["suspend"];
+        post: operations["suspendUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -137,7 +158,7 @@ export interface paths {
          * Lift a user's suspension; they sign in again.
          * @description **Access:** Platform administrators only. Service API keys cannot call it.
          */
-        post: operations["unsuspend"];
+        post: operations["unsuspendUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -418,7 +439,15 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the caller's account (GDPR), with their password entered again. Every session ends at
+         *     once; sessions, tokens, the profile, memberships, their conversations and private canvases are
+         *     removed; org-visible canvases stay with their org without a creator; audit entries keep the
+         *     user's id only. The email can register again, as a new user. Refused while the caller is the
+         *     last active owner of an organization.
+         * @description **Access:** Any signed-in user. Service API keys cannot call it.
+         */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
@@ -875,14 +904,14 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete variable
+         * Delete a variable: If-Match carries the ETag it was read with.
          * @description **Access:** members of the organization with the EDITOR role or higher (OWNER, ADMIN, EDITOR); other members get 403, non-members 404. Service API keys of the organization need the `variables:write` scope.
          */
         delete: operations["deleteVariable"];
         options?: never;
         head?: never;
         /**
-         * Update variable
+         * Change a variable: If-Match carries the ETag it was read with.
          * @description **Access:** members of the organization with the EDITOR role or higher (OWNER, ADMIN, EDITOR); other members get 403, non-members 404. Service API keys of the organization need the `variables:write` scope.
          */
         patch: operations["updateVariable"];
@@ -941,6 +970,11 @@ export interface components {
         AdminUserResponseDto: {
             /** Format: date-time */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description Set once the account is deleted
+             */
+            deletedAt: string | null;
             email: string;
             emailVerified: boolean;
             /** Format: uuid */
@@ -991,9 +1025,9 @@ export interface components {
             actorId: string | null;
             /** @enum {string} */
             actorType: "USER" | "API_KEY" | "SYSTEM";
-            /** @description The resource after the change, secrets redacted */
+            /** @description The resource after the change, secrets redacted, email addresses left out */
             after: Record<string, never> | null;
-            /** @description The resource before the change, secrets redacted */
+            /** @description The resource before the change, secrets redacted, email addresses left out */
             before: Record<string, never> | null;
             /** Format: date-time */
             createdAt: string;
@@ -1119,11 +1153,14 @@ export interface components {
             revokedAt: string | null;
             scopes: string[];
         };
+        DeleteMeDto: {
+            password: string;
+        };
         /**
          * @description Stable error code to switch on (README lists them)
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "PLAN_LIMIT_REACHED" | "FEATURE_DISABLED" | "NOT_FOUND" | "DUPLICATE" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAVAILABLE" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "PLAN_LIMIT_REACHED" | "FEATURE_DISABLED" | "NOT_FOUND" | "DUPLICATE" | "LAST_OWNER" | "VERSION_CONFLICT" | "PRECONDITION_REQUIRED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAVAILABLE" | "INTERNAL";
         FeatureFlagsDto: {
             /**
              * @example {
@@ -1472,6 +1509,11 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             value: string;
+            /**
+             * @description Starts at 1, bumped by every update; the ETag header quotes it, If-Match sends it back.
+             * @example 1
+             */
+            version: number;
         };
         VariableResponsePageDto: {
             data: components["schemas"]["VariableResponseDto"][];
@@ -2098,7 +2140,113 @@ export interface operations {
             };
         };
     };
-    suspend: {
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Account deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED: administrators delete their own account at DELETE /v1/me */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description FORBIDDEN: the caller is not a platform administrator, or is an API key */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description NOT_FOUND: no user with this `userId` */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description LAST_OWNER: the user is the last active owner of the organizations named */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; quote `requestId` when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    suspendUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -2194,7 +2342,7 @@ export interface operations {
             };
         };
     };
-    unsuspend: {
+    unsuspendUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -3301,6 +3449,109 @@ export interface operations {
                 };
             };
             /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; quote `requestId` when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteMeDto"];
+            };
+        };
+        responses: {
+            /** @description Account deleted; its tokens no longer work */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED: the body or query breaks a rule; `errors` names each field */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description FORBIDDEN: the password is incorrect, or the account has none
+             *
+             *     FORBIDDEN: the caller is an API key
+             */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description LAST_OWNER: the caller is the last active owner of the organizations named */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description RATE_LIMITED: too many wrong passwords for this account
+             *
+             *     RATE_LIMITED: over the caller's per-minute request budget; see Retry-After
+             */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -5975,6 +6226,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The version of the resource, quoted: send it back in If-Match */
+                    ETag?: string;
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -6085,6 +6338,8 @@ export interface operations {
             /** @description Ok */
             200: {
                 headers: {
+                    /** @description The version of the resource, quoted: send it back in If-Match */
+                    ETag?: string;
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -6161,7 +6416,10 @@ export interface operations {
     deleteVariable: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The ETag of the resource as last read (e.g. "3"), or * to match any version */
+                "If-Match": string;
+            };
             path: {
                 /** @description The variable */
                 variableId: string;
@@ -6222,6 +6480,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description VERSION_CONFLICT: If-Match does not match the current version */
+            412: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description PRECONDITION_REQUIRED: the If-Match header is missing */
+            428: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
             429: {
                 headers: {
@@ -6249,7 +6531,10 @@ export interface operations {
     updateVariable: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The ETag of the resource as last read (e.g. "3"), or * to match any version */
+                "If-Match": string;
+            };
             path: {
                 /** @description The variable */
                 variableId: string;
@@ -6267,6 +6552,8 @@ export interface operations {
             /** @description Ok */
             200: {
                 headers: {
+                    /** @description The version of the resource, quoted: send it back in If-Match */
+                    ETag?: string;
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -6330,6 +6617,30 @@ export interface operations {
             };
             /** @description DUPLICATE: the key is taken */
             409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: If-Match does not match the current version */
+            412: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description PRECONDITION_REQUIRED: the If-Match header is missing */
+            428: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

@@ -18,6 +18,7 @@ import { TenantGuard } from './tenancy/tenant.guard';
 import { TokenService } from './auth/token.service';
 import { AuditRepository } from '../modules/audit/audit.repository';
 import { AuditService } from '../modules/audit/audit.service';
+import { AuditedWrites } from '../modules/audit/audited-writes';
 import { RequestContext } from './tenancy/request-context';
 import { FeatureFlagGuard } from './features/feature-flag.guard';
 import { FeatureRegistry } from './features/feature-registry';
@@ -55,6 +56,7 @@ import { SecretsModule } from './secrets/secrets.module';
     JwtStrategy,
     AuditRepository,
     AuditService,
+    AuditedWrites,
     MailService,
     RouteDeclarationCheck,
     FeaturesRepository,
@@ -72,6 +74,7 @@ import { SecretsModule } from './secrets/secrets.module';
     RequestContext,
     TokenService,
     AuditService,
+    AuditedWrites,
     AuditRepository,
     MailService,
     SECRETS,

@@ -25,6 +25,15 @@ describe('loadConfig', () => {
     expect(config.isEmbedded).toBe(false);
   });
 
+  it('seeds demo data by default only into an embedded database outside production; SEED_DEMO_DATA decides when set', () => {
+    expect(loadConfig({}).seedsDemoData(true)).toBe(true);
+    expect(loadConfig({}).seedsDemoData(false)).toBe(false);
+    expect(loadConfig({ SEED_DEMO_DATA: 'true' }).seedsDemoData(false)).toBe(true);
+    expect(loadConfig({ SEED_DEMO_DATA: 'false' }).seedsDemoData(true)).toBe(false);
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: `k1:${key()}` };
+    expect(loadConfig(production).seedsDemoData(true)).toBe(false);
+  });
+
   it('names the expected kind of value before a range', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow('Invalid environment variable PORT: must be an integer number');
     expect(() => loadConfig({ PORT: '70000' })).toThrow(

@@ -49,6 +49,13 @@ export class AppConfig {
   @Max(200)
   DATABASE_POOL_MAX = 10;
 
+  /** How long opening a PostgreSQL connection may take before the request fails with 503. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DATABASE_CONNECT_TIMEOUT_MS = 5000;
+
   /** Where the embedded database and its generated secrets live ("memory://" keeps it in memory). */
   @IsString()
   DATA_DIR = './.data';
@@ -58,10 +65,14 @@ export class AppConfig {
   @IsBoolean()
   MIGRATE_ON_START = true;
 
-  /** Seed demo data into an empty embedded database on first start. */
+  /**
+   * Seed demo data into an empty database at start. Unset: on for the embedded database outside
+   * production, off on PostgreSQL (docker compose turns it on).
+   */
+  @IsOptional()
   @Transform(toBool)
   @IsBoolean()
-  SEED_DEMO_DATA = true;
+  SEED_DEMO_DATA?: boolean = undefined;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
@@ -178,6 +189,11 @@ export class AppConfig {
 
   get isEmbedded(): boolean {
     return !this.DATABASE_URL;
+  }
+
+  /** Whether to seed demo data into an empty database of the given kind (see SEED_DEMO_DATA). */
+  seedsDemoData(embedded: boolean): boolean {
+    return this.SEED_DEMO_DATA ?? (embedded && this.NODE_ENV !== 'production');
   }
 
   get corsOrigins(): string[] | true | false {

@@ -40,6 +40,8 @@ async function openPostgres(config: AppConfig, url: string): Promise<DatabaseCon
   const pool = new Pool({
     connectionString: url,
     max: config.DATABASE_POOL_MAX,
+    // An unreachable server must fail requests fast (503), not hold them until the client gives up.
+    connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
     options: role ? `-c role=${role}` : undefined,
   });
   // A connection the server drops (restart, failover, admin) must not crash the process.

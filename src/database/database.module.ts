@@ -20,7 +20,7 @@ import { PrismaService } from './prisma.service';
         );
         if (connection.migrated.length) logger.log(`Applied migrations: ${connection.migrated.join(', ')}`);
         const prisma = new PrismaService(connection);
-        if (connection.kind === 'embedded' && config.SEED_DEMO_DATA) await new DemoSeeder(prisma, logger).seedIfEmpty();
+        if (config.seedsDemoData(connection.kind === 'embedded')) await new DemoSeeder(prisma, logger).seedIfEmpty();
         return prisma;
       },
     },

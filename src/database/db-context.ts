@@ -92,8 +92,8 @@ export class DbContext {
 
   /**
    * Runs `work` with the platform-admin bypass of the identity tables' RLS (users, sessions,
-   * organizations). Only AdminService calls this, after RoleGuard checked the platform role; it
-   * logs each use. A test keeps every other caller out.
+   * organizations). Only PlatformAdminScope calls this, after RoleGuard checked the platform role;
+   * it logs each use. A test keeps every other caller out.
    */
   asPlatformAdmin<T>(work: () => Promise<T>): Promise<T> {
     return this.run({ platformAdmin: true }, work);

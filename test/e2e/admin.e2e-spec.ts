@@ -150,13 +150,18 @@ describe('platform administration (e2e)', () => {
   });
 
   describe('GET /v1/admin/users', () => {
-    it('lists users with suspendedAt, searchable by email or name, paged', async () => {
+    it('lists users with suspendedAt and deletedAt, searchable by email or name, paged', async () => {
       const tag = unique();
       const a = await signUp(t, { email: `first-${tag}@example.test`, name: 'Ann' });
       const b = await signUp(t, { email: `second-${tag}@example.test`, name: `Bob ${tag}` });
       const res = await t.http().get(`/v1/admin/users?q=${tag}`).set(admin.auth).expect(200);
       expect(res.body.data.map((u: { id: string }) => u.id)).toEqual([b.id, a.id]);
-      expect(res.body.data[0]).toMatchObject({ email: b.email, suspendedAt: null, platformRole: 'USER' });
+      expect(res.body.data[0]).toMatchObject({
+        email: b.email,
+        suspendedAt: null,
+        deletedAt: null,
+        platformRole: 'USER',
+      });
       expect(res.body.data[0].passwordHash).toBeUndefined();
       const byName = await t.http().get(`/v1/admin/users?q=bob ${tag}`).set(admin.auth).expect(200);
       expect(byName.body.data.map((u: { id: string }) => u.id)).toEqual([b.id]);

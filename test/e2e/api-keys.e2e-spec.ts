@@ -1,4 +1,5 @@
 import { sha256 } from '../../src/common/crypto/tokens';
+import { uuidv7 } from '../../src/database/prisma.service';
 import { createOrg, inOrg, orgWithEveryRole, signUp } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -114,6 +115,37 @@ describe('service API keys (e2e)', () => {
       }
       const second = await t.http().get(`${orgBase}?limit=2&cursor=${first.body.nextCursor}`).set(owner.auth);
       expect(second.body).toEqual({ data: [expect.objectContaining({ name: 'k1' })], nextCursor: null });
+    });
+
+    it('pages through keys made at the same instant without losing or repeating one (id breaks ties)', async () => {
+      const owner = await signUp(t);
+      const org = await createOrg(t, owner);
+      const createdAt = new Date('2026-01-01T00:00:00.000Z');
+      const ids = Array.from({ length: 5 }, () => uuidv7());
+      await inOrg(t, org.id, (tx) =>
+        tx.serviceApiKey.createMany({
+          data: ids.map((id, i) => ({
+            id,
+            orgId: org.id,
+            name: `tie${i}`,
+            prefix: `ob_tie${i}`,
+            keyHash: id,
+            createdAt,
+          })),
+        }),
+      );
+      const seen: string[] = [];
+      let cursor = '';
+      do {
+        const page = await t
+          .http()
+          .get(`/v1/orgs/${org.id}/api-keys?limit=2&cursor=${cursor}`)
+          .set(owner.auth)
+          .expect(200);
+        seen.push(...page.body.data.map((key: { id: string }) => key.id));
+        cursor = page.body.nextCursor ?? '';
+      } while (cursor);
+      expect(seen).toEqual([...ids].sort().reverse());
     });
 
     it('400 bad cursor, 401, 403 EDITOR, 404 non-member', async () => {

@@ -36,6 +36,7 @@ describe('audit logs (e2e)', () => {
       .patch(`/v1/orgs/${org.id}/variables/${a.body.id}`)
       .set(owner.auth)
       .set('User-Agent', 'patcher/1.0')
+      .set('If-Match', a.headers.etag)
       .send({ value: 'x' })
       .expect(200);
     return { owner, org, a: a.body.id as string, b: b.body.id as string, base: `/v1/orgs/${org.id}/audit-logs` };

@@ -5,6 +5,7 @@ import { Public } from '../../src/common/auth/decorators';
 import { installGracefulShutdown } from '../../src/common/lifecycle/graceful-shutdown';
 import { PrismaService, uuidv7 } from '../../src/database/prisma.service';
 import { readMigrations } from '../../src/database/migrator';
+import { DEMO_PASSWORD, DEMO_USERS } from '../../src/database/demo-seed';
 import { unique } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -192,6 +193,19 @@ describe('platform pipeline (e2e)', () => {
       const other = await t.http().get('/health/live').set('Origin', 'https://evil.example');
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
     });
+
+    it('lets a browser send If-Match and read ETag (optimistic concurrency)', async () => {
+      const preflight = await t
+        .http()
+        .options('/v1/orgs/x/variables/y')
+        .set('Origin', 'https://app.example')
+        .set('Access-Control-Request-Method', 'PATCH')
+        .set('Access-Control-Request-Headers', 'authorization, content-type, if-match');
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-headers'].toLowerCase()).toContain('if-match');
+      const res = await t.http().get('/health/live').set('Origin', 'https://app.example');
+      expect(res.headers['access-control-expose-headers']).toContain('ETag');
+    });
   });
 
   describe('migrations', () => {
@@ -231,5 +245,46 @@ describe('graceful shutdown (e2e)', () => {
     expect(exits).toEqual([0]);
     expect(events).toEqual(['request finished', 'database closed']);
     await t.close().catch(() => undefined);
+  });
+});
+
+describe('demo data at start (e2e)', () => {
+  it('SEED_DEMO_DATA=true seeds an empty database at boot (PostgreSQL too, as docker compose runs it) and its users sign in', async () => {
+    const t = await createTestApp({ env: { SEED_DEMO_DATA: 'true' } });
+    try {
+      const login = await t
+        .http()
+        .post('/v1/auth/login')
+        .send({ email: DEMO_USERS[1].email, password: DEMO_PASSWORD })
+        .expect(200);
+      const orgs = await t.http().get('/v1/orgs').set('Authorization', `Bearer ${login.body.accessToken}`).expect(200);
+      expect(orgs.body.data.length).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('request log (e2e)', () => {
+  it('writes one line per request with its id, method, path and status, and never the credentials', async () => {
+    const lines: string[] = [];
+    const t = await createTestApp({
+      env: { LOG_LEVEL: 'info' },
+      logDestination: { write: (line: string) => void lines.push(line) },
+    });
+    try {
+      await t.http().get('/v1/me').set('Authorization', 'Bearer secret-token-value').set('X-Request-Id', 'log-probe-1');
+      await t.http().get('/health/live');
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const requests = entries.filter((entry) => entry.msg === 'request completed');
+      expect(requests).toEqual([
+        expect.objectContaining({ reqId: 'log-probe-1', method: 'GET', url: '/v1/me', statusCode: 401 }),
+      ]);
+      expect(lines.join('\n')).not.toContain('secret-token-value');
+      // Nest's own messages go through the same logger, with their context.
+      expect(entries.some((entry) => typeof entry.context === 'string')).toBe(true);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../../src/database/prisma.service';
-import type { MemberRole, OrgTier } from '../../src/generated/prisma/client';
+import type { MemberRole, OrgTier } from '../../src/generated/prisma/enums';
 import type { TestApp } from '../support/test-app';
 
 /** Data factories: each call makes distinct rows so tests never collide. */

@@ -1,6 +1,7 @@
 import { Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createHttpAdapter } from '../../src/app.setup';
@@ -26,6 +27,8 @@ export interface TestAppOptions {
   controllers?: Type[];
   /** Modules only a test needs (e.g. a feature module registered nowhere else). */
   imports?: Type[];
+  /** Where the app's log goes (with `env.LOG_LEVEL`), for tests that read it. */
+  logDestination?: DestinationStream;
 }
 
 /** Boots the whole app on its own fresh database, the way main.ts does, without listening on a port. */
@@ -44,10 +47,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   @Module({ imports: [AppModule.forRoot(config), ...(options.imports ?? [])], controllers: options.controllers ?? [] })
   class TestRootModule {}
 
-  const app = await NestFactory.create<NestFastifyApplication>(TestRootModule, createHttpAdapter(config), {
-    logger: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    TestRootModule,
+    createHttpAdapter(config, options.logDestination),
+    {
+      logger: false,
+      abortOnError: false,
+      bodyParser: false,
+    },
+  );
   try {
     await configureApp(app, config);
     await app.init();

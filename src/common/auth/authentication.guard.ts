@@ -1,4 +1,4 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
@@ -53,8 +53,11 @@ export class AuthenticationGuard implements CanActivate {
   private async authenticateJwt(context: ExecutionContext, request: { user?: Principal }): Promise<Principal> {
     try {
       await this.jwtGuard.canActivate(context);
-    } catch {
-      throw unauthenticated('Invalid or expired access token');
+    } catch (error) {
+      // Only a token or session that fails the check is a 401. The database being away is not
+      // the client's fault (503): a client that dropped its session on 401 would lose it for nothing.
+      if (error instanceof UnauthorizedException) throw unauthenticated('Invalid or expired access token');
+      throw error;
     }
     if (!request.user) throw unauthenticated('Invalid or expired access token');
     return request.user;

@@ -9,7 +9,10 @@ export const ERROR_CODES = {
   FEATURE_DISABLED: HttpStatus.FORBIDDEN,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   DUPLICATE: HttpStatus.CONFLICT,
+  /** The account is the last active owner of an organization (deleting it would orphan the org). */
+  LAST_OWNER: HttpStatus.CONFLICT,
   VERSION_CONFLICT: HttpStatus.PRECONDITION_FAILED,
+  PRECONDITION_REQUIRED: HttpStatus.PRECONDITION_REQUIRED,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
@@ -44,4 +47,10 @@ export class AppException extends Error {
   static forbidden(detail = 'You do not have permission to do this'): AppException {
     return new AppException('FORBIDDEN', detail);
   }
+}
+
+/** find-or-404: the row a lookup found, or 404 NOT_FOUND naming the resource (`orNotFound(row, 'Variable')`). */
+export function orNotFound<T>(row: T | null | undefined, resource: string): T {
+  if (row === null || row === undefined) throw AppException.notFound(resource);
+  return row;
 }

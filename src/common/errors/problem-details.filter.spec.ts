@@ -1,6 +1,6 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { Prisma } from '../../generated/prisma/client';
-import { AppException } from './app-exception';
+import { AppException, orNotFound } from './app-exception';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 const prismaError = (code: string, meta?: Record<string, unknown>) =>
@@ -88,5 +88,26 @@ describe('ProblemDetailsFilter unique-violation detail', () => {
     ['something else entirely', 'A record with these values already exists'],
   ])('reads the fields from the database message (embedded adapter): %s', (message, detail) => {
     expect(filter.toProblem(withMessage(message), 'r').detail).toBe(detail);
+  });
+});
+
+describe('orNotFound', () => {
+  it('gives back what a lookup found, and is 404 naming the resource otherwise', () => {
+    const row = { id: '1' };
+    expect(orNotFound(row, 'Thing')).toBe(row);
+    expect(orNotFound(0, 'Count')).toBe(0);
+    for (const missing of [null, undefined]) {
+      expect(() => orNotFound(missing, 'Thing')).toThrow(
+        expect.objectContaining({ status: 404, code: 'NOT_FOUND', detail: 'Thing not found' }),
+      );
+    }
+  });
+
+  it('428 PRECONDITION_REQUIRED renders as a problem with its own code', () => {
+    const problem = new ProblemDetailsFilter().toProblem(
+      new AppException('PRECONDITION_REQUIRED', 'send If-Match'),
+      'r',
+    );
+    expect(problem).toMatchObject({ status: 428, code: 'PRECONDITION_REQUIRED', title: 'Precondition required' });
   });
 });

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Prisma } from '../../generated/prisma/client';
+import { isDatabaseUnavailable } from '../../database/database-errors';
 import { AppException, type ErrorCode, type FieldError } from './app-exception';
 
 export interface ProblemDetails {
@@ -23,6 +24,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   412: 'VERSION_CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  428: 'PRECONDITION_REQUIRED',
   429: 'RATE_LIMITED',
   503: 'UNAVAILABLE',
 };
@@ -85,10 +87,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         };
       }
       if (exception.code === 'P2025') return { code: 'NOT_FOUND', status: 404, detail: 'Resource not found' };
-      // No connection or transaction slot in time: overloaded or shutting down, worth a retry.
-      if (exception.code === 'P2028' || exception.code === 'P1001') {
-        return { code: 'UNAVAILABLE', status: 503, detail: 'The database is busy or unreachable; retry shortly' };
-      }
+    }
+    // Down, restarting, out of connections, or the connection dropped: worth a retry, never a 500.
+    if (isDatabaseUnavailable(exception)) {
+      return { code: 'UNAVAILABLE', status: 503, detail: 'The database is busy or unreachable; retry shortly' };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { OrgTier } from '../../generated/prisma/enums';
-import { AppException } from '../errors/app-exception';
+import { AppException, orNotFound } from '../errors/app-exception';
 import { effectiveFlags, effectiveLimits, registeredFeatures, type FeatureUsage } from './feature';
 import { FeaturesRepository } from './features.repository';
 
@@ -60,8 +60,7 @@ export class FeatureRegistry implements OnModuleInit {
    */
   async assertCanAdd(orgId: string, limit: string, countUsed?: () => Promise<number>): Promise<void> {
     await this.repository.lockLimit(orgId, limit);
-    const plan = await this.repository.findPlan(orgId);
-    if (!plan) throw AppException.notFound('Organization');
+    const plan = orNotFound(await this.repository.findPlan(orgId), 'Organization');
     const allowed = effectiveLimits(plan)[limit];
     if (allowed === undefined) throw new Error(`No feature declares the limit ${limit}`);
     if (allowed === null) return;
@@ -76,8 +75,7 @@ export class FeatureRegistry implements OnModuleInit {
 
   /** Throws 403 FEATURE_DISABLED when the flag is off for the org. */
   async assertEnabled(orgId: string, flag: string): Promise<void> {
-    const plan = await this.repository.findPlan(orgId);
-    if (!plan) throw AppException.notFound('Organization');
+    const plan = orNotFound(await this.repository.findPlan(orgId), 'Organization');
     if (!effectiveFlags(plan)[flag]) {
       throw new AppException('FEATURE_DISABLED', `The ${flag} feature is switched off for this organization`);
     }

@@ -94,6 +94,56 @@ export function invalidCursor(): AppException {
 /** Rows ordered by (createdAt, id), newest first. */
 export const TIME_CURSOR = { createdAt: 'date', id: 'uuid' } as const satisfies CursorShape;
 
+export type SortDirection = 'asc' | 'desc';
+type Range<V> = { gt?: V; gte?: V; lt?: V; lte?: V };
+type FieldCondition<S extends CursorShape> = { [F in keyof S]?: Cursor<S>[F] | Range<Cursor<S>[F]> };
+/** A Prisma `where` fragment on the cursor's fields; give it as `AND` beside the list's own filters. */
+export type KeysetWhere<S extends CursorShape> = FieldCondition<S> & { OR?: FieldCondition<S>[] };
+/** A Prisma `orderBy` on the cursor's fields, in their order. */
+export type KeysetOrderBy<S extends CursorShape> = { [F in keyof S]?: SortDirection }[];
+
+/**
+ * Keyset pagination: the rows after `after` in the order of the cursor's fields (a sort key,
+ * then a unique tiebreak, usually `id`), and that order. For (k, id) ascending the fragment is
+ * `k >= a.k AND (k > a.k OR (k = a.k AND id > a.id))`: the redundant `>=` lets an index that
+ * leads with (orgId, k) start at the cursor instead of filtering from the first row.
+ */
+export function keyset<S extends CursorShape>(
+  shape: S,
+  direction: SortDirection,
+  after: Cursor<S> | undefined,
+): { where: KeysetWhere<S>; orderBy: KeysetOrderBy<S> } {
+  const fields = Object.keys(shape);
+  const orderBy = fields.map((field) => ({ [field]: direction })) as KeysetOrderBy<S>;
+  if (!after) return { where: {}, orderBy };
+  const value = (field: string) => (after as CursorKey)[field];
+  const [beyond, from] = direction === 'asc' ? ['gt', 'gte'] : ['lt', 'lte'];
+  // One branch per field: the fields before it equal to the cursor's, this one beyond it.
+  const branches = fields.map((field, i) => ({
+    ...Object.fromEntries(fields.slice(0, i).map((earlier) => [earlier, value(earlier)])),
+    [field]: { [beyond]: value(field) },
+  }));
+  const where = branches.length === 1 ? branches[0] : { [fields[0]!]: { [from]: value(fields[0]!) }, OR: branches };
+  return { where: where as KeysetWhere<S>, orderBy };
+}
+
+/**
+ * A whole list request: decodes `query.cursor` as `shape` (400 when it is not one), fetches one
+ * row more than `query.limit` to learn whether a next page exists, and makes the page whose
+ * `nextCursor` holds the last row's `shape` fields.
+ */
+export async function paginate<S extends CursorShape, R extends Cursor<S>, T>(
+  query: PageQueryDto,
+  shape: S,
+  fetch: (page: { take: number; after: Cursor<S> | undefined }) => Promise<R[]>,
+  map: (row: R) => T,
+): Promise<Page<T>> {
+  const after = decodeCursor(query.cursor, shape);
+  const rows = await fetch({ take: query.limit + 1, after });
+  const cursorOf = (row: R) => Object.fromEntries(Object.keys(shape).map((field) => [field, row[field]])) as CursorKey;
+  return toPage(rows, query.limit, map, cursorOf);
+}
+
 /** Rows were fetched with take = limit + 1: the extra row says whether a next page exists. */
 export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, cursorOf: (row: R) => CursorKey): Page<T> {
   const hasMore = rows.length > limit;

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../config/app-config';
+import { loadEnvFile } from '../../config/env-file';
 import { openDatabase } from '../../database/database-connection';
 import { resolveKeyRing } from './key-ring.provider';
 import { DEFAULT_ROTATION_BATCH_SIZE, rotateSecrets, type ColumnRotation } from './secret-rotation';
@@ -75,6 +76,7 @@ function printColumn(result: ColumnRotation, print: (line: string) => void): voi
 }
 
 if (require.main === module) {
+  loadEnvFile();
   runSecretRotation(process.env, process.argv.slice(2), (line) => process.stdout.write(`${line}\n`)).then(
     (code) => {
       process.exitCode = code;

@@ -1,13 +1,16 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Authenticated } from '../../common/auth/decorators';
 import { ApiTag } from '../../common/openapi/api-tag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf } from '../../common/pagination/pagination';
 import { AdminService } from './admin.service';
-import { AdminOrgResponseDto, AdminSearchQueryDto, AdminUpdateOrgDto, AdminUserResponseDto } from './dto/admin.dto';
+import { AdminOrgResponseDto, AdminSearchQueryDto, AdminUpdateOrgDto } from './dto/admin.dto';
 
-/** Platform administrators only: not tenant routes, so they reach any organization without a membership. */
+/**
+ * Platform administrators only: not tenant routes, so they reach any organization without a
+ * membership. The admin's user routes are in the users module (AdminUsersController).
+ */
 @ApiTag('admin', 'Platform administration across organizations and users (platform administrators only).')
 @Controller('v1/admin')
 export class AdminController {
@@ -30,32 +33,5 @@ export class AdminController {
     @Body() dto: AdminUpdateOrgDto,
   ): Promise<AdminOrgResponseDto> {
     return this.admin.updateOrg(orgId, dto);
-  }
-
-  /** List every user, newest first. */
-  @Get('users')
-  @Authenticated({ platformAdmin: true })
-  @ApiOkResponse({ type: PageOf(AdminUserResponseDto) })
-  listUsers(@Query() query: AdminSearchQueryDto) {
-    return this.admin.listUsers(query);
-  }
-
-  /** Suspend a user: their sessions end at once and they cannot sign in. */
-  @Post('users/:userId/suspend')
-  @HttpCode(200)
-  @Authenticated({ platformAdmin: true })
-  @ApiOkResponse({ type: AdminUserResponseDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: administrators cannot suspend themselves' })
-  suspend(@Param('userId', UuidParamPipe) userId: string): Promise<AdminUserResponseDto> {
-    return this.admin.suspend(userId);
-  }
-
-  /** Lift a user's suspension; they sign in again. */
-  @Post('users/:userId/unsuspend')
-  @HttpCode(200)
-  @Authenticated({ platformAdmin: true })
-  @ApiOkResponse({ type: AdminUserResponseDto })
-  unsuspend(@Param('userId', UuidParamPipe) userId: string): Promise<AdminUserResponseDto> {
-    return this.admin.unsuspend(userId);
   }
 }

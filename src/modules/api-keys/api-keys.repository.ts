@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { keyset, TIME_CURSOR, type Cursor } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import type { ServiceApiKey } from '../../generated/prisma/client';
+
+/** An API key as this module reads it (with its hash: only the service decides what is shown). */
+export type ApiKeyRow = ServiceApiKey;
 
 export interface NewApiKey {
   name: string;
@@ -21,29 +25,25 @@ export class ApiKeysRepository {
     return this.db.client.serviceApiKey.count({ where: { orgId, revokedAt: null } });
   }
 
-  create(orgId: string, data: NewApiKey): Promise<ServiceApiKey> {
+  create(orgId: string, data: NewApiKey): Promise<ApiKeyRow> {
     return this.db.client.serviceApiKey.create({ data: { ...data, orgId } });
   }
 
   /** Newest first; keyset on the (orgId, createdAt) index, id breaking ties. */
-  list(orgId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<ServiceApiKey[]> {
+  list(orgId: string, limit: number, after?: Cursor<typeof TIME_CURSOR>): Promise<ApiKeyRow[]> {
+    const page = keyset(TIME_CURSOR, 'desc', after);
     return this.db.client.serviceApiKey.findMany({
-      where: {
-        orgId,
-        ...(after
-          ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
-          : {}),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      where: { orgId, AND: page.where },
+      orderBy: page.orderBy,
       take: limit,
     });
   }
 
-  findActive(orgId: string, id: string): Promise<ServiceApiKey | null> {
+  findActive(orgId: string, id: string): Promise<ApiKeyRow | null> {
     return this.db.client.serviceApiKey.findFirst({ where: { orgId, id, revokedAt: null } });
   }
 
-  revoke(orgId: string, id: string, at: Date): Promise<ServiceApiKey> {
+  revoke(orgId: string, id: string, at: Date): Promise<ApiKeyRow> {
     return this.db.client.serviceApiKey.update({ where: { id, orgId }, data: { revokedAt: at } });
   }
 }

@@ -3,11 +3,10 @@ import { AuditService } from '../audit/audit.service';
 import { API_KEY_PREFIX } from '../../common/auth/authentication.guard';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
-import { AppException } from '../../common/errors/app-exception';
+import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { FeatureRegistry } from '../../common/features/feature-registry';
-import type { ServiceApiKey } from '../../generated/prisma/client';
-import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeysRepository, type ApiKeyRow } from './api-keys.repository';
 import type { ApiKeyResponseDto, CreateApiKeyDto, CreatedApiKeyResponseDto } from './dto/api-key.dto';
 
 /** How much of the key is kept in clear to recognise it: `ob_` and 8 characters. */
@@ -64,8 +63,7 @@ export class ApiKeysService {
   }
 
   async revoke(orgId: string, id: string): Promise<void> {
-    const before = await this.repository.findActive(orgId, id);
-    if (!before) throw AppException.notFound('API key');
+    const before = orNotFound(await this.repository.findActive(orgId, id), 'API key');
     const after = await this.repository.revoke(orgId, id, new Date());
     await this.audit.record({
       action: 'api_key.revoked',
@@ -77,7 +75,7 @@ export class ApiKeysService {
   }
 }
 
-function toResponse(key: ServiceApiKey): ApiKeyResponseDto {
+function toResponse(key: ApiKeyRow): ApiKeyResponseDto {
   const { id, name, prefix, scopes, rateLimitPerMinute, expiresAt, lastUsedAt, revokedAt, createdAt, createdByUserId } =
     key;
   return { id, name, prefix, scopes, rateLimitPerMinute, expiresAt, lastUsedAt, revokedAt, createdAt, createdByUserId };

@@ -26,8 +26,14 @@ export function entryHash(entry: ChainedEntry): string {
 }
 
 const SECRET_FIELD = /^(password|passwordHash|tokenHash|keyHash|secret|accessToken|refreshToken|apiKey)$|^encrypted/i;
+/**
+ * Personal data left out of the log altogether. An entry is hashed into the chain and can never be
+ * changed, so an email address in it could never be erased when its owner deletes their account:
+ * entries name people by id (actorId, userId), and the address stays in rows that can be anonymised.
+ */
+const PERSONAL_FIELD = /^email$/i;
 
-/** Plain JSON of a before/after image with secrets replaced, so they never enter the log. */
+/** Plain JSON of a before/after image with secrets replaced and emails left out, so they never enter the log. */
 export function redact(value: unknown): unknown {
   return scrub(value === undefined ? null : JSON.parse(JSON.stringify(value)), false);
 }
@@ -37,7 +43,9 @@ function scrub(value: unknown, keyIsSecret: boolean): unknown {
   if (Array.isArray(value)) return value.map((item) => scrub(item, false));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrub(v, SECRET_FIELD.test(k))]),
+      Object.entries(value as Record<string, unknown>)
+        .filter(([k]) => !PERSONAL_FIELD.test(k))
+        .map(([k, v]) => [k, scrub(v, SECRET_FIELD.test(k))]),
     );
   }
   return value;

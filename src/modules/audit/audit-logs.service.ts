@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AuditRepository, type AuditFilter } from './audit.repository';
+import { AuditRepository, type AuditFilter, type AuditRow } from './audit.repository';
 import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
-import type { AuditLog } from '../../generated/prisma/client';
 import { verifyChain, type ChainVerdict } from './audit-chain-verifier';
 import type { AuditLogFilterDto, AuditLogResponseDto, ListAuditLogsQueryDto } from './dto/audit-log.dto';
 
@@ -46,7 +45,7 @@ export class AuditLogsService {
    * The matching entries oldest first, page by page, each page in its own short transaction (the
    * route has none), so an export of any size holds no transaction open while the client reads.
    */
-  async *pages(orgId: string, filter: AuditFilter): AsyncGenerator<AuditLog[]> {
+  async *pages(orgId: string, filter: AuditFilter): AsyncGenerator<AuditRow[]> {
     let afterSeq = 0n;
     for (;;) {
       const rows = await this.db.run({ orgId }, () =>
@@ -96,7 +95,7 @@ function toFilter(query: AuditLogFilterDto): AuditFilter {
   };
 }
 
-export function toResponse(row: AuditLog): AuditLogResponseDto {
+export function toResponse(row: AuditRow): AuditLogResponseDto {
   const { id, actorType, actorId, action, resourceType, resourceId, before, after } = row;
   const { ip, userAgent, requestId, createdAt, hash, prevHash } = row;
   return {
@@ -118,7 +117,7 @@ export function toResponse(row: AuditLog): AuditLogResponseDto {
   };
 }
 
-function toNdjsonLine(row: AuditLog): string {
+function toNdjsonLine(row: AuditRow): string {
   return `${JSON.stringify(toResponse(row))}\n`;
 }
 

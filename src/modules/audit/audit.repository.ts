@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DbContext } from '../../database/db-context';
 import { Prisma, type AuditLog } from '../../generated/prisma/client';
+
+/** An audit entry as stored: the module-owned name services use. */
+export type AuditRow = AuditLog;
 import { entryHash, type ChainedEntry } from './audit-chain';
 
 export type NewAuditEntry = Omit<ChainedEntry, 'id' | 'seq' | 'prevHash' | 'createdAt'>;

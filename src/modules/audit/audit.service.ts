@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { AuditLog } from '../../generated/prisma/client';
 import { DbContext } from '../../database/db-context';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { redact } from './audit-chain';
-import { AuditRepository } from './audit.repository';
+import { AuditRepository, type AuditRow } from './audit.repository';
 
 export interface AuditEvent {
   /** `<resource>.<verb>`, e.g. `variable.created`. */
@@ -30,7 +29,7 @@ export class AuditService {
     private readonly db: DbContext,
   ) {}
 
-  record(event: AuditEvent): Promise<AuditLog> {
+  record(event: AuditEvent): Promise<AuditRow> {
     const orgId = event.orgId ?? this.context.tenant?.orgId;
     if (!orgId) throw new Error(`Audit event ${event.action} has no organization`);
     const meta = this.context.requestMeta;
@@ -53,7 +52,7 @@ export class AuditService {
    * Records an event about a user rather than an org (sign-in, password, suspension) in the
    * user's audit organization (AuditRepository.userAuditOrgId); nothing when they have none.
    */
-  recordForUser(userId: string, event: Omit<AuditEvent, 'orgId'>): Promise<AuditLog | null> {
+  recordForUser(userId: string, event: Omit<AuditEvent, 'orgId'>): Promise<AuditRow | null> {
     return this.db.run({ userId }, async () => {
       const orgId = await this.repository.userAuditOrgId(userId);
       return orgId ? this.record({ ...event, orgId }) : null;

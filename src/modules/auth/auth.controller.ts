@@ -24,9 +24,9 @@ import {
   RegisterDto,
   ResetPasswordDto,
   SessionResponseDto,
-  UserResponseDto,
   VerifyEmailDto,
 } from './dto/auth.dto';
+import { UserResponseDto } from '../users/dto/user-response.dto';
 
 @ApiTag('auth', 'Accounts and sessions: sign-up, sign-in, tokens, email verification, passwords.')
 @Controller('v1/auth')

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { keyset, TIME_CURSOR, type Cursor } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import type { PublicUser } from '../../database/prisma.service';
 import type { RefreshToken, Session, VerificationToken } from '../../generated/prisma/client';
 import type { VerificationPurpose } from '../../generated/prisma/enums';
 
 export type { PublicUser };
+export type SessionRow = Session;
 
 /**
  * Users, sessions, refresh and verification tokens. Row-level security shows each of them only to
@@ -96,19 +98,12 @@ export class AuthRepository {
   /** Live sessions, newest first; keyset pagination on the (userId, createdAt) index. */
   listLiveSessions(
     userId: string,
-    options: { limit: number; now: Date; after?: { createdAt: Date; id: string } },
+    options: { limit: number; now: Date; after?: Cursor<typeof TIME_CURSOR> },
   ): Promise<Session[]> {
-    const { after } = options;
+    const page = keyset(TIME_CURSOR, 'desc', options.after);
     return this.db.client.session.findMany({
-      where: {
-        userId,
-        revokedAt: null,
-        expiresAt: { gt: options.now },
-        ...(after && {
-          OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
-        }),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      where: { userId, revokedAt: null, expiresAt: { gt: options.now }, AND: page.where },
+      orderBy: page.orderBy,
       take: options.limit,
     });
   }

@@ -9,15 +9,14 @@ import { MailService } from '../../common/mail/mail.service';
 import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
-import type { Session } from '../../generated/prisma/client';
-import { AuthRepository, type PublicUser } from './auth.repository';
+import { toUserResponse, type UserResponseDto } from '../users/dto/user-response.dto';
+import { AuthRepository, type PublicUser, type SessionRow } from './auth.repository';
 import type {
   AuthTokensResponseDto,
   ChangePasswordDto,
   LoginDto,
   RegisterDto,
   SessionResponseDto,
-  UserResponseDto,
 } from './dto/auth.dto';
 import { MAIL_LIMIT, SlidingWindowLimit } from './sliding-window-limit';
 
@@ -111,7 +110,7 @@ export class AuthService {
         }
         if (session.revokedAt || session.expiresAt <= now || token.expiresAt <= now) return 'invalid' as const;
         const user = await this.repository.findUserById(session.userId);
-        if (!user || user.suspendedAt) return 'invalid' as const;
+        if (!user || user.suspendedAt || user.deletedAt) return 'invalid' as const;
         await this.repository.touchSession(session.id, now);
         return this.issueTokens(user, session);
       });
@@ -156,7 +155,7 @@ export class AuthService {
   async forgotPassword(email: string): Promise<void> {
     // RLS: the email scope sees that one user, if any.
     const user = await this.db.run({ email }, () => this.repository.findUserByEmail(email));
-    if (!user || user.suspendedAt || !this.mailAllowed(user.email)) return;
+    if (!user || user.suspendedAt || user.deletedAt || !this.mailAllowed(user.email)) return;
     const token = randomToken();
     await this.db.run({ userId: user.id }, () =>
       this.repository.createVerificationToken({
@@ -202,21 +201,34 @@ export class AuthService {
   /** Changes the caller's password; their other sessions end, this one stays. */
   async changePassword(dto: ChangePasswordDto): Promise<void> {
     const principal = this.context.requireUser();
-    // The request's scope is the caller's: their row, and their hash from app_password_hash().
-    const user = await this.repository.findUserById(principal.userId);
-    const currentHash = user && (await this.repository.passwordHashInScope());
-    // Guesses here count like failed sign-ins, so a stolen access token cannot brute-force the password.
-    const accountKey = `email:${principal.email}`;
-    if (this.attempts.isExhausted(accountKey)) throw tooManyAttempts();
-    this.attempts.record(accountKey);
-    if (!user || !currentHash || !(await compare(dto.currentPassword, currentHash)))
-      throw AppException.forbidden('The current password is incorrect');
-    this.attempts.reset(accountKey);
+    const user = await this.confirmPassword(dto.currentPassword, 'The current password is incorrect');
     const passwordHash = await this.hashPassword(dto.newPassword);
     const now = new Date();
     await this.repository.updatePasswordHash(user.id, passwordHash);
     await this.repository.revokeOtherSessions(user.id, principal.sessionId, now);
     await this.auditUserEvent(user.id, 'user.password_changed');
+  }
+
+  /**
+   * Checks the signed-in caller's password again before a sensitive change (a new password,
+   * deleting the account): 403 when it is wrong. Guesses count like failed sign-ins, so a stolen
+   * access token cannot brute-force it. An account without a password cannot confirm this way.
+   */
+  async confirmPassword(password: string, wrong = 'The password is incorrect'): Promise<PublicUser> {
+    const principal = this.context.requireUser();
+    // The request's scope is the caller's: their row, and their hash from app_password_hash().
+    const user = await this.repository.findUserById(principal.userId);
+    if (!user) throw AppException.forbidden(wrong);
+    const currentHash = await this.repository.passwordHashInScope();
+    if (!currentHash) {
+      throw AppException.forbidden('This account has no password to confirm with; set one with forgot-password first');
+    }
+    const accountKey = `email:${principal.email}`;
+    if (this.attempts.isExhausted(accountKey)) throw tooManyAttempts();
+    this.attempts.record(accountKey);
+    if (!(await compare(password, currentHash))) throw AppException.forbidden(wrong);
+    this.attempts.reset(accountKey);
+    return user;
   }
 
   /** The caller's live sessions, newest first. */
@@ -294,7 +306,7 @@ export class AuthService {
   }
 
   /** Runs in the session user's scope; the new refresh token is written in its own token-hash scope (RLS). */
-  private async issueTokens(user: PublicUser, session: Session): Promise<AuthTokensResponseDto> {
+  private async issueTokens(user: PublicUser, session: SessionRow): Promise<AuthTokensResponseDto> {
     const refreshToken = randomToken();
     const tokenHash = sha256(refreshToken);
     await this.db.run({ tokenHash }, () => this.repository.addRefreshToken(session.id, tokenHash, session.expiresAt));
@@ -303,7 +315,7 @@ export class AuthService {
   }
 }
 
-function toSessionResponse(session: Session, currentSessionId: string): SessionResponseDto {
+function toSessionResponse(session: SessionRow, currentSessionId: string): SessionResponseDto {
   const { id, ip, userAgent, createdAt, lastUsedAt, expiresAt } = session;
   return { id, ip, userAgent, createdAt, lastUsedAt, expiresAt, current: id === currentSessionId };
 }
@@ -316,15 +328,4 @@ function invalidToken(): AppException {
   return new AppException('VALIDATION_FAILED', 'The link is invalid, expired or already used', [
     { field: 'token', messages: ['token is invalid, expired or already used'] },
   ]);
-}
-
-export function toUserResponse(user: PublicUser): UserResponseDto {
-  return {
-    id: user.id,
-    email: user.email,
-    name: user.name,
-    emailVerified: user.emailVerifiedAt !== null,
-    platformRole: user.platformRole,
-    createdAt: user.createdAt,
-  };
 }

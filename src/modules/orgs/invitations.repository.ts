@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { keyset, TIME_CURSOR, type Cursor } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import type { Invitation } from '../../generated/prisma/client';
 import type { InvitationStatus, MemberRole } from '../../generated/prisma/enums';
+
+/** An invitation row (its token only as a hash). */
+export type InvitationRow = Invitation;
 
 /** Every method but the token lookup takes orgId first and filters on it; RLS is layer 3. */
 @Injectable()
@@ -11,20 +15,20 @@ export class InvitationsRepository {
   create(
     orgId: string,
     data: { email: string; role: MemberRole; tokenHash: string; expiresAt: Date; invitedByUserId: string | null },
-  ): Promise<Invitation> {
+  ): Promise<InvitationRow> {
     return this.db.client.invitation.create({ data: { ...data, orgId } });
   }
 
-  findById(orgId: string, id: string): Promise<Invitation | null> {
+  findById(orgId: string, id: string): Promise<InvitationRow | null> {
     return this.db.client.invitation.findFirst({ where: { orgId, id } });
   }
 
   /** Runs in a scope whose token_hash is `tokenHash` (RLS), before the org is known. */
-  findByTokenHash(tokenHash: string): Promise<Invitation | null> {
+  findByTokenHash(tokenHash: string): Promise<InvitationRow | null> {
     return this.db.client.invitation.findUnique({ where: { tokenHash } });
   }
 
-  findPendingForEmail(orgId: string, email: string, now: Date): Promise<Invitation | null> {
+  findPendingForEmail(orgId: string, email: string, now: Date): Promise<InvitationRow | null> {
     return this.db.client.invitation.findFirst({
       where: { orgId, email: { equals: email, mode: 'insensitive' }, status: 'PENDING', expiresAt: { gt: now } },
     });
@@ -40,20 +44,12 @@ export class InvitationsRepository {
   /** Newest first; keyset on (createdAt, id). */
   list(
     orgId: string,
-    options: { limit: number; status?: InvitationStatus; before?: { createdAt: Date; id: string } },
-  ): Promise<Invitation[]> {
-    const before = options.before;
+    options: { limit: number; status?: InvitationStatus; before?: Cursor<typeof TIME_CURSOR> },
+  ): Promise<InvitationRow[]> {
+    const page = keyset(TIME_CURSOR, 'desc', options.before);
     return this.db.client.invitation.findMany({
-      where: {
-        orgId,
-        status: options.status,
-        ...(before
-          ? {
-              OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }],
-            }
-          : {}),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      where: { orgId, status: options.status, AND: page.where },
+      orderBy: page.orderBy,
       take: options.limit,
     });
   }
@@ -62,7 +58,7 @@ export class InvitationsRepository {
     orgId: string,
     id: string,
     data: { status?: InvitationStatus; tokenHash?: string; expiresAt?: Date; respondedAt?: Date },
-  ): Promise<Invitation> {
+  ): Promise<InvitationRow> {
     return this.db.client.invitation.update({ where: { id, orgId }, data });
   }
 }

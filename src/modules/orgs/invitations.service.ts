@@ -2,18 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
-import { AppException } from '../../common/errors/app-exception';
+import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { MailService } from '../../common/mail/mail.service';
 import { decodeCursor, TIME_CURSOR, toPage, type Page } from '../../common/pagination/pagination';
 import { FeatureRegistry } from '../../common/features/feature-registry';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
-import type { Invitation, Organization } from '../../generated/prisma/client';
 import type { CreateInvitationDto, InvitationResponseDto, ListInvitationsQueryDto } from './dto/invitation.dto';
 import type { OrganizationResponseDto } from './dto/organization.dto';
-import { InvitationsRepository } from './invitations.repository';
+import { InvitationsRepository, type InvitationRow } from './invitations.repository';
 import { MembersRepository } from './members.repository';
-import { OrganizationsRepository } from './organizations.repository';
+import { OrganizationsRepository, type OrganizationRow } from './organizations.repository';
 import { toOrganizationResponse } from './organizations.service';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -156,7 +155,7 @@ export class InvitationsService {
    * The pending, unexpired invitation of a token, addressed to the caller. Unknown, expired or
    * answered tokens are all 404, so a token's history is not disclosed.
    */
-  private async findAnswerable(token: string): Promise<Invitation> {
+  private async findAnswerable(token: string): Promise<InvitationRow> {
     const { email } = this.context.requireUser();
     const tokenHash = sha256(token);
     const invitation = await this.db.run({ tokenHash }, () => this.invitations.findByTokenHash(tokenHash));
@@ -169,20 +168,18 @@ export class InvitationsService {
     return invitation;
   }
 
-  private async findPending(orgId: string, id: string): Promise<Invitation> {
+  private async findPending(orgId: string, id: string): Promise<InvitationRow> {
     const invitation = await this.invitations.findById(orgId, id);
     if (!invitation || invitation.status !== 'PENDING') throw AppException.notFound('Invitation');
     return invitation;
   }
 
-  private async findOrg(orgId: string, missing = 'Organization'): Promise<Organization> {
-    const org = await this.organizations.findById(orgId);
-    if (!org) throw AppException.notFound(missing);
-    return org;
+  private async findOrg(orgId: string, missing = 'Organization'): Promise<OrganizationRow> {
+    return orNotFound(await this.organizations.findById(orgId), missing);
   }
 
   /** Active members and pending invitations (but `exceptInvitationId`) each take a seat. */
-  private async assertSeatFree(org: Organization, now: Date, exceptInvitationId?: string): Promise<void> {
+  private async assertSeatFree(org: OrganizationRow, now: Date, exceptInvitationId?: string): Promise<void> {
     await this.features.assertCanAdd(org.id, 'members', async () => {
       const [active, pending] = await Promise.all([
         this.members.countActive(org.id),
@@ -196,7 +193,7 @@ export class InvitationsService {
     return new Date(from.getTime() + this.config.INVITATION_TTL_DAYS * DAY_MS);
   }
 
-  private sendInvitation(org: Organization, invitation: Invitation, token: string): void {
+  private sendInvitation(org: OrganizationRow, invitation: InvitationRow, token: string): void {
     const link = this.mail.link('/invitations/accept', { token });
     this.mail.send({
       to: invitation.email,
@@ -213,7 +210,7 @@ export class InvitationsService {
   }
 }
 
-export function toInvitationResponse(invitation: Invitation): InvitationResponseDto {
+export function toInvitationResponse(invitation: InvitationRow): InvitationResponseDto {
   const { id, email, role, status, expiresAt, createdAt, invitedByUserId } = invitation;
   return { id, email, role, status, expiresAt, createdAt, invitedByUserId };
 }

@@ -3,7 +3,8 @@ import { DbContext } from '../../database/db-context';
 import type { Membership } from '../../generated/prisma/client';
 import type { MemberRole, MembershipStatus } from '../../generated/prisma/enums';
 
-export type MemberWithUser = Membership & { user: { email: string; name: string } };
+export type MembershipRow = Membership;
+export type MemberWithUser = MembershipRow & { user: { email: string; name: string } };
 
 /**
  * Every method takes orgId first and filters on it (tenancy layer 2); RLS is layer 3 and needs the
@@ -14,7 +15,7 @@ export type MemberWithUser = Membership & { user: { email: string; name: string 
 export class MembersRepository {
   constructor(private readonly db: DbContext) {}
 
-  create(orgId: string, userId: string, role: MemberRole): Promise<Membership> {
+  create(orgId: string, userId: string, role: MemberRole): Promise<MembershipRow> {
     return this.db.client.membership.create({ data: { orgId, userId, role, status: 'ACTIVE' } });
   }
 

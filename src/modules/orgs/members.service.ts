@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../../common/tenancy/request-context';
-import { AppException } from '../../common/errors/app-exception';
+import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { decodeCursor, toPage, type Page } from '../../common/pagination/pagination';
 import type { ListMembersQueryDto, MemberResponseDto, UpdateMemberDto } from './dto/member.dto';
 import { MembersRepository, type MemberWithUser } from './members.repository';
@@ -86,9 +86,7 @@ export class MembersService {
   }
 
   private async find(orgId: string, userId: string): Promise<MemberWithUser> {
-    const member = await this.members.find(orgId, userId);
-    if (!member) throw AppException.notFound('Member');
-    return member;
+    return orNotFound(await this.members.find(orgId, userId), 'Member');
   }
 
   /** Locks the owner rows, so concurrent demotions cannot both pass. */

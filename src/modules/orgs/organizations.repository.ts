@@ -4,6 +4,9 @@ import { uuidv7 } from '../../database/prisma.service';
 import type { Organization, Prisma } from '../../generated/prisma/client';
 import type { MemberRole } from '../../generated/prisma/enums';
 
+/** An organization row as the orgs module hands it out. */
+export type OrganizationRow = Organization;
+
 export interface OrganizationData {
   name?: string;
   slug?: string;
@@ -27,12 +30,12 @@ export class OrganizationsRepository {
   }
 
   /** Runs in the new org's own scope (`id` is app.org_id) with its creator as the scope's user. */
-  create(data: { id: string; name: string; slug: string; createdByUserId: string }): Promise<Organization> {
+  create(data: { id: string; name: string; slug: string; createdByUserId: string }): Promise<OrganizationRow> {
     return this.db.client.organization.create({ data });
   }
 
   /** Soft-deleted organizations only when asked for (restore). */
-  findById(orgId: string, options: { includeDeleted?: boolean } = {}): Promise<Organization | null> {
+  findById(orgId: string, options: { includeDeleted?: boolean } = {}): Promise<OrganizationRow | null> {
     return this.db.client.organization.findFirst({
       where: { id: orgId, ...(options.includeDeleted ? {} : { deletedAt: null }) },
     });
@@ -47,7 +50,7 @@ export class OrganizationsRepository {
     return row?.taken ?? false;
   }
 
-  update(orgId: string, data: OrganizationData): Promise<Organization> {
+  update(orgId: string, data: OrganizationData): Promise<OrganizationRow> {
     return this.db.client.organization.update({
       where: { id: orgId },
       data: data as Prisma.OrganizationUpdateInput,
@@ -61,7 +64,7 @@ export class OrganizationsRepository {
   async listForUser(
     userId: string,
     options: { limit: number; afterOrgId?: string },
-  ): Promise<{ organization: Organization; role: MemberRole }[]> {
+  ): Promise<{ organization: OrganizationRow; role: MemberRole }[]> {
     const rows = await this.db.client.membership.findMany({
       where: {
         userId,

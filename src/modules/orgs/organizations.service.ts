@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../../common/tenancy/request-context';
-import { AppException } from '../../common/errors/app-exception';
+import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { decodeCursor, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { effectiveFlags, effectiveLimits } from '../../common/features/feature';
 import { FeatureRegistry } from '../../common/features/feature-registry';
 import { DbContext } from '../../database/db-context';
-import type { Organization } from '../../generated/prisma/client';
 import type { MemberRole } from '../../generated/prisma/enums';
 import type {
   CreateOrganizationDto,
@@ -17,7 +16,7 @@ import type {
   UpdateOrganizationDto,
 } from './dto/organization.dto';
 import { MembersRepository } from './members.repository';
-import { OrganizationsRepository } from './organizations.repository';
+import { OrganizationsRepository, type OrganizationRow } from './organizations.repository';
 
 /** Organizations (the tenants): creation, settings, soft delete, ownership, limits and feature flags. */
 @Injectable()
@@ -170,10 +169,8 @@ export class OrganizationsService {
     return { flags: flagsOf(after) };
   }
 
-  private async find(orgId: string, includeDeleted = false): Promise<Organization> {
-    const org = await this.organizations.findById(orgId, { includeDeleted });
-    if (!org) throw AppException.notFound('Organization');
-    return org;
+  private async find(orgId: string, includeDeleted = false): Promise<OrganizationRow> {
+    return orNotFound(await this.organizations.findById(orgId, { includeDeleted }), 'Organization');
   }
 
   private callerRole(): MemberRole {
@@ -204,12 +201,12 @@ export function slugify(name: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-function flagsOf(org: Organization): Record<string, boolean> {
+function flagsOf(org: OrganizationRow): Record<string, boolean> {
   const flags = org.featureFlags;
   return flags && typeof flags === 'object' && !Array.isArray(flags) ? (flags as Record<string, boolean>) : {};
 }
 
-export function toOrganizationResponse(org: Organization, role: MemberRole): OrganizationResponseDto {
+export function toOrganizationResponse(org: OrganizationRow, role: MemberRole): OrganizationResponseDto {
   const { id, name, slug, domain, tier, createdAt, updatedAt, deletedAt } = org;
   return {
     id,

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { matchVersion, type ExpectedVersion } from '../../common/http/etag';
+import { keyset, type Cursor, type CursorShape } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import type { Variable } from '../../generated/prisma/client';
+import { AuditedWrites } from '../audit/audited-writes';
+
+/** A variable as stored; what the repository hands to the service. */
+export type VariableRow = Variable;
 
 export interface VariableData {
   key: string;
@@ -8,24 +14,36 @@ export interface VariableData {
   description?: string | null;
 }
 
-/** Every method takes orgId first and filters on it (tenancy layer 2); RLS is layer 3. */
+/** Lists go by key, id breaking ties: keyset pagination on the (orgId, key) index. */
+export const VARIABLE_ORDER = { key: 'string', id: 'uuid' } as const satisfies CursorShape;
+
+/**
+ * Every method takes orgId first and filters on it (tenancy layer 2); RLS is layer 3. Writes go
+ * through AuditedWrites, which logs them with their exact before and after.
+ */
 @Injectable()
 export class VariablesRepository {
-  constructor(private readonly db: DbContext) {}
+  constructor(
+    private readonly db: DbContext,
+    private readonly audited: AuditedWrites,
+  ) {}
 
-  create(orgId: string, data: VariableData, createdByUserId: string | null): Promise<Variable> {
-    return this.db.client.variable.create({ data: { ...data, orgId, createdByUserId } });
+  create(orgId: string, data: VariableData, createdByUserId: string | null): Promise<VariableRow> {
+    return this.audited.create('variable', () =>
+      this.db.client.variable.create({ data: { ...data, orgId, createdByUserId } }),
+    );
   }
 
-  /** Ordered by key; keyset pagination on the (orgId, key) unique index. */
-  list(orgId: string, options: { limit: number; afterKey?: string; search?: string }): Promise<Variable[]> {
+  list(
+    orgId: string,
+    options: { take: number; after?: Cursor<typeof VARIABLE_ORDER>; search?: string },
+  ): Promise<VariableRow[]> {
+    const page = keyset(VARIABLE_ORDER, 'asc', options.after);
+    const search = options.search;
     return this.db.client.variable.findMany({
-      where: {
-        orgId,
-        key: { gt: options.afterKey, contains: options.search, mode: options.search ? 'insensitive' : undefined },
-      },
-      orderBy: { key: 'asc' },
-      take: options.limit,
+      where: { orgId, key: search ? { contains: search, mode: 'insensitive' } : undefined, AND: page.where },
+      orderBy: page.orderBy,
+      take: options.take,
     });
   }
 
@@ -33,15 +51,42 @@ export class VariablesRepository {
     return this.db.client.variable.count({ where: { orgId } });
   }
 
-  findById(orgId: string, id: string): Promise<Variable | null> {
+  findById(orgId: string, id: string): Promise<VariableRow | null> {
     return this.db.client.variable.findFirst({ where: { orgId, id } });
   }
 
-  update(orgId: string, id: string, data: Partial<VariableData>): Promise<Variable> {
-    return this.db.client.variable.update({ where: { id, orgId }, data });
+  /** Null when there is no such variable; 412 VERSION_CONFLICT when `expected` is not its version. */
+  update(
+    orgId: string,
+    id: string,
+    expected: ExpectedVersion,
+    data: Partial<VariableData>,
+  ): Promise<VariableRow | null> {
+    return this.audited.update(
+      'variable',
+      () => this.lock(orgId, id),
+      (before) =>
+        this.db.client.variable.update({
+          where: { id, orgId, version: matchVersion(before.version, expected) },
+          data: { ...data, version: { increment: 1 } },
+        }),
+    );
   }
 
-  delete(orgId: string, id: string): Promise<Variable> {
-    return this.db.client.variable.delete({ where: { id, orgId } });
+  /** As update: null when there is none, 412 on a stale `expected`. */
+  delete(orgId: string, id: string, expected: ExpectedVersion): Promise<VariableRow | null> {
+    return this.audited.delete(
+      'variable',
+      () => this.lock(orgId, id),
+      (before) =>
+        this.db.client.variable.delete({ where: { id, orgId, version: matchVersion(before.version, expected) } }),
+    );
+  }
+
+  /** The row, locked until the transaction ends, so no concurrent write lands between read and write. */
+  private async lock(orgId: string, id: string): Promise<VariableRow | null> {
+    await this.db.client
+      .$executeRaw`SELECT 1 FROM variables WHERE "orgId" = ${orgId}::uuid AND id = ${id}::uuid FOR UPDATE`;
+    return this.findById(orgId, id);
   }
 }

@@ -3014,6 +3014,7 @@ export const UserScalarFieldEnum = {
   image: 'image',
   platformRole: 'platformRole',
   suspendedAt: 'suspendedAt',
+  deletedAt: 'deletedAt',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -3228,6 +3229,7 @@ export const VariableScalarFieldEnum = {
   key: 'key',
   value: 'value',
   description: 'description',
+  version: 'version',
   createdByUserId: 'createdByUserId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'

@@ -112,6 +112,7 @@ export const UserScalarFieldEnum = {
   image: 'image',
   platformRole: 'platformRole',
   suspendedAt: 'suspendedAt',
+  deletedAt: 'deletedAt',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -326,6 +327,7 @@ export const VariableScalarFieldEnum = {
   key: 'key',
   value: 'value',
   description: 'description',
+  version: 'version',
   createdByUserId: 'createdByUserId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'

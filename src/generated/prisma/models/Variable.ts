@@ -20,8 +20,18 @@ export type VariableModel = runtime.Types.Result.DefaultSelection<Prisma.$Variab
 
 export type AggregateVariable = {
   _count: VariableCountAggregateOutputType | null
+  _avg: VariableAvgAggregateOutputType | null
+  _sum: VariableSumAggregateOutputType | null
   _min: VariableMinAggregateOutputType | null
   _max: VariableMaxAggregateOutputType | null
+}
+
+export type VariableAvgAggregateOutputType = {
+  version: number | null
+}
+
+export type VariableSumAggregateOutputType = {
+  version: number | null
 }
 
 export type VariableMinAggregateOutputType = {
@@ -30,6 +40,7 @@ export type VariableMinAggregateOutputType = {
   key: string | null
   value: string | null
   description: string | null
+  version: number | null
   createdByUserId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -41,6 +52,7 @@ export type VariableMaxAggregateOutputType = {
   key: string | null
   value: string | null
   description: string | null
+  version: number | null
   createdByUserId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -52,6 +64,7 @@ export type VariableCountAggregateOutputType = {
   key: number
   value: number
   description: number
+  version: number
   createdByUserId: number
   createdAt: number
   updatedAt: number
@@ -59,12 +72,21 @@ export type VariableCountAggregateOutputType = {
 }
 
 
+export type VariableAvgAggregateInputType = {
+  version?: true
+}
+
+export type VariableSumAggregateInputType = {
+  version?: true
+}
+
 export type VariableMinAggregateInputType = {
   id?: true
   orgId?: true
   key?: true
   value?: true
   description?: true
+  version?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -76,6 +98,7 @@ export type VariableMaxAggregateInputType = {
   key?: true
   value?: true
   description?: true
+  version?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -87,6 +110,7 @@ export type VariableCountAggregateInputType = {
   key?: true
   value?: true
   description?: true
+  version?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -131,6 +155,18 @@ export type VariableAggregateArgs<ExtArgs extends runtime.Types.Extensions.Inter
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
+   * Select which fields to average
+  **/
+  _avg?: VariableAvgAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
+   * Select which fields to sum
+  **/
+  _sum?: VariableSumAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
    * Select which fields to find the minimum value
   **/
   _min?: VariableMinAggregateInputType
@@ -161,6 +197,8 @@ export type VariableGroupByArgs<ExtArgs extends runtime.Types.Extensions.Interna
   take?: number
   skip?: number
   _count?: VariableCountAggregateInputType | true
+  _avg?: VariableAvgAggregateInputType
+  _sum?: VariableSumAggregateInputType
   _min?: VariableMinAggregateInputType
   _max?: VariableMaxAggregateInputType
 }
@@ -171,10 +209,13 @@ export type VariableGroupByOutputType = {
   key: string
   value: string
   description: string | null
+  version: number
   createdByUserId: string | null
   createdAt: Date
   updatedAt: Date
   _count: VariableCountAggregateOutputType | null
+  _avg: VariableAvgAggregateOutputType | null
+  _sum: VariableSumAggregateOutputType | null
   _min: VariableMinAggregateOutputType | null
   _max: VariableMaxAggregateOutputType | null
 }
@@ -203,6 +244,7 @@ export type VariableWhereInput = {
   key?: Prisma.StringFilter<"Variable"> | string
   value?: Prisma.StringFilter<"Variable"> | string
   description?: Prisma.StringNullableFilter<"Variable"> | string | null
+  version?: Prisma.IntFilter<"Variable"> | number
   createdByUserId?: Prisma.UuidNullableFilter<"Variable"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Variable"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Variable"> | Date | string
@@ -215,6 +257,7 @@ export type VariableOrderByWithRelationInput = {
   key?: Prisma.SortOrder
   value?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -231,6 +274,7 @@ export type VariableWhereUniqueInput = Prisma.AtLeast<{
   key?: Prisma.StringFilter<"Variable"> | string
   value?: Prisma.StringFilter<"Variable"> | string
   description?: Prisma.StringNullableFilter<"Variable"> | string | null
+  version?: Prisma.IntFilter<"Variable"> | number
   createdByUserId?: Prisma.UuidNullableFilter<"Variable"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Variable"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Variable"> | Date | string
@@ -243,12 +287,15 @@ export type VariableOrderByWithAggregationInput = {
   key?: Prisma.SortOrder
   value?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.VariableCountOrderByAggregateInput
+  _avg?: Prisma.VariableAvgOrderByAggregateInput
   _max?: Prisma.VariableMaxOrderByAggregateInput
   _min?: Prisma.VariableMinOrderByAggregateInput
+  _sum?: Prisma.VariableSumOrderByAggregateInput
 }
 
 export type VariableScalarWhereWithAggregatesInput = {
@@ -260,6 +307,7 @@ export type VariableScalarWhereWithAggregatesInput = {
   key?: Prisma.StringWithAggregatesFilter<"Variable"> | string
   value?: Prisma.StringWithAggregatesFilter<"Variable"> | string
   description?: Prisma.StringNullableWithAggregatesFilter<"Variable"> | string | null
+  version?: Prisma.IntWithAggregatesFilter<"Variable"> | number
   createdByUserId?: Prisma.UuidNullableWithAggregatesFilter<"Variable"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Variable"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Variable"> | Date | string
@@ -270,6 +318,7 @@ export type VariableCreateInput = {
   key: string
   value: string
   description?: string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -282,6 +331,7 @@ export type VariableUncheckedCreateInput = {
   key: string
   value: string
   description?: string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -292,6 +342,7 @@ export type VariableUpdateInput = {
   key?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -304,6 +355,7 @@ export type VariableUncheckedUpdateInput = {
   key?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -315,6 +367,7 @@ export type VariableCreateManyInput = {
   key: string
   value: string
   description?: string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -325,6 +378,7 @@ export type VariableUpdateManyMutationInput = {
   key?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -336,6 +390,7 @@ export type VariableUncheckedUpdateManyInput = {
   key?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -362,9 +417,14 @@ export type VariableCountOrderByAggregateInput = {
   key?: Prisma.SortOrder
   value?: Prisma.SortOrder
   description?: Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+}
+
+export type VariableAvgOrderByAggregateInput = {
+  version?: Prisma.SortOrder
 }
 
 export type VariableMaxOrderByAggregateInput = {
@@ -373,6 +433,7 @@ export type VariableMaxOrderByAggregateInput = {
   key?: Prisma.SortOrder
   value?: Prisma.SortOrder
   description?: Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -384,9 +445,14 @@ export type VariableMinOrderByAggregateInput = {
   key?: Prisma.SortOrder
   value?: Prisma.SortOrder
   description?: Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+}
+
+export type VariableSumOrderByAggregateInput = {
+  version?: Prisma.SortOrder
 }
 
 export type VariableCreateNestedManyWithoutOrganizationInput = {
@@ -436,6 +502,7 @@ export type VariableCreateWithoutOrganizationInput = {
   key: string
   value: string
   description?: string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -446,6 +513,7 @@ export type VariableUncheckedCreateWithoutOrganizationInput = {
   key: string
   value: string
   description?: string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -486,6 +554,7 @@ export type VariableScalarWhereInput = {
   key?: Prisma.StringFilter<"Variable"> | string
   value?: Prisma.StringFilter<"Variable"> | string
   description?: Prisma.StringNullableFilter<"Variable"> | string | null
+  version?: Prisma.IntFilter<"Variable"> | number
   createdByUserId?: Prisma.UuidNullableFilter<"Variable"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Variable"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Variable"> | Date | string
@@ -496,6 +565,7 @@ export type VariableCreateManyOrganizationInput = {
   key: string
   value: string
   description?: string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -506,6 +576,7 @@ export type VariableUpdateWithoutOrganizationInput = {
   key?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -516,6 +587,7 @@ export type VariableUncheckedUpdateWithoutOrganizationInput = {
   key?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -526,6 +598,7 @@ export type VariableUncheckedUpdateManyWithoutOrganizationInput = {
   key?: Prisma.StringFieldUpdateOperationsInput | string
   value?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -539,6 +612,7 @@ export type VariableSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   key?: boolean
   value?: boolean
   description?: boolean
+  version?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -551,6 +625,7 @@ export type VariableSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   key?: boolean
   value?: boolean
   description?: boolean
+  version?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -563,6 +638,7 @@ export type VariableSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   key?: boolean
   value?: boolean
   description?: boolean
+  version?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -575,12 +651,13 @@ export type VariableSelectScalar = {
   key?: boolean
   value?: boolean
   description?: boolean
+  version?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type VariableOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "key" | "value" | "description" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["variable"]>
+export type VariableOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "key" | "value" | "description" | "version" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["variable"]>
 export type VariableInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
 }
@@ -602,6 +679,10 @@ export type $VariablePayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     key: string
     value: string
     description: string | null
+    /**
+     * Bumped by every update; the ETag, checked against If-Match (optimistic concurrency).
+     */
+    version: number
     createdByUserId: string | null
     createdAt: Date
     updatedAt: Date
@@ -1034,6 +1115,7 @@ export interface VariableFieldRefs {
   readonly key: Prisma.FieldRef<"Variable", 'String'>
   readonly value: Prisma.FieldRef<"Variable", 'String'>
   readonly description: Prisma.FieldRef<"Variable", 'String'>
+  readonly version: Prisma.FieldRef<"Variable", 'Int'>
   readonly createdByUserId: Prisma.FieldRef<"Variable", 'String'>
   readonly createdAt: Prisma.FieldRef<"Variable", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Variable", 'DateTime'>

@@ -10,7 +10,6 @@ import {
   Validate,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { UserResponseDto } from '../../auth/dto/auth.dto';
 import { PageQueryDto } from '../../../common/pagination/pagination';
 import { isLimitValue, limitNames } from '../../../common/features/feature';
 
@@ -78,9 +77,4 @@ export class AdminOrgResponseDto {
   deletedAt!: Date | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
-}
-
-export class AdminUserResponseDto extends UserResponseDto {
-  @ApiProperty({ type: Date, nullable: true, description: 'Set while the account is suspended' })
-  suspendedAt!: Date | null;
 }

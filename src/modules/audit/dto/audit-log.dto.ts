@@ -61,9 +61,17 @@ export class AuditLogResponseDto {
   @ApiProperty({ example: 'variable.updated' }) action!: string;
   @ApiProperty({ example: 'variable' }) resourceType!: string;
   @ApiProperty({ type: String, nullable: true }) resourceId!: string | null;
-  @ApiProperty({ type: Object, nullable: true, description: 'The resource before the change, secrets redacted' })
+  @ApiProperty({
+    type: Object,
+    nullable: true,
+    description: 'The resource before the change, secrets redacted, email addresses left out',
+  })
   before!: unknown;
-  @ApiProperty({ type: Object, nullable: true, description: 'The resource after the change, secrets redacted' })
+  @ApiProperty({
+    type: Object,
+    nullable: true,
+    description: 'The resource after the change, secrets redacted, email addresses left out',
+  })
   after!: unknown;
   @ApiProperty({ type: String, nullable: true }) ip!: string | null;
   @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;

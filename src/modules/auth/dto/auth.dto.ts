@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { UserResponseDto } from '../../users/dto/user-response.dto';
 
 const normalizeEmail = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
@@ -46,15 +47,6 @@ export class RefreshDto {
   @MinLength(1)
   @MaxLength(200)
   refreshToken!: string;
-}
-
-export class UserResponseDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() email!: string;
-  @ApiProperty() name!: string;
-  @ApiProperty() emailVerified!: boolean;
-  @ApiProperty({ enum: ['ADMIN', 'USER'] }) platformRole!: 'ADMIN' | 'USER';
-  @ApiProperty() createdAt!: Date;
 }
 
 export class AuthTokensResponseDto {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/pagination';
+import type { VariableRow } from '../variables.repository';
 
 export class CreateVariableDto {
   /** Name used as {{key}} in prompts; unique in the organization. */
@@ -42,7 +43,15 @@ export class VariableResponseDto {
   @ApiProperty() key!: string;
   @ApiProperty() value!: string;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  /** Starts at 1, bumped by every update; the ETag header quotes it, If-Match sends it back. */
+  @ApiProperty({ example: 1 }) version!: number;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) createdByUserId!: string | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
+}
+
+/** The module's response mapper: what of a row a client sees. */
+export function toVariableResponse(row: VariableRow): VariableResponseDto {
+  const { id, orgId, key, value, description, version, createdByUserId, createdAt, updatedAt } = row;
+  return { id, orgId, key, value, description, version, createdByUserId, createdAt, updatedAt };
 }

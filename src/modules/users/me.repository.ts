@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { keyset, TIME_CURSOR, type Cursor } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
 import type { MemberRole } from '../../generated/prisma/enums';
 import type { PublicUser } from '../../database/prisma.service';
 import type { UserProfile } from '../../generated/prisma/client';
+
+export type ProfileRow = UserProfile;
+export type UserWithProfile = PublicUser & { profile: ProfileRow | null };
 
 export interface MyInvitation {
   id: string;
@@ -21,7 +25,7 @@ export interface MyInvitation {
 export class MeRepository {
   constructor(private readonly db: DbContext) {}
 
-  findUser(userId: string): Promise<(PublicUser & { profile: UserProfile | null }) | null> {
+  findUser(userId: string): Promise<UserWithProfile | null> {
     return this.db.client.user.findUnique({ where: { id: userId }, include: { profile: true } });
   }
 
@@ -32,7 +36,7 @@ export class MeRepository {
   upsertProfile(
     userId: string,
     data: { locale?: string | null; timezone?: string | null; lastActiveOrgId?: string },
-  ): Promise<UserProfile> {
+  ): Promise<ProfileRow> {
     return this.db.client.userProfile.upsert({ where: { userId }, create: { userId, ...data }, update: data });
   }
 
@@ -46,20 +50,18 @@ export class MeRepository {
   /** Pending, unexpired invitations to live orgs, newest first; keyset on (createdAt, id). */
   listPendingInvitations(
     email: string,
-    options: { limit: number; now: Date; after?: { createdAt: Date; id: string } },
+    options: { limit: number; now: Date; after?: Cursor<typeof TIME_CURSOR> },
   ): Promise<MyInvitation[]> {
-    const { after } = options;
+    const page = keyset(TIME_CURSOR, 'desc', options.after);
     return this.db.client.invitation.findMany({
       where: {
         email: { equals: email, mode: 'insensitive' },
         status: 'PENDING',
         expiresAt: { gt: options.now },
         organization: { deletedAt: null },
-        ...(after && {
-          OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
-        }),
+        AND: page.where,
       },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      orderBy: page.orderBy,
       take: options.limit,
       select: {
         id: true,

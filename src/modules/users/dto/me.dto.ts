@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { UserResponseDto } from '../../auth/dto/auth.dto';
+import { UserResponseDto } from './user-response.dto';
 
 const MEMBER_ROLES = ['OWNER', 'ADMIN', 'EDITOR', 'VIEWER'] as const;
 
@@ -65,4 +65,13 @@ export class MyInvitationResponseDto {
   @ApiProperty({ enum: MEMBER_ROLES }) role!: (typeof MEMBER_ROLES)[number];
   @ApiProperty() expiresAt!: Date;
   @ApiProperty() createdAt!: Date;
+}
+
+/** Deleting one's account asks for the password again. */
+export class DeleteMeDto {
+  @ApiProperty({ maxLength: 128 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  password!: string;
 }

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, TIME_CURSOR, toPage, type Page, type PageQueryDto } from '../../common/pagination/pagination';
-import type { PublicUser } from '../auth/auth.repository';
-import type { UserProfile } from '../../generated/prisma/client';
-import { toUserResponse } from '../auth/auth.service';
-import type { MeResponseDto, MyInvitationResponseDto, SetActiveOrgDto, UpdateMeDto } from './dto/me.dto';
-import { MeRepository, type MyInvitation } from './me.repository';
+import { AuthService } from '../auth/auth.service';
+import { toUserResponse } from './dto/user-response.dto';
+import type { DeleteMeDto, MeResponseDto, MyInvitationResponseDto, SetActiveOrgDto, UpdateMeDto } from './dto/me.dto';
+import { MeRepository, type MyInvitation, type UserWithProfile } from './me.repository';
+import { UserDeletionService } from './user-deletion.service';
 
 /** The signed-in caller: their profile, the org they work in, the invitations waiting for them. */
 @Injectable()
@@ -14,13 +14,15 @@ export class MeService {
   constructor(
     private readonly repository: MeRepository,
     private readonly context: RequestContext,
+    private readonly auth: AuthService,
+    private readonly deletion: UserDeletionService,
   ) {}
 
   async get(): Promise<MeResponseDto> {
     const user = await this.repository.findUser(this.context.requireUser().userId);
     // The session guard has just seen the user live; a miss means it was deleted meanwhile.
     if (!user) throw AppException.notFound('User');
-    return toMeResponse(user, user.profile);
+    return toMeResponse(user);
   }
 
   async update(dto: UpdateMeDto): Promise<MeResponseDto> {
@@ -41,6 +43,15 @@ export class MeService {
     return this.get();
   }
 
+  /**
+   * Deletes the caller's account once they have entered their password again (UserDeletionService
+   * says what goes and what stays). Their sessions end with it, this one included.
+   */
+  async remove(dto: DeleteMeDto): Promise<void> {
+    const user = await this.auth.confirmPassword(dto.password);
+    await this.deletion.erase(user.id);
+  }
+
   async listInvitations(query: PageQueryDto): Promise<Page<MyInvitationResponseDto>> {
     const { email } = this.context.requireUser();
     const after = decodeCursor(query.cursor, TIME_CURSOR);
@@ -56,7 +67,8 @@ export class MeService {
   }
 }
 
-function toMeResponse(user: PublicUser, profile: UserProfile | null): MeResponseDto {
+function toMeResponse(user: UserWithProfile): MeResponseDto {
+  const { profile } = user;
   return {
     ...toUserResponse(user),
     lastActiveOrgId: profile?.lastActiveOrgId ?? null,
