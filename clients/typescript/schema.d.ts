@@ -345,6 +345,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/unlock-account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift the account-wide sign-in limit with the token from the mailed unlock link (sent when
+         *     failures from many addresses reach LOGIN_ACCOUNT_MAX_FAILURES).
+         * @description **Access:** public, no credentials needed.
+         */
+        post: operations["unlockAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/verify-email": {
         parameters: {
             query?: never;
@@ -1442,6 +1463,10 @@ export interface components {
              */
             userId: string;
         };
+        UnlockAccountDto: {
+            /** @description The token from the verification link. */
+            token: string;
+        };
         UpdateMeDto: {
             /**
              * Format: uri
@@ -1529,7 +1554,7 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description Seconds until the per-minute budget admits requests again (not sent by the sign-in failure limit) */
+        /** @description Seconds to wait before retrying (the per-minute budget, or a sign-in or sign-up limit) */
         "Retry-After": number;
         /** @description Requests per minute the caller (signed-in user, API key or client address) may make. Sent once the request is counted, that is after the access checks: not on 401, nor on the guards' 403/404. */
         "X-RateLimit-Limit": number;
@@ -2526,7 +2551,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A link is mailed if the email has an account */
+            /** @description A link is mailed if the email has an account (looked up after the answer) */
             202: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2622,7 +2647,7 @@ export interface operations {
                 };
             };
             /**
-             * @description RATE_LIMITED: too many failures for this account or client
+             * @description RATE_LIMITED: too many failures for this account from this address, from this address, or for this account from everywhere (then only addresses it signed in from before, until the mailed unlock link); see Retry-After
              *
              *     RATE_LIMITED: over the caller's per-minute request budget; see Retry-After
              */
@@ -2753,7 +2778,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description UNAUTHENTICATED: invalid, expired or reused (the session is then revoked) */
+            /** @description UNAUTHENTICATED: invalid, expired or reused (the session is then revoked); presented again within REFRESH_REUSE_GRACE_SECONDS of its rotation it returns the same new pair instead */
             401: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2838,7 +2863,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
+            /**
+             * @description RATE_LIMITED: this address had REGISTER_MAX_DUPLICATES_PER_IP 409s this hour; see Retry-After
+             *
+             *     RATE_LIMITED: over the caller's per-minute request budget; see Retry-After
+             */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3057,6 +3086,69 @@ export interface operations {
             };
             /** @description NOT_FOUND: no session with this `sessionId` */
             404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; quote `requestId` when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    unlockAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnlockAccountDto"];
+            };
+        };
+        responses: {
+            /** @description Unlocked: sign-in works from any address again */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description VALIDATION_FAILED: the token is invalid, expired or used
+             *
+             *     VALIDATION_FAILED: the body or query breaks a rule; `errors` names each field
+             */
+            400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

@@ -147,16 +147,57 @@ export class AppConfig {
   @Max(15)
   BCRYPT_COST = 12;
 
-  /** Failed logins allowed per account and per IP within LOGIN_WINDOW_SECONDS before 429. */
+  /**
+   * Failed sign-ins allowed for one account from one address before that pair must wait
+   * LOGIN_BACKOFF_SECONDS (doubling with each further failure). Other addresses are not affected.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   LOGIN_MAX_FAILURES = 5;
 
+  /** How long failures are remembered (after the last one), and the longest wait. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   LOGIN_WINDOW_SECONDS = 900;
+
+  /** The first wait once a pair or an address has used up its failures; each further failure doubles it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_BACKOFF_SECONDS = 30;
+
+  /** Failed sign-ins allowed from one address across all accounts before it must wait (password spraying). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_IP_MAX_FAILURES = 50;
+
+  /**
+   * Failed sign-ins on one account from all addresses within LOGIN_WINDOW_SECONDS after which
+   * its owner is mailed an unlock link and addresses the account never signed in from must wait.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_ACCOUNT_MAX_FAILURES = 50;
+
+  /**
+   * Seconds in which a just-rotated refresh token, presented again, gets the same new pair (two
+   * tabs refreshing at once, a lost response) instead of counting as reuse. 0 turns it off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  REFRESH_REUSE_GRACE_SECONDS = 10;
+
+  /** Registrations per address per hour that may answer 409 (email taken) before that address gets 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REGISTER_MAX_DUPLICATES_PER_IP = 10;
 
   /** Requests per minute for each caller (user or IP); service API keys use their own limit. */
   @Transform(toInt)

@@ -30,6 +30,8 @@ export interface FieldError {
 /** A domain error that the problem-details filter turns into application/problem+json. */
 export class AppException extends Error {
   readonly status: number;
+  /** Whole seconds to wait before retrying; the filter sends it as Retry-After. */
+  retryAfterSeconds?: number;
 
   constructor(
     readonly code: ErrorCode,
@@ -42,6 +44,13 @@ export class AppException extends Error {
 
   static notFound(resource = 'Resource'): AppException {
     return new AppException('NOT_FOUND', `${resource} not found`);
+  }
+
+  /** 429 RATE_LIMITED with Retry-After (at least 1 s). */
+  static rateLimited(detail: string, retryAfterMs: number): AppException {
+    const error = new AppException('RATE_LIMITED', detail);
+    error.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return error;
   }
 
   static forbidden(detail = 'You do not have permission to do this'): AppException {

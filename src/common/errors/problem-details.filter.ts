@@ -57,6 +57,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const problem = this.toProblem(exception, String(request.id));
     if (problem.status >= 500) this.logger.error({ err: exception, requestId: problem.requestId }, 'Unhandled error');
+    if (exception instanceof AppException && exception.retryAfterSeconds)
+      void reply.header('retry-after', String(exception.retryAfterSeconds));
     void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
   }
 

@@ -35,7 +35,8 @@ const RATE_LIMIT_HEADERS: Record<string, HeaderObject> = {
 };
 
 const RETRY_AFTER: HeaderObject = {
-  description: 'Seconds until the per-minute budget admits requests again (not sent by the sign-in failure limit)',
+  description: 'Seconds to wait before retrying (the per-minute budget, or a sign-in or sign-up limit)',
+  required: true,
   schema: { type: 'integer', format: 'int32', minimum: 0 },
 };
 

@@ -58,7 +58,8 @@ export type InvitationStatus = (typeof InvitationStatus)[keyof typeof Invitation
 
 export const VerificationPurpose = {
   EMAIL_VERIFICATION: 'EMAIL_VERIFICATION',
-  PASSWORD_RESET: 'PASSWORD_RESET'
+  PASSWORD_RESET: 'PASSWORD_RESET',
+  ACCOUNT_UNLOCK: 'ACCOUNT_UNLOCK'
 } as const
 
 export type VerificationPurpose = (typeof VerificationPurpose)[keyof typeof VerificationPurpose]

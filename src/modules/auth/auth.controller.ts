@@ -24,6 +24,7 @@ import {
   RegisterDto,
   ResetPasswordDto,
   SessionResponseDto,
+  UnlockAccountDto,
   VerifyEmailDto,
 } from './dto/auth.dto';
 import { UserResponseDto } from '../users/dto/user-response.dto';
@@ -38,6 +39,9 @@ export class AuthController {
   @Public()
   @ApiCreatedResponse({ type: AuthTokensResponseDto })
   @ApiConflictResponse({ description: 'DUPLICATE: the email has an account' })
+  @ApiTooManyRequestsResponse({
+    description: 'RATE_LIMITED: this address had REGISTER_MAX_DUPLICATES_PER_IP 409s this hour; see Retry-After',
+  })
   register(@Body() dto: RegisterDto): Promise<AuthTokensResponseDto> {
     return this.auth.register(dto);
   }
@@ -48,7 +52,11 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: AuthTokensResponseDto })
   @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: unknown email or wrong password (indistinguishable)' })
-  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: too many failures for this account or client' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'RATE_LIMITED: too many failures for this account from this address, from this address, or for this ' +
+      'account from everywhere (then only addresses it signed in from before, until the mailed unlock link); see Retry-After',
+  })
   login(@Body() dto: LoginDto): Promise<AuthTokensResponseDto> {
     return this.auth.login(dto);
   }
@@ -58,7 +66,11 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @ApiOkResponse({ type: AuthTokensResponseDto })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: invalid, expired or reused (the session is then revoked)' })
+  @ApiUnauthorizedResponse({
+    description:
+      'UNAUTHENTICATED: invalid, expired or reused (the session is then revoked); presented again within ' +
+      'REFRESH_REUSE_GRACE_SECONDS of its rotation it returns the same new pair instead',
+  })
   refresh(@Body() dto: RefreshDto): Promise<AuthTokensResponseDto> {
     return this.auth.refresh(dto.refreshToken);
   }
@@ -95,9 +107,9 @@ export class AuthController {
   @Post('forgot-password')
   @Public()
   @HttpCode(202)
-  @ApiAcceptedResponse({ description: 'A link is mailed if the email has an account' })
-  forgotPassword(@Body() dto: ForgotPasswordDto): Promise<void> {
-    return this.auth.forgotPassword(dto.email);
+  @ApiAcceptedResponse({ description: 'A link is mailed if the email has an account (looked up after the answer)' })
+  forgotPassword(@Body() dto: ForgotPasswordDto): void {
+    this.auth.forgotPassword(dto.email);
   }
 
   /** Set a new password with the token from the reset link; every session of the user ends. */
@@ -108,6 +120,19 @@ export class AuthController {
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the token is invalid, expired or used' })
   resetPassword(@Body() dto: ResetPasswordDto): Promise<void> {
     return this.auth.resetPassword(dto.token, dto.password);
+  }
+
+  /**
+   * Lift the account-wide sign-in limit with the token from the mailed unlock link (sent when
+   * failures from many addresses reach LOGIN_ACCOUNT_MAX_FAILURES).
+   */
+  @Post('unlock-account')
+  @Public()
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Unlocked: sign-in works from any address again' })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the token is invalid, expired or used' })
+  unlockAccount(@Body() dto: UnlockAccountDto): Promise<void> {
+    return this.auth.unlockAccount(dto.token);
   }
 
   /** Change the caller's password; their other sessions end. */

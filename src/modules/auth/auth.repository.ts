@@ -57,6 +57,15 @@ export class AuthRepository {
     return this.db.client.refreshToken.findUnique({ where: { tokenHash }, include: { session: true } });
   }
 
+  /**
+   * The token with its session, its row locked until the transaction ends: parallel refreshes of
+   * one token run one after another, each seeing what the one before did. Scope: tokenHash.
+   */
+  async findRefreshTokenForUpdate(tokenHash: string): Promise<(RefreshToken & { session: Session }) | null> {
+    await this.db.client.$queryRaw`SELECT 1 FROM refresh_tokens WHERE "tokenHash" = ${tokenHash} FOR UPDATE`;
+    return this.findRefreshToken(tokenHash);
+  }
+
   /** Marks a refresh token used; false when another request used it first. Scope: its tokenHash. */
   async markRefreshTokenUsed(id: string, at: Date): Promise<boolean> {
     const { count } = await this.db.client.refreshToken.updateMany({
@@ -93,6 +102,11 @@ export class AuthRepository {
       data: { revokedAt: at },
     });
     return count;
+  }
+
+  /** Whether the user ever had a session started from `ip` (revoked or expired ones count). Scope: userId. */
+  async hasSignedInFrom(userId: string, ip: string): Promise<boolean> {
+    return (await this.db.client.session.count({ where: { userId, ip }, take: 1 })) > 0;
   }
 
   /** Live sessions, newest first; keyset pagination on the (userId, createdAt) index. */

@@ -69,3 +69,17 @@ describe('SlidingWindowLimit', () => {
     expect(attempts.isExhausted('k1')).toBe(false);
   });
 });
+
+describe('SlidingWindowLimit.retryAfterMs', () => {
+  it('is the time until the oldest event leaves the window, 0 while not exhausted', () => {
+    let clock = 5_000;
+    const limit = new SlidingWindowLimit(2, 1000, 100, () => clock);
+    limit.record('a');
+    expect(limit.retryAfterMs('a')).toBe(0);
+    clock += 300;
+    limit.record('a');
+    expect(limit.retryAfterMs('a')).toBe(700);
+    clock += 700;
+    expect(limit.retryAfterMs('a')).toBe(0);
+  });
+});

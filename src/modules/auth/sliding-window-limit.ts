@@ -1,16 +1,16 @@
+/** The limit on reset and verification mails per address (AuthModule provides it). */
+export const MAIL_LIMIT = Symbol('MAIL_LIMIT');
+
 /**
- * Events per key in a sliding window: failed sign-ins per account and per IP, mails per address.
- * Once a key has `maxFailures` events within `windowMs`, it is exhausted until the oldest of them
- * leaves the window.
+ * Events per key in a sliding window: failed sign-ins per account, mails per address, duplicate
+ * registrations per address. Once a key has `maxFailures` events within `windowMs`, it is
+ * exhausted until the oldest of them leaves the window.
  *
  * In-process and bounded: each key keeps at most `maxFailures` timestamps, and at most `maxKeys`
  * keys are tracked (the least recently failed is dropped first). With several server processes
  * each counts on its own, so the effective limit multiplies: they need a shared store (Redis)
  * to enforce it exactly.
  */
-/** The limit on reset and verification mails per address (AuthModule provides it). */
-export const MAIL_LIMIT = Symbol('MAIL_LIMIT');
-
 export class SlidingWindowLimit {
   // Map iteration order is insertion order: re-inserting on each failure keeps it LRU-ordered.
   private readonly failures = new Map<string, number[]>();
@@ -25,6 +25,12 @@ export class SlidingWindowLimit {
   /** True while `key` has used up its failures in the window. */
   isExhausted(key: string): boolean {
     return this.recent(key).length >= this.maxFailures;
+  }
+
+  /** Milliseconds until `key` is no longer exhausted (its oldest event leaves the window); 0 when it is not. */
+  retryAfterMs(key: string): number {
+    const times = this.recent(key);
+    return times.length >= this.maxFailures ? times[0]! + this.windowMs - this.now() : 0;
   }
 
   record(key: string): void {

@@ -68,6 +68,9 @@ export class VerifyEmailDto {
   token!: string;
 }
 
+/** The token from the mailed unlock link (same shape as the verification link's). */
+export class UnlockAccountDto extends VerifyEmailDto {}
+
 export class ForgotPasswordDto {
   @ApiProperty({ example: 'ada@example.com' })
   @Transform(normalizeEmail)
