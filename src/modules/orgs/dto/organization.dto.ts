@@ -104,6 +104,7 @@ export class FeatureFlagsDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'boolean' },
+    maxProperties: MAX_FEATURE_FLAGS,
     example: { newEditor: true, 'beta.export': false },
   })
   @IsObject()

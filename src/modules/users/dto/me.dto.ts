@@ -22,7 +22,13 @@ export class UpdateMeDto {
   name?: string;
 
   /** A language tag: `en`, `en-US`. */
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'en-US', pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'en-US',
+    pattern: '^[a-z]{2,3}(-[A-Z]{2})?$',
+    maxLength: 6,
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[a-z]{2,3}(-[A-Z]{2})?$/, { message: 'locale must look like en or en-US' })
