@@ -1096,14 +1096,19 @@ export interface components {
             user: components["schemas"]["UserResponseDto"];
         };
         ChangePasswordDto: {
+            /** @example orgbase-demo-1 */
             currentPassword: string;
-            /** @description 10 to 128 characters. */
+            /**
+             * @description 10 to 128 characters.
+             * @example a new long passphrase
+             */
             newPassword: string;
         };
         CreateApiKeyDto: {
             /**
              * Format: date-time
              * @description When the key stops working; must be in the future. Omit for a key that does not expire.
+             * @example 2027-12-31T23:59:59Z
              */
             expiresAt?: string;
             /** @example CI pipeline */
@@ -1111,6 +1116,7 @@ export interface components {
             /**
              * Format: int32
              * @description Requests per minute this key may make; the server default when omitted.
+             * @example 120
              */
             rateLimitPerMinute?: number;
             /**
@@ -1140,6 +1146,7 @@ export interface components {
             slug?: string;
         };
         CreateVariableDto: {
+            /** @example Greeting used by the support prompts */
             description?: string;
             /**
              * @description Name used as {{key}} in prompts; unique in the organization.
@@ -1175,6 +1182,7 @@ export interface components {
             scopes: string[];
         };
         DeleteMeDto: {
+            /** @example orgbase-demo-1 */
             password: string;
         };
         /**
@@ -1239,7 +1247,10 @@ export interface components {
          */
         InvitationStatus: "PENDING" | "ACCEPTED" | "DECLINED" | "REVOKED";
         InvitationTokenDto: {
-            /** @description The token from the invitation email's link. */
+            /**
+             * @description The token from the invitation email's link.
+             * @example 9f1c2e7a4b5d6e8f0a1b2c3d4e5f6a7b
+             */
             token: string;
         };
         LimitUsageDto: {
@@ -1411,6 +1422,7 @@ export interface components {
             type: string;
         };
         RefreshDto: {
+            /** @example rt_3q2-7wZr9cXk1bYq0pLm */
             refreshToken: string;
         };
         RegisterDto: {
@@ -1428,9 +1440,15 @@ export interface components {
             password: string;
         };
         ResetPasswordDto: {
-            /** @description The new password, 10 to 128 characters. */
+            /**
+             * @description The new password, 10 to 128 characters.
+             * @example a new long passphrase
+             */
             password: string;
-            /** @description The token from the reset link. */
+            /**
+             * @description The token from the reset link.
+             * @example 9f1c2e7a4b5d6e8f0a1b2c3d4e5f6a7b
+             */
             token: string;
         };
         SessionResponseDto: {
@@ -1453,24 +1471,32 @@ export interface components {
             nextCursor: string | null;
         };
         SetActiveOrgDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 01936f3e-8c2a-7b4d-9e1f-2a3b4c5d6e7f
+             */
             orgId: string;
         };
         TransferOwnershipDto: {
             /**
              * Format: uuid
              * @description An active member who becomes OWNER; the caller becomes ADMIN.
+             * @example 01936f3e-8c2a-7b4d-9e1f-2a3b4c5d6e7f
              */
             userId: string;
         };
         UnlockAccountDto: {
-            /** @description The token from the verification link. */
+            /**
+             * @description The token from the verification link.
+             * @example 9f1c2e7a4b5d6e8f0a1b2c3d4e5f6a7b
+             */
             token: string;
         };
         UpdateMeDto: {
             /**
              * Format: uri
              * @description An http(s) URL of the avatar.
+             * @example https://example.com/avatar.png
              */
             image?: string | null;
             /**
@@ -1478,6 +1504,7 @@ export interface components {
              * @example en-US
              */
             locale?: string | null;
+            /** @example Ada Lovelace */
             name?: string;
             /**
              * @description An IANA time zone name: `Europe/Paris`, `UTC`.
@@ -1496,10 +1523,13 @@ export interface components {
              * @example acme.com
              */
             domain?: string | null;
+            /** @example Acme Research */
             name?: string;
+            /** @example acme-research */
             slug?: string;
         };
         UpdateVariableDto: {
+            /** @example Greeting used by the support prompts */
             description?: string;
             /**
              * @description Name used as {{key}} in prompts; unique in the organization.
@@ -1546,7 +1576,10 @@ export interface components {
             nextCursor: string | null;
         };
         VerifyEmailDto: {
-            /** @description The token from the verification link. */
+            /**
+             * @description The token from the verification link.
+             * @example 9f1c2e7a4b5d6e8f0a1b2c3d4e5f6a7b
+             */
             token: string;
         };
     };

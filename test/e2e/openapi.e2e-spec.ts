@@ -179,3 +179,30 @@ describe('OpenAPI document (e2e)', () => {
     });
   });
 });
+
+describe('request body examples (committed document)', () => {
+  it('gives every field of every request body an example, so Swagger UI can try it out', () => {
+    const schemas = (committed.components?.schemas ?? {}) as Record<
+      string,
+      { properties?: Record<string, Record<string, unknown>> }
+    >;
+    const missing: string[] = [];
+    for (const operations of Object.values(committed.paths ?? {})) {
+      for (const operation of Object.values(operations ?? {}) as { requestBody?: unknown }[]) {
+        const ref = (operation?.requestBody as { content?: Record<string, { schema?: { $ref?: string } }> } | undefined)
+          ?.content?.['application/json']?.schema?.$ref;
+        const name = ref?.split('/').pop();
+        for (const [field, schema] of Object.entries((name && schemas[name]?.properties) ?? {})) {
+          const explained =
+            'example' in schema ||
+            'enum' in schema ||
+            schema.type === 'boolean' ||
+            '$ref' in schema ||
+            'allOf' in schema;
+          if (!explained) missing.push(`${name}.${field}`);
+        }
+      }
+    }
+    expect([...new Set(missing)]).toEqual([]);
+  });
+});

@@ -52,13 +52,13 @@ export class CreateApiKeyDto {
   scopes!: string[];
 
   /** When the key stops working; must be in the future. Omit for a key that does not expire. */
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @ApiPropertyOptional({ example: '2027-12-31T23:59:59Z', type: String, format: 'date-time' })
   @IsOptional()
   @IsISO8601({ strict: true })
   expiresAt?: string;
 
   /** Requests per minute this key may make; the server default when omitted. */
-  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: 100000 })
+  @ApiPropertyOptional({ example: 120, type: 'integer', format: 'int32', minimum: 1, maximum: 100000 })
   @IsOptional()
   @IsInt()
   @Min(1)
