@@ -1,5 +1,6 @@
 import helmet from '@fastify/helmet';
 import type { INestApplication } from '@nestjs/common';
+import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { DestinationStream, Logger } from 'pino';
@@ -11,13 +12,17 @@ import { answerClientError, answerFrameworkError } from './common/http/framework
 import { InputSafetyPipe } from './common/http/input-safety.pipe';
 import { CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS, CORS_REQUEST_HEADERS } from './common/http/cors';
 import { SWAGGER_UI_OPTIONS } from './common/http/swagger-ui';
+import { documentIdempotencyKeys } from './common/idempotency/idempotency.openapi';
+import { finishDocument } from './common/openapi/document';
+import { operationIdFor } from './common/openapi/operation-id';
+import { ProblemDetailsSchema } from './common/openapi/problem-details.schema';
 
 /** `logDestination` lets a test read the log; the server writes to stdout. */
 export function createHttpAdapter(config: AppConfig, logDestination?: DestinationStream): FastifyAdapter {
   return new FastifyAdapter({
     loggerInstance: createRootLogger(config, logDestination),
     // One line per request, written below, instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     // Let in-flight requests finish on shutdown while idle keep-alive sockets close.
@@ -28,18 +33,32 @@ export function createHttpAdapter(config: AppConfig, logDestination?: Destinatio
   });
 }
 
+/** The OpenAPI document the app serves at /docs/openapi.json and `npm run openapi:write` commits. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const document = new DocumentBuilder()
+  const config = new DocumentBuilder()
     .setTitle('Orgbase API')
     .setDescription(
       'Multi-tenant API behind four products: an LLM prompt & scenario workbench, an AI chat backend, ' +
         'a business-canvas platform with AI agents, and a test-automation platform. Errors are RFC 9457 ' +
-        'application/problem+json with a stable `code`.',
+        'application/problem+json (`ProblemDetails`) with a stable `code`; each operation lists the codes it answers ' +
+        'and who may call it.',
     )
     .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A JWT access token or a service API key (ob_...)' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        'A JWT access token from /v1/auth/login (HS256 only; issuer, audience, expiry and the live session are ' +
+        'checked, following RFC8725), or a service API key (`ob_...`).',
+    })
     .build();
-  return SwaggerModule.createDocument(app, document);
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: operationIdFor,
+    extraModels: [ProblemDetailsSchema],
+  });
+  // Idempotency-Key and its 422 first, so that the 422 gets the problem body like every error.
+  return finishDocument(documentIdempotencyKeys(document));
 }
 
 /** Everything main.ts and the test app share: headers, CORS, validation, docs, request ids. */

@@ -25,6 +25,10 @@ import { FeatureRegistry } from './features/feature-registry';
 import { FeaturesRepository } from './features/features.repository';
 import { MailService } from './mail/mail.service';
 import { SecretsModule } from './secrets/secrets.module';
+import { RequestTimeoutInterceptor } from './http/request-timeout';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyRepository } from './idempotency/idempotency.repository';
+import { IdempotencyService } from './idempotency/idempotency.service';
 
 /**
  * Request context, the three tenancy guards (authentication → tenant → role/scope, in that
@@ -61,12 +65,18 @@ import { SecretsModule } from './secrets/secrets.module';
     RouteDeclarationCheck,
     FeaturesRepository,
     FeatureRegistry,
+    IdempotencyRepository,
+    IdempotencyService,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: TenantGuard },
     { provide: APP_GUARD, useClass: RoleGuard },
     { provide: APP_GUARD, useClass: FeatureFlagGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
+    // Interceptors run in this order, each inside the one before: the deadline covers the request
+    // transaction, and idempotency keys are stored inside it.
+    { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
     { provide: APP_INTERCEPTOR, useClass: TenantInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
   exports: [
     FeatureRegistry,

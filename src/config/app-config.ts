@@ -102,6 +102,16 @@ export class AppConfig {
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
   /**
+   * How long a request may take before it is answered 503 REQUEST_TIMEOUT and its transaction
+   * rolled back; a route may set its own with @RequestTimeout(ms).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS = 30_000;
+
+  /**
    * Role the server switches to on every database connection; it does not bypass row-level
    * security. Created by the migrations. Empty keeps the connecting user (which must then not
    * be a superuser or BYPASSRLS for RLS to hold).

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from './prisma.service';
+import { REQUEST_DEADLINE, type RequestDeadline } from './request-deadline';
 
 /** The settings row-level security keys on (see the tenant_isolation migration). */
 export interface DbScope {
@@ -52,20 +53,30 @@ export class DbContext {
   async run<T>(scope: DbScope, work: () => Promise<T>): Promise<T> {
     if (this.inTransaction) return this.runNested(scope, work);
     const afterCommit: (() => void)[] = [];
-    const result = await this.prisma.$transaction(
-      async (tx) => {
-        await applyScope(tx, scope);
-        return this.cls.run({ ifNested: 'inherit' }, () => {
-          this.cls.set(TX, tx);
-          this.cls.set(SCOPE, scope);
-          this.cls.set(AFTER_COMMIT, afterCommit);
-          return work();
-        });
-      },
-      { maxWait: 10_000, timeout: 30_000 },
-    );
-    for (const effect of afterCommit) effect();
-    return result;
+    // Within a request the transaction ends by its deadline: it never commits after it.
+    const deadline = this.cls.isActive() ? this.cls.get<RequestDeadline | undefined>(REQUEST_DEADLINE) : undefined;
+    let committing = false;
+    try {
+      const result = await this.prisma.$transaction(
+        async (tx) => {
+          await applyScope(tx, scope, deadline?.remainingMs());
+          const value = await this.cls.run({ ifNested: 'inherit' }, () => {
+            this.cls.set(TX, tx);
+            this.cls.set(SCOPE, scope);
+            this.cls.set(AFTER_COMMIT, afterCommit);
+            return deadline ? deadline.race(work) : work();
+          });
+          deadline?.beginCommit();
+          committing = true;
+          return value;
+        },
+        { maxWait: 10_000, timeout: deadline?.transactionTimeoutMs() ?? 30_000 },
+      );
+      for (const effect of afterCommit) effect();
+      return result;
+    } finally {
+      if (committing) deadline?.endCommit();
+    }
   }
 
   private async runNested<T>(scope: DbScope, work: () => Promise<T>): Promise<T> {
@@ -119,10 +130,17 @@ function sameScope(a: DbScope, b: DbScope): boolean {
   return SCOPE_KEYS.every((key) => (a[key] ?? '') === (b[key] ?? ''));
 }
 
-function applyScope(tx: Db, scope: DbScope): Promise<unknown> {
+/**
+ * The RLS settings, and at the start of a request's transaction its statement_timeout (the time
+ * left), so that a statement still running at the deadline is cancelled and the rollback is not
+ * held up; without a deadline the setting stays as it is.
+ */
+function applyScope(tx: Db, scope: DbScope, statementTimeoutMs?: number): Promise<unknown> {
+  const timeout = statementTimeoutMs === undefined ? null : String(Math.max(1, statementTimeoutMs));
   return tx.$executeRaw`SELECT set_config('app.org_id', ${scope.orgId ?? ''}, true),
     set_config('app.user_id', ${scope.userId ?? ''}, true),
     set_config('app.token_hash', ${scope.tokenHash ?? ''}, true),
     set_config('app.email', ${scope.email ?? ''}, true),
-    set_config('app.platform_admin', ${scope.platformAdmin ? 'on' : ''}, true)`;
+    set_config('app.platform_admin', ${scope.platformAdmin ? 'on' : ''}, true),
+    set_config('statement_timeout', coalesce(${timeout}::text, current_setting('statement_timeout')), true)`;
 }

@@ -87,6 +87,35 @@ describe('hostile input gets a clear 4xx, never a 500 (e2e)', () => {
     expectProblem(res, 400);
   });
 
+  it('explicit null for a field that cannot be empty is 400, on every PATCH', async () => {
+    const variable = await t
+      .http()
+      .post(`/v1/orgs/${orgId}/variables`)
+      .set(owner.auth)
+      .send({ key: 'NULL_PROBE', value: 'v' })
+      .expect(201);
+    const patches: [string, Record<string, null>][] = [
+      [`/v1/orgs/${orgId}/variables/${variable.body.id}`, { value: null }],
+      [`/v1/orgs/${orgId}/variables/${variable.body.id}`, { key: null }],
+      ['/v1/me', { name: null }],
+      [`/v1/orgs/${orgId}`, { name: null }],
+      [`/v1/orgs/${orgId}`, { slug: null }],
+    ];
+    for (const [path, body] of patches) {
+      const res = await t.http().patch(path).set(owner.auth).set('If-Match', '*').send(body);
+      expect({ path, body, status: res.status }).toEqual({ path, body, status: 400 });
+      expectProblem(res, 400);
+    }
+    // A nullable field may still be cleared with null.
+    await t
+      .http()
+      .patch(`/v1/orgs/${orgId}/variables/${variable.body.id}`)
+      .set(owner.auth)
+      .set('If-Match', '*')
+      .send({ description: null })
+      .expect(200);
+  });
+
   it('bodies that are not JSON are 415: forms and text/plain', async () => {
     const form = await t
       .http()

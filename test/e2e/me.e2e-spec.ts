@@ -191,7 +191,9 @@ describe('me (e2e)', () => {
       const first = await invite(orgA.id, invitee.email, { role: 'EDITOR' });
       const second = await invite(orgB.id, invitee.email.toUpperCase());
       await invite(orgA.id, invitee.email, { status: 'ACCEPTED' });
-      await invite(orgA.id, invitee.email, { expiresAt: new Date(Date.now() - 1000) });
+      // Expired (in another org: one org holds one pending invitation per email).
+      const lapsed = await createOrg(t, inviter, { name: 'Lapsed' });
+      await invite(lapsed.id, invitee.email, { expiresAt: new Date(Date.now() - 1000) });
       await invite(orgA.id, `someone-else-${unique()}@example.test`);
       await invite(gone.id, invitee.email);
       await t.asOwner((db) => db.query('UPDATE organizations SET "deletedAt" = now() WHERE id = $1', [gone.id]));

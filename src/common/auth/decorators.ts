@@ -1,15 +1,10 @@
 import { applyDecorators, createParamDecorator, SetMetadata } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiParam,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiParam } from '@nestjs/swagger';
 import { ClsServiceManager } from 'nestjs-cls';
 import type { MemberRole } from '../../generated/prisma/enums';
+import { ApiProblem } from '../openapi/api-problem';
 import type { RequestStore } from '../tenancy/request-context';
+import { ROLE_RANK } from '../tenancy/roles';
 
 export const PUBLIC_KEY = 'orgbase:public';
 export const ACCESS_KEY = 'orgbase:access';
@@ -45,19 +40,64 @@ export type AccessRule = TenantAccessRule | GlobalAccessRule;
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
 /**
+ * Where Authenticated() leaves its rule in the operation for the OpenAPI post-processor, which
+ * writes the access paragraph (it needs the HTTP method for the API-key scope) and removes it.
+ */
+export const ACCESS_EXTENSION = 'x-orgbase-access';
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/** The scope an API key needs for a call: `<scope>:read` for GET/HEAD, `<scope>:write` otherwise; none when keys are refused. */
+export function requiredScope(rule: AccessRule, method: string): string | undefined {
+  if (!rule.tenant || !rule.scope) return undefined;
+  return `${rule.scope}:${READ_METHODS.has(method.toUpperCase()) ? 'read' : 'write'}`;
+}
+
+/** Who may call a route with this rule, in words (the operation's description in the OpenAPI document). */
+export function describeAccess(rule: AccessRule, method: string): string {
+  if (!rule.tenant) {
+    const who = rule.platformAdmin ? 'Platform administrators only' : 'Any signed-in user';
+    return `**Access:** ${who}. Service API keys cannot call it.`;
+  }
+  const roles = (Object.keys(ROLE_RANK) as MemberRole[]).filter((role) => ROLE_RANK[role] >= ROLE_RANK[rule.role]);
+  const scope = requiredScope(rule, method);
+  return (
+    `**Access:** members of the organization with the ${rule.role} role or higher (${roles.join(', ')}); ` +
+    'other members get 403, non-members 404. ' +
+    (scope ? `Service API keys of the organization need the \`${scope}\` scope.` : 'Service API keys cannot call it.') +
+    (rule.allowDeletedOrg ? ' Reaches a soft-deleted organization too.' : '')
+  );
+}
+
+function forbiddenWhen(rule: AccessRule): string {
+  if (!rule.tenant)
+    return rule.platformAdmin
+      ? 'the caller is not a platform administrator, or is an API key'
+      : 'the caller is an API key';
+  return rule.scope
+    ? `the member's role is below ${rule.role}, or the API key lacks the scope`
+    : `the member's role is below ${rule.role}, or the caller is an API key`;
+}
+
+/**
  * Who may call a route: one decorator for the guards' rule and the OpenAPI security entry.
  * Tenant routes (`{ tenant: true, role }`) answer 404 to non-members and 403 to members below
- * `role`; every route under /v1/orgs/:orgId must be one (checked at start-up).
+ * `role`; every route under /v1/orgs/:orgId must be one (checked at start-up). The OpenAPI
+ * document gets the bearer scheme, the problem responses the guards give, and the rule itself.
  */
 export function Authenticated(rule: AccessRule = {}) {
   return applyDecorators(
     SetMetadata(ACCESS_KEY, rule),
     ApiBearerAuth(),
-    ...(rule.tenant ? [ApiParam({ name: TENANT_PARAM, format: 'uuid', description: 'The organization' })] : []),
-    ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: missing, invalid or expired credentials' }),
-    ApiForbiddenResponse({ description: 'FORBIDDEN: the caller lacks the role or scope' }),
-    ApiNotFoundResponse({ description: 'NOT_FOUND: no such resource in an organization the caller belongs to' }),
-    ApiTooManyRequestsResponse({ description: 'RATE_LIMITED' }),
+    ApiExtension(ACCESS_EXTENSION, { ...rule }),
+    ApiProblem('UNAUTHENTICATED', 'missing, invalid or expired credentials'),
+    ApiProblem('FORBIDDEN', forbiddenWhen(rule)),
+    ...(rule.tenant
+      ? [
+          ApiParam({ name: TENANT_PARAM, type: 'string', format: 'uuid', description: 'The organization' }),
+          ApiProblem('NOT_FOUND', "no such organization among the caller's"),
+        ]
+      : []),
   );
 }
 

@@ -14,6 +14,11 @@ import { ClsService } from 'nestjs-cls';
 import type { RequestStore } from '../tenancy/request-context';
 import { AppException } from '../errors/app-exception';
 
+/** Probes (load balancers, orchestrators) are never throttled; everything else is (and documents 429). */
+export function isRateLimited(path: string): boolean {
+  return !(path === '/health' || path.startsWith('/health/') || path.startsWith('/health?'));
+}
+
 /**
  * Last guard: a request budget per caller per minute, across all routes. Service API keys are
  * counted by key id against their own `rateLimitPerMinute`; signed-in users by user id against
@@ -30,10 +35,8 @@ export class RateLimitGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
-  /** Probes (load balancers, orchestrators) must never be throttled. */
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const url = context.switchToHttp().getRequest<{ url?: string }>().url ?? '';
-    return Promise.resolve(url === '/health' || url.startsWith('/health/') || url.startsWith('/health?'));
+    return Promise.resolve(!isRateLimited(context.switchToHttp().getRequest<{ url?: string }>().url ?? ''));
   }
 
   protected override handleRequest(request: ThrottlerRequest): Promise<boolean> {

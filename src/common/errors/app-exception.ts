@@ -13,10 +13,14 @@ export const ERROR_CODES = {
   LAST_OWNER: HttpStatus.CONFLICT,
   VERSION_CONFLICT: HttpStatus.PRECONDITION_FAILED,
   PRECONDITION_REQUIRED: HttpStatus.PRECONDITION_REQUIRED,
+  /** An Idempotency-Key already used for a different request (another body, path or caller). */
+  IDEMPOTENCY_KEY_REUSED: HttpStatus.UNPROCESSABLE_ENTITY,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
   UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  /** The route's time ran out (REQUEST_TIMEOUT_MS or its own); nothing it did was kept. */
+  REQUEST_TIMEOUT: HttpStatus.SERVICE_UNAVAILABLE,
   INTERNAL: HttpStatus.INTERNAL_SERVER_ERROR,
 } as const;
 

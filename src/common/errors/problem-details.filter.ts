@@ -33,6 +33,16 @@ export function problemType(code: ErrorCode): string {
   return `urn:orgbase:problem:${code.toLowerCase().replace(/_/g, '-')}`;
 }
 
+/** The status's reason phrase, e.g. `Not found` for 404. */
+export function reasonPhrase(status: number): string {
+  return (
+    HttpStatus[status]
+      ?.replace(/_/g, ' ')
+      .toLowerCase()
+      .replace(/^\w/, (c) => c.toUpperCase()) ?? 'Error'
+  );
+}
+
 /**
  * Renders every error as RFC 9457 application/problem+json with a stable code.
  * Nothing internal (stack, SQL, constraint names) reaches the client; 5xx are logged.
@@ -56,11 +66,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const { code, status, detail, errors } = this.classify(exception);
     return {
       type: problemType(code),
-      title:
-        HttpStatus[status]
-          ?.replace(/_/g, ' ')
-          .toLowerCase()
-          .replace(/^\w/, (c) => c.toUpperCase()) ?? 'Error',
+      title: reasonPhrase(status),
       status,
       detail,
       code,

@@ -59,7 +59,7 @@ export class FeatureRegistry implements OnModuleInit {
    * invitation already holds its seat).
    */
   async assertCanAdd(orgId: string, limit: string, countUsed?: () => Promise<number>): Promise<void> {
-    await this.repository.lockLimit(orgId, limit);
+    await this.lockLimit(orgId, limit);
     const plan = orNotFound(await this.repository.findPlan(orgId), 'Organization');
     const allowed = effectiveLimits(plan)[limit];
     if (allowed === undefined) throw new Error(`No feature declares the limit ${limit}`);
@@ -71,6 +71,14 @@ export class FeatureRegistry implements OnModuleInit {
         `The ${plan.tier} plan allows ${allowed} ${limit}; remove one or upgrade`,
       );
     }
+  }
+
+  /**
+   * Takes the lock assertCanAdd takes (again is free), for callers whose own checks must see
+   * everything added before them: held until the transaction ends.
+   */
+  lockLimit(orgId: string, limit: string): Promise<void> {
+    return this.repository.lockLimit(orgId, limit);
   }
 
   /** Throws 403 FEATURE_DISABLED when the flag is off for the org. */

@@ -10,11 +10,12 @@ export const CORS_REQUEST_HEADERS = [
   'X-Request-Id',
 ];
 
-/** Response headers scripts may read: ids for support, versions for If-Match, and when to retry. */
+/** Response headers scripts may read: ids for support, versions for If-Match, replays, and when to retry. */
 export const CORS_EXPOSED_HEADERS = [
   'X-Request-Id',
   'ETag',
   'Location',
+  'Idempotent-Replayed',
   'Retry-After',
   'RateLimit',
   'RateLimit-Policy',

@@ -7,7 +7,7 @@ import { AppException } from '../errors/app-exception';
 /** `?limit=&cursor=` on every list. */
 export class PageQueryDto {
   /** Page size, 1–100. */
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @TransformType(() => Number)
   @IsInt()
@@ -16,7 +16,7 @@ export class PageQueryDto {
   limit: number = 20;
 
   /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 512 })
   @IsOptional()
   @IsString()
   @MaxLength(512)

@@ -7,9 +7,10 @@ export interface SecretColumn {
   /**
    * The column whose value binds each secret to its owner: the associated data is
    * `<table>.<column>:<owner id>` (see secretAad). The organization for tenant tables, the user
-   * for identity tables; it is known when the row is created and never changes afterwards.
+   * for identity tables, either for idempotency keys (scopeId); it is known when the row is
+   * created and never changes afterwards.
    */
-  ownerColumn: 'orgId' | 'userId';
+  ownerColumn: 'orgId' | 'userId' | 'scopeId';
 }
 
 /**
@@ -26,6 +27,7 @@ export const SECRET_COLUMNS = [
   { table: 'git_providers', column: 'encryptedRefreshToken', ownerColumn: 'orgId' },
   { table: 'accounts', column: 'encryptedAccessToken', ownerColumn: 'userId' },
   { table: 'accounts', column: 'encryptedRefreshToken', ownerColumn: 'userId' },
+  { table: 'idempotency_keys', column: 'encryptedResponse', ownerColumn: 'scopeId' },
 ] as const satisfies readonly SecretColumn[];
 
 type NameOf<T> = T extends { table: infer Table extends string; column: infer Column extends string }

@@ -33,7 +33,7 @@ describe('rotateSecrets', () => {
   });
 
   beforeEach(async () => {
-    await pglite.exec('TRUNCATE users, organizations CASCADE');
+    await pglite.exec('TRUNCATE users, organizations, idempotency_keys CASCADE');
     plaintexts = new Map();
     counts = new Map(SECRET_COLUMNS.map((column) => [secretColumnName(column), 0]));
     await seed();
@@ -122,6 +122,16 @@ describe('rotateSecrets', () => {
           secret(col('accounts.encryptedAccessToken'), id, userId),
           secret(col('accounts.encryptedRefreshToken'), id, userId),
         ],
+      );
+    }
+    // Stored responses of idempotent requests: in an org's and in a user's key space, one in flight.
+    for (const [i, scopeId] of [orgs[0]!, users[0]!, orgs[1]!].entries()) {
+      const id = randomUUID();
+      const response = i === 2 ? null : secret(col('idempotency_keys.encryptedResponse'), id, scopeId);
+      await session.query(
+        `INSERT INTO idempotency_keys (id, "scopeId", key, "encryptedResponse", "expiresAt")
+         VALUES ($1, $2, $3, $4, now() + interval '1 day')`,
+        [id, scopeId, `key-${i}`, response],
       );
     }
   }

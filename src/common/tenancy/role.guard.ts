@@ -4,10 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import type { RequestStore } from './request-context';
 import { AppException } from '../errors/app-exception';
-import { ACCESS_KEY, PUBLIC_KEY, type AccessRule } from '../auth/decorators';
+import { ACCESS_KEY, PUBLIC_KEY, requiredScope, type AccessRule } from '../auth/decorators';
 import { hasRole } from './roles';
-
-const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /**
  * The role guard (third guard): the member role or API-key scope the route declares. A route
@@ -29,9 +27,7 @@ export class RoleGuard implements CanActivate {
     const tenant = this.cls.get('tenant');
 
     if (principal?.kind === 'apiKey') {
-      const method = context.switchToHttp().getRequest<FastifyRequest>().method;
-      const scope = rule.tenant ? rule.scope : undefined;
-      const needed = scope && `${scope}:${READ_METHODS.has(method) ? 'read' : 'write'}`;
+      const needed = requiredScope(rule, context.switchToHttp().getRequest<FastifyRequest>().method);
       if (!tenant || !needed || !principal.scopes.includes(needed)) {
         throw AppException.forbidden(
           needed ? `This API key lacks the ${needed} scope` : 'API keys cannot use this route',

@@ -100,6 +100,14 @@ export type ProviderKey = Prisma.ProviderKeyModel
  */
 export type AuditLog = Prisma.AuditLogModel
 /**
+ * Model IdempotencyKey
+ * A POST's Idempotency-Key and the response it got, kept 24 hours so a retry is answered from
+ * here instead of writing twice (src/common/idempotency). The key space is the organization on
+ * tenant routes and for API keys, the user elsewhere: scopeId is one or the other (no foreign
+ * key, rows expire). Row-level security shows a row to its org's or its user's scope only.
+ */
+export type IdempotencyKey = Prisma.IdempotencyKeyModel
+/**
  * Model Prompt
  * 
  */

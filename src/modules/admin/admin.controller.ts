@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Authenticated } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf } from '../../common/pagination/pagination';
 import { AdminService } from './admin.service';
@@ -10,7 +11,7 @@ import { AdminOrgResponseDto, AdminSearchQueryDto, AdminUpdateOrgDto } from './d
  * Platform administrators only: not tenant routes, so they reach any organization without a
  * membership. The admin's user routes are in the users module (AdminUsersController).
  */
-@ApiTags('admin')
+@ApiTag('admin', 'Platform administration across organizations and users (platform administrators only).')
 @Controller('v1/admin')
 export class AdminController {
   constructor(private readonly admin: AdminService) {}

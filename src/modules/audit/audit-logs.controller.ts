@@ -1,7 +1,8 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { Authenticated, NoRequestTransaction, OrgId } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { PageOf } from '../../common/pagination/pagination';
 import { AuditLogsService } from './audit-logs.service';
 import {
@@ -13,7 +14,7 @@ import {
 
 const CONTENT_TYPES = { ndjson: 'application/x-ndjson', csv: 'text/csv; charset=utf-8' } as const;
 
-@ApiTags('audit-logs')
+@ApiTag('audit-logs', "The organization's tamper-evident audit log: list, export, verify the chain.")
 @Controller('v1/orgs/:orgId/audit-logs')
 export class AuditLogsController {
   constructor(private readonly auditLogs: AuditLogsService) {}
@@ -32,6 +33,7 @@ export class AuditLogsController {
   @Authenticated({ tenant: true, role: 'ADMIN', scope: 'audit-logs' })
   @ApiProduces(CONTENT_TYPES.ndjson, CONTENT_TYPES.csv)
   @ApiOkResponse({ description: 'One entry per line (NDJSON), or CSV with a header row', schema: { type: 'string' } })
+  @ApiOperation({ operationId: 'exportAuditLogs' })
   async export(@OrgId() orgId: string, @Query() query: ExportAuditLogsQueryDto): Promise<StreamableFile> {
     const { format, ...filter } = query;
     const lines = await this.auditLogs.export(orgId, filter, format);
@@ -47,6 +49,7 @@ export class AuditLogsController {
   @NoRequestTransaction()
   @Authenticated({ tenant: true, role: 'ADMIN', scope: 'audit-logs' })
   @ApiOkResponse({ type: AuditVerifyResponseDto })
+  @ApiOperation({ operationId: 'verifyAuditChain' })
   verify(@OrgId() orgId: string): Promise<AuditVerifyResponseDto> {
     return this.auditLogs.verify(orgId);
   }

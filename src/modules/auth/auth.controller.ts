@@ -7,11 +7,11 @@ import {
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
-  ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Authenticated, Public } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf, PageQueryDto } from '../../common/pagination/pagination';
 import { AuthService } from './auth.service';
@@ -29,7 +29,7 @@ import {
 } from './dto/auth.dto';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 
-@ApiTags('auth')
+@ApiTag('auth', 'Accounts and sessions: sign-up, sign-in, tokens, email verification, passwords.')
 @Controller('v1/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
@@ -40,7 +40,7 @@ export class AuthController {
   @ApiCreatedResponse({ type: AuthTokensResponseDto })
   @ApiConflictResponse({ description: 'DUPLICATE: the email has an account' })
   @ApiTooManyRequestsResponse({
-    description: 'RATE_LIMITED: this address had REGISTER_MAX_DUPLICATES_PER_IP 409s this hour (Retry-After)',
+    description: 'RATE_LIMITED: this address had REGISTER_MAX_DUPLICATES_PER_IP 409s this hour; see Retry-After',
   })
   register(@Body() dto: RegisterDto): Promise<AuthTokensResponseDto> {
     return this.auth.register(dto);
@@ -54,8 +54,8 @@ export class AuthController {
   @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: unknown email or wrong password (indistinguishable)' })
   @ApiTooManyRequestsResponse({
     description:
-      'RATE_LIMITED (Retry-After): too many failures for this account from this address, from this address, ' +
-      'or for this account from everywhere (then only addresses it signed in from before, until the mailed unlock link)',
+      'RATE_LIMITED: too many failures for this account from this address, from this address, or for this ' +
+      'account from everywhere (then only addresses it signed in from before, until the mailed unlock link); see Retry-After',
   })
   login(@Body() dto: LoginDto): Promise<AuthTokensResponseDto> {
     return this.auth.login(dto);

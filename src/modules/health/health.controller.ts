@@ -1,10 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { Public } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { DatabaseHealthIndicator } from './database.health';
 
-@ApiTags('health')
+@ApiTag('health', 'Liveness and readiness probes for load balancers and orchestrators (public, never rate-limited).')
 @Public()
 @Controller('health')
 export class HealthController {
@@ -17,6 +18,7 @@ export class HealthController {
   @Get('live')
   @HealthCheck()
   @ApiOkResponse({ description: 'The process is alive' })
+  @ApiOperation({ operationId: 'getLiveness' })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
@@ -26,6 +28,7 @@ export class HealthController {
   @HealthCheck()
   @ApiOkResponse({ description: 'Ready to serve traffic' })
   @ApiServiceUnavailableResponse({ description: 'A dependency (the database) is not answering' })
+  @ApiOperation({ operationId: 'getReadiness' })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([() => this.database.check('database')]);
   }

@@ -1,6 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+} from '@nestjs/swagger';
 import { Authenticated, OrgId } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf } from '../../common/pagination/pagination';
 import {
@@ -12,7 +19,7 @@ import {
 import { OrganizationResponseDto } from './dto/organization.dto';
 import { InvitationsService } from './invitations.service';
 
-@ApiTags('invitations')
+@ApiTag('invitations', 'Invitations to join an organization: sent by its admins, accepted or declined by the invitee.')
 @Controller('v1/orgs/:orgId/invitations')
 export class OrgInvitationsController {
   constructor(private readonly invitations: InvitationsService) {}
@@ -48,6 +55,7 @@ export class OrgInvitationsController {
   @HttpCode(200)
   @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiOkResponse({ type: InvitationResponseDto })
+  @ApiOperation({ operationId: 'resendOrgInvitation' })
   resend(
     @OrgId() orgId: string,
     @Param('invitationId', UuidParamPipe) invitationId: string,
@@ -56,7 +64,7 @@ export class OrgInvitationsController {
   }
 }
 
-@ApiTags('invitations')
+@ApiTag('invitations')
 @Controller('v1/invitations')
 export class InvitationResponsesController {
   constructor(private readonly invitations: InvitationsService) {}
@@ -67,6 +75,7 @@ export class InvitationResponsesController {
   @Authenticated()
   @ApiOkResponse({ type: OrganizationResponseDto })
   @ApiConflictResponse({ description: 'DUPLICATE: already a member' })
+  @ApiOperation({ operationId: 'acceptInvitation' })
   accept(@Body() dto: InvitationTokenDto): Promise<OrganizationResponseDto> {
     return this.invitations.accept(dto.token);
   }
@@ -76,6 +85,7 @@ export class InvitationResponsesController {
   @HttpCode(204)
   @Authenticated()
   @ApiNoContentResponse({ description: 'Declined' })
+  @ApiOperation({ operationId: 'declineInvitation' })
   async decline(@Body() dto: InvitationTokenDto): Promise<void> {
     await this.invitations.decline(dto.token);
   }

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { keyset, TIME_CURSOR, type Cursor } from '../../common/pagination/pagination';
 import { DbContext } from '../../database/db-context';
-import type { Invitation } from '../../generated/prisma/client';
+import { Prisma, type Invitation } from '../../generated/prisma/client';
+import { AppException } from '../../common/errors/app-exception';
 import type { InvitationStatus, MemberRole } from '../../generated/prisma/enums';
+
+export const PENDING_EXISTS = 'This email already has a pending invitation; resend it instead';
 
 /** An invitation row (its token only as a hash). */
 export type InvitationRow = Invitation;
@@ -12,11 +15,22 @@ export type InvitationRow = Invitation;
 export class InvitationsRepository {
   constructor(private readonly db: DbContext) {}
 
-  create(
+  /**
+   * A second pending invitation to one email in one org is refused by a partial unique index
+   * (the only other unique column is the random token hash): 409 DUPLICATE.
+   */
+  async create(
     orgId: string,
     data: { email: string; role: MemberRole; tokenHash: string; expiresAt: Date; invitedByUserId: string | null },
   ): Promise<InvitationRow> {
-    return this.db.client.invitation.create({ data: { ...data, orgId } });
+    try {
+      return await this.db.client.invitation.create({ data: { ...data, orgId } });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw new AppException('DUPLICATE', PENDING_EXISTS);
+      }
+      throw error;
+    }
   }
 
   findById(orgId: string, id: string): Promise<InvitationRow | null> {
@@ -54,11 +68,27 @@ export class InvitationsRepository {
     });
   }
 
-  update(
+  /**
+   * Changes an invitation that is still pending; null when it is not (any more). The WHERE
+   * decides, so of two concurrent answers (accept and revoke, two accepts) only one applies.
+   */
+  async updatePending(
     orgId: string,
     id: string,
     data: { status?: InvitationStatus; tokenHash?: string; expiresAt?: Date; respondedAt?: Date },
-  ): Promise<InvitationRow> {
-    return this.db.client.invitation.update({ where: { id, orgId }, data });
+  ): Promise<InvitationRow | null> {
+    const [row] = await this.db.client.invitation.updateManyAndReturn({
+      where: { id, orgId, status: 'PENDING' },
+      data,
+    });
+    return row ?? null;
+  }
+
+  /** Pending invitations to `email` that expired: revoked, so that a new one can be pending. */
+  revokeExpired(orgId: string, email: string, now: Date): Promise<InvitationRow[]> {
+    return this.db.client.invitation.updateManyAndReturn({
+      where: { orgId, email: { equals: email, mode: 'insensitive' }, status: 'PENDING', expiresAt: { lte: now } },
+      data: { status: 'REVOKED', respondedAt: now },
+    });
   }
 }

@@ -10,7 +10,7 @@ import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
 import type { CreateInvitationDto, InvitationResponseDto, ListInvitationsQueryDto } from './dto/invitation.dto';
 import type { OrganizationResponseDto } from './dto/organization.dto';
-import { InvitationsRepository, type InvitationRow } from './invitations.repository';
+import { InvitationsRepository, PENDING_EXISTS, type InvitationRow } from './invitations.repository';
 import { MembersRepository } from './members.repository';
 import { OrganizationsRepository, type OrganizationRow } from './organizations.repository';
 import { toOrganizationResponse } from './organizations.service';
@@ -38,13 +38,25 @@ export class InvitationsService {
   async create(orgId: string, dto: CreateInvitationDto): Promise<InvitationResponseDto> {
     const org = await this.findOrg(orgId);
     const now = new Date();
+    // Invitations and joins of one org wait for each other from here (the member limit's lock), so
+    // the checks below see every invitation made before; a unique index has the last word.
+    await this.features.lockLimit(orgId, 'members');
     if (await this.members.emailIsMember(orgId, dto.email)) {
       throw new AppException('DUPLICATE', 'This email already belongs to a member of the organization');
     }
     if (await this.invitations.findPendingForEmail(orgId, dto.email, now)) {
-      throw new AppException('DUPLICATE', 'This email already has a pending invitation; resend it instead');
+      throw new AppException('DUPLICATE', PENDING_EXISTS);
     }
     await this.assertSeatFree(org, now);
+    for (const expired of await this.invitations.revokeExpired(orgId, dto.email, now)) {
+      await this.audit.record({
+        action: 'invitation.revoked',
+        resourceType: 'invitation',
+        resourceId: expired.id,
+        before: { ...toInvitationResponse(expired), status: 'PENDING' },
+        after: toInvitationResponse(expired),
+      });
+    }
     const token = randomToken();
     const invitation = await this.invitations.create(orgId, {
       email: dto.email,
@@ -75,7 +87,7 @@ export class InvitationsService {
   /** Only pending invitations can be revoked. */
   async revoke(orgId: string, id: string): Promise<void> {
     const before = await this.findPending(orgId, id);
-    const after = await this.invitations.update(orgId, id, { status: 'REVOKED', respondedAt: new Date() });
+    const after = await this.updatePending(orgId, id, { status: 'REVOKED', respondedAt: new Date() });
     await this.audit.record({
       action: 'invitation.revoked',
       resourceType: 'invitation',
@@ -90,10 +102,7 @@ export class InvitationsService {
     const before = await this.findPending(orgId, id);
     const org = await this.findOrg(orgId);
     const token = randomToken();
-    const after = await this.invitations.update(orgId, id, {
-      tokenHash: sha256(token),
-      expiresAt: this.expiry(new Date()),
-    });
+    const after = await this.updatePending(orgId, id, { tokenHash: sha256(token), expiresAt: this.expiry(new Date()) });
     await this.audit.record({
       action: 'invitation.resent',
       resourceType: 'invitation',
@@ -117,10 +126,7 @@ export class InvitationsService {
       }
       await this.assertSeatFree(org, new Date(), invitation.id);
       await this.members.create(org.id, userId, invitation.role);
-      const after = await this.invitations.update(org.id, invitation.id, {
-        status: 'ACCEPTED',
-        respondedAt: new Date(),
-      });
+      const after = await this.updatePending(org.id, invitation.id, { status: 'ACCEPTED', respondedAt: new Date() });
       await this.audit.record({
         orgId: org.id,
         action: 'invitation.accepted',
@@ -136,7 +142,7 @@ export class InvitationsService {
   async decline(token: string): Promise<void> {
     const invitation = await this.findAnswerable(token);
     await this.db.run({ orgId: invitation.orgId }, async () => {
-      const after = await this.invitations.update(invitation.orgId, invitation.id, {
+      const after = await this.updatePending(invitation.orgId, invitation.id, {
         status: 'DECLINED',
         respondedAt: new Date(),
       });
@@ -172,6 +178,15 @@ export class InvitationsService {
     const invitation = await this.invitations.findById(orgId, id);
     if (!invitation || invitation.status !== 'PENDING') throw AppException.notFound('Invitation');
     return invitation;
+  }
+
+  /** Answered or revoked meanwhile (a concurrent request won): 404, and this request's writes roll back. */
+  private async updatePending(
+    orgId: string,
+    id: string,
+    data: Parameters<InvitationsRepository['updatePending']>[2],
+  ): Promise<InvitationRow> {
+    return orNotFound(await this.invitations.updatePending(orgId, id, data), 'Invitation');
   }
 
   private async findOrg(orgId: string, missing = 'Organization'): Promise<OrganizationRow> {

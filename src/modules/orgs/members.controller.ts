@@ -1,12 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Authenticated, OrgId } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf } from '../../common/pagination/pagination';
 import { ListMembersQueryDto, MemberResponseDto, UpdateMemberDto } from './dto/member.dto';
 import { MembersService } from './members.service';
 
-@ApiTags('members')
+@ApiTag('members', 'The members of an organization and their roles.')
 @Controller('v1/orgs/:orgId')
 export class MembersController {
   constructor(private readonly members: MembersService) {}
@@ -45,6 +46,7 @@ export class MembersController {
   @HttpCode(204)
   @Authenticated({ tenant: true, role: 'VIEWER' })
   @ApiNoContentResponse({ description: 'Left' })
+  @ApiOperation({ operationId: 'leaveOrganization' })
   async leave(@OrgId() orgId: string): Promise<void> {
     await this.members.leave(orgId);
   }

@@ -56,14 +56,21 @@ export class MembersRepository {
   }
 
   /**
-   * The org's active owners, locked until the transaction ends, so two concurrent demotions
-   * cannot both see "another owner remains" and leave the org without one.
+   * The org's active owners, as committed now, their rows locked until the transaction ends. Every
+   * change of owners (here, transfer of ownership, account deletion) locks them first, so such
+   * changes of one org happen one after the other and each sees the owners the one before left;
+   * a caller's OWNER role is rechecked against them, not taken from before the lock.
    */
-  async lockActiveOwnerIds(orgId: string): Promise<string[]> {
-    const rows = await this.db.client.$queryRaw<{ userId: string }[]>`
+  async lockOwners(orgId: string): Promise<string[]> {
+    const lock = () => this.db.client.$queryRaw<{ userId: string }[]>`
       SELECT "userId"::text AS "userId" FROM memberships
       WHERE "orgId" = ${orgId}::uuid AND role = 'OWNER' AND status = 'ACTIVE'
+      ORDER BY id
       FOR UPDATE`;
+    // The first waits for any owner change in flight; after it, a new snapshot also sees owners
+    // that change made (the first only rechecks the rows it had found).
+    await lock();
+    const rows = await lock();
     return rows.map((row) => row.userId);
   }
 

@@ -36,15 +36,14 @@ export class MembersService {
     if (dto.role === undefined && dto.status === undefined) {
       throw new AppException('VALIDATION_FAILED', 'Give a role, a status or both');
     }
+    const owners = await this.members.lockOwners(orgId);
     const before = await this.find(orgId, userId);
-    if ((before.role === 'OWNER' || dto.role === 'OWNER') && this.context.tenant?.role !== 'OWNER') {
+    if ((before.role === 'OWNER' || dto.role === 'OWNER') && !this.callerIsOwner(owners)) {
       throw AppException.forbidden('Only an owner can grant the OWNER role or change an owner');
     }
     const role = dto.role ?? before.role;
     const status = dto.status ?? before.status;
-    if (isActiveOwner(before) && !(role === 'OWNER' && status === 'ACTIVE')) {
-      await this.assertAnotherActiveOwner(orgId, userId);
-    }
+    if (isActiveOwner(before) && !(role === 'OWNER' && status === 'ACTIVE')) assertAnotherOwner(owners, userId);
     const after = await this.members.update(orgId, userId, { role, status });
     await this.audit.record({
       action: 'membership.updated',
@@ -57,11 +56,12 @@ export class MembersService {
   }
 
   async remove(orgId: string, userId: string): Promise<void> {
+    const owners = await this.members.lockOwners(orgId);
     const before = await this.find(orgId, userId);
-    if (before.role === 'OWNER' && this.context.tenant?.role !== 'OWNER') {
+    if (before.role === 'OWNER' && !this.callerIsOwner(owners)) {
       throw AppException.forbidden('Only an owner can remove an owner');
     }
-    if (isActiveOwner(before)) await this.assertAnotherActiveOwner(orgId, userId);
+    if (isActiveOwner(before)) assertAnotherOwner(owners, userId);
     await this.members.delete(orgId, userId);
     await this.audit.record({
       action: 'membership.removed',
@@ -74,8 +74,9 @@ export class MembersService {
   /** The caller leaves; the last active owner has to hand over first. */
   async leave(orgId: string): Promise<void> {
     const { userId } = this.context.requireUser();
+    const owners = await this.members.lockOwners(orgId);
     const before = await this.find(orgId, userId);
-    if (isActiveOwner(before)) await this.assertAnotherActiveOwner(orgId, userId);
+    if (isActiveOwner(before)) assertAnotherOwner(owners, userId);
     await this.members.delete(orgId, userId);
     await this.audit.record({
       action: 'membership.left',
@@ -89,11 +90,16 @@ export class MembersService {
     return orNotFound(await this.members.find(orgId, userId), 'Member');
   }
 
-  /** Locks the owner rows, so concurrent demotions cannot both pass. */
-  private async assertAnotherActiveOwner(orgId: string, userId: string): Promise<void> {
-    const owners = await this.members.lockActiveOwnerIds(orgId);
-    if (!owners.some((id) => id !== userId)) throw AppException.forbidden(LAST_OWNER);
+  /** Against the owners read under the lock: a role the guard saw may have been taken away since. */
+  private callerIsOwner(owners: string[]): boolean {
+    const callerId = this.context.userId;
+    return callerId !== undefined && owners.includes(callerId);
   }
+}
+
+/** `owners` are the locked active owners (MembersRepository.lockOwners). */
+function assertAnotherOwner(owners: string[], userId: string): void {
+  if (!owners.some((id) => id !== userId)) throw AppException.forbidden(LAST_OWNER);
 }
 
 function isActiveOwner(member: MemberWithUser): boolean {

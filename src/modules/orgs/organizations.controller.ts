@@ -6,9 +6,10 @@ import {
   ApiExtraModels,
   ApiNoContentResponse,
   ApiOkResponse,
-  ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Authenticated, OrgId } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { PageOf, PageQueryDto } from '../../common/pagination/pagination';
 import {
   CreateOrganizationDto,
@@ -21,7 +22,10 @@ import {
 } from './dto/organization.dto';
 import { OrganizationsService } from './organizations.service';
 
-@ApiTags('organizations')
+@ApiTag(
+  'organizations',
+  'Organizations (the tenants): settings, plan limits and usage, feature flags, ownership, soft delete.',
+)
 @ApiExtraModels(LimitUsageDto)
 @Controller('v1/orgs')
 export class OrganizationsController {
@@ -76,6 +80,7 @@ export class OrganizationsController {
   @Authenticated({ tenant: true, role: 'OWNER', allowDeletedOrg: true })
   @ApiOkResponse({ type: OrganizationResponseDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the organization is not deleted' })
+  @ApiOperation({ operationId: 'restoreOrganization' })
   restore(@OrgId() orgId: string): Promise<OrganizationResponseDto> {
     return this.organizations.restore(orgId);
   }
@@ -93,6 +98,7 @@ export class OrganizationsController {
   @Get(':orgId/limits')
   @Authenticated({ tenant: true, role: 'VIEWER' })
   @ApiOkResponse({ type: OrganizationLimitsResponseDto })
+  @ApiOperation({ operationId: 'getOrganizationLimits' })
   limits(@OrgId() orgId: string): Promise<OrganizationLimitsResponseDto> {
     return this.organizations.limits(orgId);
   }
@@ -101,6 +107,7 @@ export class OrganizationsController {
   @Get(':orgId/feature-flags')
   @Authenticated({ tenant: true, role: 'ADMIN' })
   @ApiOkResponse({ type: FeatureFlagsDto })
+  @ApiOperation({ operationId: 'getFeatureFlags' })
   featureFlags(@OrgId() orgId: string): Promise<FeatureFlagsDto> {
     return this.organizations.featureFlags(orgId);
   }

@@ -125,6 +125,9 @@ export class OrganizationsService {
       ]);
     }
     const org = await this.find(orgId);
+    // Under the owners' lock: of two transfers by one owner, the second finds them no owner any more.
+    const owners = await this.members.lockOwners(orgId);
+    if (!owners.includes(userId)) throw AppException.forbidden('Only an owner can transfer ownership');
     const target = await this.members.find(orgId, targetUserId);
     if (!target || target.status !== 'ACTIVE') throw AppException.notFound('Member');
     await this.members.update(orgId, targetUserId, { role: 'OWNER' });

@@ -4,9 +4,10 @@ import {
   ApiConflictResponse,
   ApiNoContentResponse,
   ApiOkResponse,
-  ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Authenticated } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { PageOf } from '../../common/pagination/pagination';
 import { AdminSearchQueryDto } from '../admin/dto/admin.dto';
@@ -14,7 +15,7 @@ import { AdminUsersService } from './admin-users.service';
 import { AdminUserResponseDto } from './dto/admin-user.dto';
 
 /** Platform administrators only: every user of the platform, whatever organizations they are in. */
-@ApiTags('admin')
+@ApiTag('admin')
 @Controller('v1/admin/users')
 export class AdminUsersController {
   constructor(private readonly users: AdminUsersService) {}
@@ -23,6 +24,7 @@ export class AdminUsersController {
   @Get()
   @Authenticated({ platformAdmin: true })
   @ApiOkResponse({ type: PageOf(AdminUserResponseDto) })
+  @ApiOperation({ operationId: 'listUsers' })
   list(@Query() query: AdminSearchQueryDto) {
     return this.users.list(query);
   }
@@ -33,6 +35,7 @@ export class AdminUsersController {
   @Authenticated({ platformAdmin: true })
   @ApiOkResponse({ type: AdminUserResponseDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: administrators cannot suspend themselves' })
+  @ApiOperation({ operationId: 'suspendUser' })
   suspend(@Param('userId', UuidParamPipe) userId: string): Promise<AdminUserResponseDto> {
     return this.users.suspend(userId);
   }
@@ -42,6 +45,7 @@ export class AdminUsersController {
   @HttpCode(200)
   @Authenticated({ platformAdmin: true })
   @ApiOkResponse({ type: AdminUserResponseDto })
+  @ApiOperation({ operationId: 'unsuspendUser' })
   unsuspend(@Param('userId', UuidParamPipe) userId: string): Promise<AdminUserResponseDto> {
     return this.users.unsuspend(userId);
   }
@@ -56,6 +60,7 @@ export class AdminUsersController {
   @ApiNoContentResponse({ description: 'Account deleted' })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: administrators delete their own account at DELETE /v1/me' })
   @ApiConflictResponse({ description: 'LAST_OWNER: the user is the last active owner of the organizations named' })
+  @ApiOperation({ operationId: 'deleteUser' })
   remove(@Param('userId', UuidParamPipe) userId: string): Promise<void> {
     return this.users.remove(userId);
   }

@@ -4,16 +4,16 @@ import {
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
-  ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { Authenticated } from '../../common/auth/decorators';
+import { ApiTag } from '../../common/openapi/api-tag';
 import { PageOf, PageQueryDto } from '../../common/pagination/pagination';
 import { DeleteMeDto, MeResponseDto, MyInvitationResponseDto, SetActiveOrgDto, UpdateMeDto } from './dto/me.dto';
 import { MeService } from './me.service';
 
 /** Signed-in users only: service API keys have no caller of their own here (403). */
-@ApiTags('me')
+@ApiTag('me', 'The signed-in user: profile, active organization, pending invitations, account deletion.')
 @Controller('v1/me')
 export class MeController {
   constructor(private readonly me: MeService) {}

@@ -63,6 +63,7 @@ export const ModelName = {
   ServiceApiKey: 'ServiceApiKey',
   ProviderKey: 'ProviderKey',
   AuditLog: 'AuditLog',
+  IdempotencyKey: 'IdempotencyKey',
   Prompt: 'Prompt',
   PromptVersion: 'PromptVersion',
   Variable: 'Variable',
@@ -288,6 +289,18 @@ export const AuditLogScalarFieldEnum = {
 } as const
 
 export type AuditLogScalarFieldEnum = (typeof AuditLogScalarFieldEnum)[keyof typeof AuditLogScalarFieldEnum]
+
+
+export const IdempotencyKeyScalarFieldEnum = {
+  id: 'id',
+  scopeId: 'scopeId',
+  key: 'key',
+  encryptedResponse: 'encryptedResponse',
+  createdAt: 'createdAt',
+  expiresAt: 'expiresAt'
+} as const
+
+export type IdempotencyKeyScalarFieldEnum = (typeof IdempotencyKeyScalarFieldEnum)[keyof typeof IdempotencyKeyScalarFieldEnum]
 
 
 export const PromptScalarFieldEnum = {

@@ -37,7 +37,14 @@ export class CreateApiKeyDto {
   name!: string;
 
   /** `<resource>:read` for GET routes, `<resource>:write` for the others. */
-  @ApiProperty({ type: String, isArray: true, example: ['variables:read'], minItems: 1, maxItems: 50 })
+  @ApiProperty({
+    type: 'array',
+    // The modules declare the scopes when they load, after this class: a pattern, not an enum.
+    items: { type: 'string', pattern: '^[a-z][a-z0-9-]*:(read|write)$', maxLength: 100 },
+    example: ['variables:read'],
+    minItems: 1,
+    maxItems: 50,
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
@@ -45,13 +52,13 @@ export class CreateApiKeyDto {
   scopes!: string[];
 
   /** When the key stops working; must be in the future. Omit for a key that does not expire. */
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @ApiPropertyOptional({ example: '2027-12-31T23:59:59Z', type: String, format: 'date-time' })
   @IsOptional()
   @IsISO8601({ strict: true })
   expiresAt?: string;
 
   /** Requests per minute this key may make; the server default when omitted. */
-  @ApiPropertyOptional({ minimum: 1, maximum: 100000 })
+  @ApiPropertyOptional({ example: 120, type: 'integer', format: 'int32', minimum: 1, maximum: 100000 })
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -42,7 +42,7 @@ export class LoginDto {
 }
 
 export class RefreshDto {
-  @ApiProperty()
+  @ApiProperty({ example: 'rt_3q2-7wZr9cXk1bYq0pLm' })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -61,7 +61,7 @@ export class AuthTokensResponseDto {
 
 export class VerifyEmailDto {
   /** The token from the verification link. */
-  @ApiProperty()
+  @ApiProperty({ example: '9f1c2e7a4b5d6e8f0a1b2c3d4e5f6a7b' })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -81,14 +81,14 @@ export class ForgotPasswordDto {
 
 export class ResetPasswordDto {
   /** The token from the reset link. */
-  @ApiProperty()
+  @ApiProperty({ example: '9f1c2e7a4b5d6e8f0a1b2c3d4e5f6a7b' })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   token!: string;
 
   /** The new password, 10 to 128 characters. */
-  @ApiProperty({ minLength: 10, maxLength: 128 })
+  @ApiProperty({ example: 'a new long passphrase', minLength: 10, maxLength: 128 })
   @IsString()
   @MinLength(10)
   @MaxLength(128)
@@ -96,14 +96,14 @@ export class ResetPasswordDto {
 }
 
 export class ChangePasswordDto {
-  @ApiProperty({ maxLength: 128 })
+  @ApiProperty({ example: 'orgbase-demo-1', maxLength: 128 })
   @IsString()
   @MinLength(1)
   @MaxLength(128)
   currentPassword!: string;
 
   /** 10 to 128 characters. */
-  @ApiProperty({ minLength: 10, maxLength: 128 })
+  @ApiProperty({ example: 'a new long passphrase', minLength: 10, maxLength: 128 })
   @IsString()
   @MinLength(10)
   @MaxLength(128)

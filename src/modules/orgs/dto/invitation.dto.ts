@@ -32,7 +32,7 @@ export class ListInvitationsQueryDto extends PageQueryDto {
 
 export class InvitationTokenDto {
   /** The token from the invitation email's link. */
-  @ApiProperty()
+  @ApiProperty({ example: '9f1c2e7a4b5d6e8f0a1b2c3d4e5f6a7b' })
   @IsString()
   @MinLength(1)
   @MaxLength(200)

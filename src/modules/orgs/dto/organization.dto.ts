@@ -43,7 +43,7 @@ export class CreateOrganizationDto {
 }
 
 export class UpdateOrganizationDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Acme Research', minLength: 1, maxLength: 100 })
   @ValidateIf(unlessAbsent)
   @Transform(trim)
   @IsString()
@@ -51,7 +51,7 @@ export class UpdateOrganizationDto {
   @MaxLength(100)
   name?: string;
 
-  @ApiPropertyOptional({ pattern: SLUG_PATTERN.source, minLength: 3, maxLength: 50 })
+  @ApiPropertyOptional({ example: 'acme-research', pattern: SLUG_PATTERN.source, minLength: 3, maxLength: 50 })
   @ValidateIf(unlessAbsent)
   @IsString()
   @MinLength(3)
@@ -71,7 +71,7 @@ export class UpdateOrganizationDto {
 
 export class TransferOwnershipDto {
   /** An active member who becomes OWNER; the caller becomes ADMIN. */
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '01936f3e-8c2a-7b4d-9e1f-2a3b4c5d6e7f', format: 'uuid' })
   @IsUUID()
   userId!: string;
 }
@@ -104,6 +104,7 @@ export class FeatureFlagsDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'boolean' },
+    maxProperties: MAX_FEATURE_FLAGS,
     example: { newEditor: true, 'beta.export': false },
   })
   @IsObject()

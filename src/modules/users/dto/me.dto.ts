@@ -14,7 +14,7 @@ export class MeResponseDto extends UserResponseDto {
 
 /** Fields to change; locale, timezone and image take null to clear them. */
 export class UpdateMeDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
   @ValidateIf((dto: UpdateMeDto) => dto.name !== undefined)
   @IsString()
   @MinLength(1)
@@ -22,7 +22,13 @@ export class UpdateMeDto {
   name?: string;
 
   /** A language tag: `en`, `en-US`. */
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'en-US', pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'en-US',
+    pattern: '^[a-z]{2,3}(-[A-Z]{2})?$',
+    maxLength: 6,
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[a-z]{2,3}(-[A-Z]{2})?$/, { message: 'locale must look like en or en-US' })
@@ -39,7 +45,13 @@ export class UpdateMeDto {
   timezone?: string | null;
 
   /** An http(s) URL of the avatar. */
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'uri', maxLength: 2048 })
+  @ApiPropertyOptional({
+    example: 'https://example.com/avatar.png',
+    type: String,
+    nullable: true,
+    format: 'uri',
+    maxLength: 2048,
+  })
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   @MaxLength(2048)
@@ -47,7 +59,7 @@ export class UpdateMeDto {
 }
 
 export class SetActiveOrgDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '01936f3e-8c2a-7b4d-9e1f-2a3b4c5d6e7f', format: 'uuid' })
   @IsUUID()
   orgId!: string;
 }
@@ -63,7 +75,7 @@ export class MyInvitationResponseDto {
 
 /** Deleting one's account asks for the password again. */
 export class DeleteMeDto {
-  @ApiProperty({ maxLength: 128 })
+  @ApiProperty({ example: 'orgbase-demo-1', maxLength: 128 })
   @IsString()
   @MinLength(1)
   @MaxLength(128)

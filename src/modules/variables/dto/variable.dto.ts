@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PatchOf } from '../../../common/dto/patch-of';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/pagination';
 import type { VariableRow } from '../variables.repository';
@@ -18,15 +19,15 @@ export class CreateVariableDto {
   @MaxLength(10000)
   value!: string;
 
-  @ApiPropertyOptional({ maxLength: 500 })
+  @ApiPropertyOptional({ example: 'Greeting used by the support prompts', maxLength: 500 })
   @IsOptional()
   @IsString()
   @MaxLength(500)
   description?: string;
 }
 
-/** Every field optional; null is not "absent" (key and value cannot be null: 400, not a database error). */
-export class UpdateVariableDto extends PartialType(CreateVariableDto, { skipNullProperties: false }) {}
+/** Only the fields to change; null clears the description and is a 400 for key and value. */
+export class UpdateVariableDto extends PatchOf(CreateVariableDto) {}
 
 export class ListVariablesQueryDto extends PageQueryDto {
   /** Case-insensitive search in the key. */
