@@ -55,14 +55,28 @@ const BAD_CURSORS: [string, string][] = [
   ['8000 characters', 'a'.repeat(8000)],
 ];
 
-/** Values for documented request headers such as If-Match: malformed, weak, stale, long. */
-const BAD_HEADERS: [string, string][] = [
+/** Values for the documented request headers: malformed, weak, stale, long. */
+const BAD_HEADERS: Record<string, [string, string][]> = {
+  'If-Match': [
+    ['garbage', 'garbage'],
+    ['weak tag', 'W/"1"'],
+    ['stale tag', '"999999"'],
+    ['tag list', '"1", "2", *'],
+    ['unquoted number', '1'],
+    ['8000 characters', `"${'9'.repeat(8000)}"`],
+  ],
+  'Idempotency-Key': [
+    ['empty', ''],
+    ['with spaces', 'a key'],
+    ['256 characters', 'k'.repeat(256)],
+    ['8000 characters', 'k'.repeat(8000)],
+    ['Latin-1', 'cl\u00e9'],
+    ['SQL injection', "x' OR '1'='1"],
+  ],
+};
+const OTHER_HEADER: [string, string][] = [
   ['garbage', 'garbage'],
-  ['weak tag', 'W/"1"'],
-  ['stale tag', '"999999"'],
-  ['tag list', '"1", "2", *'],
-  ['unquoted number', '1'],
-  ['8000 characters', `"${'9'.repeat(8000)}"`],
+  ['8000 characters', 'h'.repeat(8000)],
 ];
 
 const LIMITS = ['-1', '0', '101', '1000000000', '99999999999999999999999', '1.5', 'abc', '', 'NaN', 'Infinity', '1e3'];
@@ -196,8 +210,10 @@ export class CaseBuilder {
   ): Call {
     const headers: Record<string, string> = {};
     if (caller !== 'anonymous') headers.authorization = `Bearer ${this.fixtures.credentials[caller]}`;
-    // Documented headers (If-Match) get a value that passes: `*` matches any version.
-    for (const param of this.op.headerParams) headers[param.name.toLowerCase()] = param.name === 'If-Match' ? '*' : 'x';
+    // Required headers get a value that passes (If-Match `*` matches any version); optional ones none.
+    for (const param of this.op.headerParams.filter((p) => p.required)) {
+      headers[param.name.toLowerCase()] = param.name === 'If-Match' ? '*' : 'x';
+    }
     const body = 'body' in parts ? parts.body : this.op.body ? json(this.validBody()) : undefined;
     const contentType = parts.contentType === undefined ? 'application/json' : parts.contentType;
     if (body !== undefined && contentType !== null) headers['content-type'] = contentType;
@@ -268,10 +284,14 @@ export class CaseBuilder {
 
   private headerCases(param: Parameter, add: (kind: string, call: Call) => void, caller: Caller): void {
     const name = param.name.toLowerCase();
-    const without = this.call(caller);
-    delete without.headers![name];
-    add(`${param.name}: missing`, without);
-    for (const [kind, value] of BAD_HEADERS) {
+    if (param.required) {
+      const without = this.call(caller);
+      delete without.headers![name];
+      add(`${param.name}: missing`, without);
+    } else {
+      add(`${param.name}: a fresh value`, this.call(caller, { headers: { [name]: randomUUID() } }));
+    }
+    for (const [kind, value] of BAD_HEADERS[param.name] ?? OTHER_HEADER) {
       add(`${param.name}: ${kind}`, this.call(caller, { headers: { [name]: value } }));
     }
   }
