@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Logger } from '@nestjs/common';
 import { Client, Pool } from 'pg';
@@ -27,9 +27,12 @@ export function embeddedDataDir(config: AppConfig): string {
   return config.DATA_DIR === 'memory://' ? 'memory://' : join(config.DATA_DIR, 'pglite');
 }
 
-/** Opens PostgreSQL (DATABASE_URL) or the embedded PGlite database and brings its schema up to date. */
-export async function openDatabase(config: AppConfig): Promise<DatabaseConnection> {
-  return config.DATABASE_URL ? openPostgres(config, config.DATABASE_URL) : openEmbedded(config);
+/**
+ * Opens PostgreSQL (DATABASE_URL) or the embedded PGlite database and brings its schema up to date.
+ * `embedded` adds PGlite options: tests start from a migrated template (`loadDataDir`).
+ */
+export async function openDatabase(config: AppConfig, embedded: PGliteOptions = {}): Promise<DatabaseConnection> {
+  return config.DATABASE_URL ? openPostgres(config, config.DATABASE_URL) : openEmbedded(config, embedded);
 }
 
 async function openPostgres(config: AppConfig, url: string): Promise<DatabaseConnection> {
@@ -69,10 +72,10 @@ async function withClient<T>(url: string, run: (session: SqlSession) => Promise<
   }
 }
 
-async function openEmbedded(config: AppConfig): Promise<DatabaseConnection> {
+async function openEmbedded(config: AppConfig, options: PGliteOptions): Promise<DatabaseConnection> {
   const dataDir = embeddedDataDir(config);
   if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  const pglite = await PGlite.create(dataDir, options);
   const session = pgliteSession(pglite);
   const migrated = await applyMigrations(session);
   const role = config.DATABASE_APP_ROLE;

@@ -1,18 +1,26 @@
+import type { PGliteOptions } from '@electric-sql/pglite';
 import { Global, Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { openDatabase } from './database-connection';
 import { DemoSeeder } from './demo-seed';
 import { PrismaService } from './prisma.service';
 
+/**
+ * Optional PGlite options for the embedded database. Nothing in the app provides them; the test
+ * support does, to start each test's database from one migrated template instead of initdb +
+ * migrations (seconds per boot).
+ */
+export const EMBEDDED_DATABASE_OPTIONS = Symbol('EMBEDDED_DATABASE_OPTIONS');
+
 @Global()
 @Module({
   providers: [
     {
       provide: PrismaService,
-      inject: [AppConfig],
-      useFactory: async (config: AppConfig) => {
+      inject: [AppConfig, { token: EMBEDDED_DATABASE_OPTIONS, optional: true }],
+      useFactory: async (config: AppConfig, embedded?: PGliteOptions) => {
         const logger = new Logger('Database');
-        const connection = await openDatabase(config);
+        const connection = await openDatabase(config, embedded);
         logger.log(
           connection.kind === 'embedded'
             ? `Embedded PGlite database at ${config.DATA_DIR} (set DATABASE_URL to use PostgreSQL)`

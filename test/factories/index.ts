@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { uuidv7 } from '../../src/database/prisma.service';
+import { uuidv7, type PrismaService } from '../../src/database/prisma.service';
 import type { MemberRole, OrgTier } from '../../src/generated/prisma/enums';
 import type { TestApp } from '../support/test-app';
+
+/** What the database-level factories need: a test app or a service module. */
+export interface HasDatabase {
+  prisma: PrismaService;
+}
 
 /** Data factories: each call makes distinct rows so tests never collide. */
 export const unique = () => randomUUID().slice(0, 8);
@@ -39,11 +44,27 @@ export async function signUp(
   };
 }
 
+/**
+ * A user made directly in the database, under their own email's scope as registration makes
+ * them (for tests without HTTP; they have no password to sign in with).
+ */
+export async function createUser(t: HasDatabase, overrides: { email?: string; name?: string } = {}) {
+  const id = unique();
+  const email = overrides.email ?? `user-${id}@example.test`;
+  return t.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT set_config('app.email', ${email}, true)`;
+    return tx.user.create({
+      data: { email, name: overrides.name ?? `User ${id}`, passwordHash: '!', emailVerifiedAt: new Date() },
+      select: { id: true, email: true },
+    });
+  });
+}
+
 /** Inserts rows of one org as the app would: inside a transaction scoped to it (RLS). */
 export function inOrg<T>(
-  t: TestApp,
+  t: HasDatabase,
   orgId: string,
-  work: (tx: Parameters<Parameters<TestApp['prisma']['$transaction']>[0]>[0]) => Promise<T>,
+  work: (tx: Parameters<Parameters<PrismaService['$transaction']>[0]>[0]) => Promise<T>,
 ): Promise<T> {
   return t.prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT set_config('app.org_id', ${orgId}, true)`;
@@ -56,7 +77,7 @@ export function inOrg<T>(
  * in its own RLS scope (so its id is made first), by the owner.
  */
 export async function createOrg(
-  t: TestApp,
+  t: HasDatabase,
   owner: { id: string },
   overrides: { name?: string; slug?: string; tier?: OrgTier } = {},
 ) {
@@ -78,7 +99,7 @@ export async function createOrg(
   });
 }
 
-export function addMember(t: TestApp, orgId: string, userId: string, role: MemberRole) {
+export function addMember(t: HasDatabase, orgId: string, userId: string, role: MemberRole) {
   return inOrg(t, orgId, (tx) => tx.membership.create({ data: { orgId, userId, role } }));
 }
 

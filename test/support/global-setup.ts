@@ -1,6 +1,5 @@
-import { prepareTemplate, serverUrl } from './database';
+import { prepareTemplate } from './database';
 
 export default async function globalSetup(): Promise<void> {
-  const url = serverUrl();
-  if (url) await prepareTemplate(url);
+  await prepareTemplate();
 }

@@ -1,6 +1,5 @@
-import { dropTemplate, serverUrl } from './database';
+import { dropTemplate } from './database';
 
 export default async function globalTeardown(): Promise<void> {
-  const url = serverUrl();
-  if (url) await dropTemplate(url);
+  await dropTemplate();
 }

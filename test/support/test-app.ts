@@ -5,9 +5,10 @@ import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createHttpAdapter } from '../../src/app.setup';
-import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import type { AppConfig } from '../../src/config/app-config';
 import { PrismaService } from '../../src/database/prisma.service';
 import { createTestDatabase } from './database';
+import { testConfig, testDatabaseModule } from './test-config';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -34,17 +35,12 @@ export interface TestAppOptions {
 /** Boots the whole app on its own fresh database, the way main.ts does, without listening on a port. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: 'memory://',
-    SEED_DEMO_DATA: 'false',
-    BCRYPT_COST: '4',
-    ...(database.url ? { DATABASE_URL: database.url, DATABASE_POOL_MAX: '4' } : {}),
-    ...options.env,
-  });
+  const config = testConfig(database, options.env);
 
-  @Module({ imports: [AppModule.forRoot(config), ...(options.imports ?? [])], controllers: options.controllers ?? [] })
+  @Module({
+    imports: [AppModule.forRoot(config), testDatabaseModule(database), ...(options.imports ?? [])],
+    controllers: options.controllers ?? [],
+  })
   class TestRootModule {}
 
   const app = await NestFactory.create<NestFastifyApplication>(
