@@ -1,6 +1,6 @@
 import {
   createTestDatabase,
-  prepareTemplate,
+  preparePostgresTemplate,
   TEMPLATE_DATABASE,
   withDatabase,
   type TestDatabase,
@@ -120,7 +120,7 @@ onPostgres('database faults under load (reliability, PostgreSQL)', () => {
 
     beforeAll(async () => {
       cluster = await LocalCluster.create(bin!);
-      await prepareTemplate(cluster.url());
+      await preparePostgresTemplate(cluster.url());
       t = await createTestApp({ env: { ...APP_ENV, DATABASE_URL: withDatabase(cluster.url(), TEMPLATE_DATABASE) } });
       await t.app.listen(0, '127.0.0.1');
       target = await loadTarget(t, await t.app.getUrl());

@@ -73,7 +73,8 @@ export async function dropTemplate(): Promise<void> {
   delete process.env[PGLITE_TEMPLATE_ENV];
 }
 
-async function preparePostgresTemplate(url: string): Promise<void> {
+/** Migrates a template on the given server (the run's, or a cluster of a test's own). */
+export async function preparePostgresTemplate(url: string): Promise<void> {
   await withAdminClient(url, async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
