@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 
 export interface LoadOptions {
@@ -84,7 +85,7 @@ export function treeCpuMs(root: number): number {
 }
 
 /** Busy CPU time of the whole machine so far (all cores), in ms. */
-export function machineBusyMs(): number {
+function machineBusyMs(): number {
   const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
     .split('\n')[0]!
     .split(/\s+/);
@@ -108,4 +109,32 @@ export function treeRssMb(root: number): { totalMb: number; processes: { pid: nu
     }
   });
   return { totalMb: processes.reduce((sum, p) => sum + p.rssMb, 0), processes };
+}
+
+export interface CpuUse {
+  /** Per watched tree (0 for an absent one), ms. */
+  treesMs: number[];
+  /** This process: the load generator. */
+  selfMs: number;
+  /** Everything else on the machine: other users' work, the noise in the figures. */
+  othersMs: number;
+  /** Wall time × cores: what the machine could have given. */
+  capacityMs: number;
+}
+
+/** Starts counting CPU time; the function it returns says how much went where since. */
+export function cpuMeter(roots: (number | null)[]): () => CpuUse {
+  const tree = (root: number | null) => (root ? treeCpuMs(root) : 0);
+  const treesBefore = roots.map(tree);
+  const machineBefore = machineBusyMs();
+  const selfBefore = process.cpuUsage();
+  const startedAt = performance.now();
+  return () => {
+    const treesMs = roots.map((root, i) => tree(root) - treesBefore[i]!);
+    const self = process.cpuUsage(selfBefore);
+    const selfMs = (self.user + self.system) / 1000;
+    const used = machineBusyMs() - machineBefore;
+    const othersMs = Math.max(0, used - selfMs - treesMs.reduce((sum, ms) => sum + ms, 0));
+    return { treesMs, selfMs, othersMs, capacityMs: (performance.now() - startedAt) * cpus().length };
+  };
 }

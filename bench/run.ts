@@ -18,7 +18,16 @@ import {
   verifyAuditChain,
   type Dataset,
 } from './dataset';
-import { load, machineBusyMs, parentPid, treeCpuMs, treeRssMb, type LoadOptions, type LoadResult } from './load';
+import {
+  cpuMeter,
+  load,
+  parentPid,
+  treeCpuMs,
+  treeRssMb,
+  type CpuUse,
+  type LoadOptions,
+  type LoadResult,
+} from './load';
 import { formatProfile, summarizeProfiles } from './profile-summary';
 import {
   bareEnv,
@@ -94,6 +103,9 @@ interface Round extends LoadResult {
   otherCpuPercent: number;
 }
 
+/** Above this share of the machine used by other work, a round's figures are noise more than signal. */
+const NOISY_PERCENT = 15;
+const percentOf = (ms: number, cpu: CpuUse) => Math.round((100 * ms) / cpu.capacityMs);
 const round1 = (value: number) => Math.round(value * 10) / 10;
 const round2 = (value: number) => Math.round(value * 100) / 100;
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -123,22 +135,14 @@ function requestOf(kind: Case, target: Target, tag: string): Omit<LoadOptions, '
 }
 
 async function measure(kind: Case, target: Target, round: number, seconds: number, pgPid: number | null) {
-  const cpuBefore = treeCpuMs(target.server.pid);
-  const pgBefore = pgPid ? treeCpuMs(pgPid) : 0;
-  const machineBefore = machineBusyMs();
-  const selfBefore = process.cpuUsage();
-  const started = performance.now();
+  const meter = cpuMeter([target.server.pid, pgPid]);
   const result = await load({
     ...requestOf(kind, target, `${runId}_${target.name}_${round}`),
     connections: settings.connections,
     seconds,
   });
-  const capacityMs = (performance.now() - started) * cpus().length;
-  const serverMs = treeCpuMs(target.server.pid) - cpuBefore;
-  const pgMs = pgPid ? treeCpuMs(pgPid) - pgBefore : 0;
-  const self = process.cpuUsage(selfBefore);
-  const selfMs = (self.user + self.system) / 1000;
-  const otherMs = machineBusyMs() - machineBefore - serverMs - pgMs - selfMs;
+  const cpu = meter();
+  const [serverMs, pgMs] = cpu.treesMs as [number, number];
   const perRequest = (ms: number) => round2(ms / Math.max(1, result.requests));
   return {
     case: kind,
@@ -147,8 +151,8 @@ async function measure(kind: Case, target: Target, round: number, seconds: numbe
     ...result,
     cpuMsPerRequest: perRequest(serverMs),
     pgCpuMsPerRequest: pgPid ? perRequest(pgMs) : null,
-    loadGenCpuPercent: Math.round((100 * selfMs) / capacityMs),
-    otherCpuPercent: Math.max(0, Math.round((100 * otherMs) / capacityMs)),
+    loadGenCpuPercent: percentOf(cpu.selfMs, cpu),
+    otherCpuPercent: percentOf(cpu.othersMs, cpu),
   } satisfies Round;
 }
 
@@ -231,9 +235,10 @@ async function runCase(kind: Case, targets: Target[], pgPid: number | null): Pro
 }
 
 /** Ready time of a fresh start, then of a second start on what the first left (PostgreSQL, then embedded). */
-async function coldStarts(serverUrl: string, port: number) {
-  const results: { database: string; start: string; readyMs: number }[] = [];
+async function coldStarts(serverUrl: string, port: number, pgPid: number | null) {
+  const results: { database: string; start: string; readyMs: number; otherCpuPercent: number }[] = [];
   const time = async (database: string, start: string, env: NodeJS.ProcessEnv) => {
+    const meter = cpuMeter([pgPid]);
     const server = await startServer({
       name: `${database} ${start}`,
       port,
@@ -241,8 +246,12 @@ async function coldStarts(serverUrl: string, port: number) {
       env,
       timeoutMs: 120_000,
     });
+    // The server was spawned after the meter started: all its CPU so far is inside the window.
+    const cpu = meter();
+    const serverMs = treeCpuMs(server.pid);
     await stopServer(server);
-    results.push({ database, start, readyMs: server.readyMs });
+    const otherCpuPercent = Math.max(0, percentOf(cpu.othersMs - serverMs, cpu));
+    results.push({ database, start, readyMs: server.readyMs, otherCpuPercent });
     console.log(`  ${database}, ${start}: ready in ${server.readyMs} ms`);
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'orgbase-bench-'));
@@ -396,6 +405,12 @@ function report(rounds: Round[], outcomes: Partial<Record<Case, CaseOutcome>>, c
       ]),
     ),
   );
+  const noisy = rounds.filter((r) => r.otherCpuPercent > NOISY_PERCENT).length;
+  if (noisy) {
+    out.push(
+      `${noisy} of ${rounds.length} rounds shared the machine with other work (others CPU > ${NOISY_PERCENT}%): their figures are depressed.`,
+    );
+  }
   const summaryRows: (string | number | null)[][] = [];
   for (const kind of CASES) {
     const bare = summarize(rounds, kind, 'bare');
@@ -576,7 +591,7 @@ async function main(): Promise<void> {
     }
     if (selected('cold')) {
       console.log('Cold start to ready (first 200 from GET /health/ready):');
-      cold = await coldStarts(serverUrl, settings.port + 20);
+      cold = await coldStarts(serverUrl, settings.port + 20, postgres.postmasterPid);
     }
   } finally {
     await Promise.all(servers.map(stopServer));
@@ -590,12 +605,10 @@ async function main(): Promise<void> {
   if (rounds.length) console.log(report(rounds, outcomes, checks));
   if (cold.length)
     console.log(
-      '',
-      '\nCold start:',
-      markdownTable(
-        ['database', 'start', 'ready ms'],
-        cold.map((c) => [c.database, c.start, c.readyMs]),
-      ),
+      `\nCold start to ready:\n${markdownTable(
+        ['database', 'start', 'ready ms', 'others CPU %'],
+        cold.map((c) => [c.database, c.start, c.readyMs, c.otherCpuPercent]),
+      )}`,
     );
   for (const profile of profiles)
     console.log(`\n${formatProfile(`${profile.server} ${profile.case} under load`, profile.summary)}`);
