@@ -8,6 +8,7 @@ import { ClsModule } from 'nestjs-cls';
 import { DbContext } from '../database/db-context';
 import { RoleGuard } from './tenancy/role.guard';
 import { TenancyRepository } from './tenancy/tenancy.repository';
+import { AccessCache } from './tenancy/access-cache';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { RateLimitGuard } from './auth/rate-limit.guard';
 import { RouteDeclarationCheck } from './tenancy/route-declarations';
@@ -56,6 +57,7 @@ import { IdempotencyService } from './idempotency/idempotency.service';
     DbContext,
     RequestContext,
     TenancyRepository,
+    AccessCache,
     TokenService,
     JwtStrategy,
     AuditRepository,
@@ -79,6 +81,7 @@ import { IdempotencyService } from './idempotency/idempotency.service';
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
   exports: [
+    AccessCache,
     FeatureRegistry,
     DbContext,
     RequestContext,

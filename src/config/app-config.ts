@@ -49,6 +49,17 @@ export class AppConfig {
   @Max(200)
   DATABASE_POOL_MAX = 10;
 
+  /**
+   * How long the guards may reuse a session, membership, API key or org plan they looked up
+   * (0: look up on every request). Changes reach every instance at once through the database's
+   * notifications; this is the bound if one were lost.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  ACCESS_CACHE_TTL_MS = 5000;
+
   /** How long opening a PostgreSQL connection may take before the request fails with 503. */
   @Transform(toInt)
   @IsInt()

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Logger } from '@nestjs/common';
-import { Client, Pool } from 'pg';
+import { Client, Pool, escapeIdentifier, type ClientConfig } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { AppConfig } from '../config/app-config';
 import { applyMigrations, type SqlSession } from './migrator';
+import { beginTransactionsWithPrelude } from './transaction-prelude';
 
 export interface DatabaseConnection {
   kind: 'postgresql' | 'embedded';
@@ -19,6 +20,17 @@ export interface DatabaseConnection {
    * maintenance that must see or change rows behind the API's back.
    */
   asOwner<T>(run: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Receives the database's NOTIFY messages on `channel` until the returned stop() is called.
+   * `live(false)` says messages may be missed from now on (the listening connection was lost),
+   * `live(true)` that they are received again (after which the listener re-reads what it relies on).
+   */
+  listen(channel: string, listener: NotificationListener): Promise<() => Promise<void>>;
+}
+
+export interface NotificationListener {
+  message(payload: string): void;
+  live(receiving: boolean): void;
 }
 
 const logger = new Logger('Database');
@@ -52,13 +64,77 @@ async function openPostgres(config: AppConfig, url: string): Promise<DatabaseCon
   // a fast shutdown) emits 'error' on the client itself, which without a listener would exit Node.
   const lost = (error: Error) => logger.warn(`Database connection lost: ${error.message}`);
   pool.on('error', lost);
-  pool.on('connect', (client) => client.on('error', lost));
+  pool.on('connect', (client) => {
+    client.on('error', lost);
+    beginTransactionsWithPrelude(client);
+  });
   return {
     kind: 'postgresql',
     adapter: new PrismaPg(pool, { disposeExternalPool: true }),
     migrated,
     close: async () => undefined,
     asOwner: (run) => withClient(url, run),
+    listen: (channel, listener) =>
+      listenOnPostgres({ connectionString: url, options: pool.options.options }, channel, listener),
+  };
+}
+
+const RECONNECT_DELAYS_MS = [100, 500, 1000, 2000, 5000];
+
+/**
+ * LISTEN on a connection of its own (pooled ones are shared by transactions), reopened with a
+ * growing delay when the server drops it; `live` tells the listener when it may rely on it.
+ */
+async function listenOnPostgres(
+  config: ClientConfig,
+  channel: string,
+  listener: NotificationListener,
+): Promise<() => Promise<void>> {
+  let client: Client | undefined;
+  let stopped = false;
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
+
+  const open = async (): Promise<void> => {
+    const candidate = new Client(config);
+    candidate.on('notification', (notification) => {
+      if (notification.channel === channel) listener.message(notification.payload ?? '');
+    });
+    candidate.on('error', (error) => logger.warn(`Notification connection lost: ${error.message}`));
+    candidate.on('end', () => {
+      if (client !== candidate) return;
+      client = undefined;
+      listener.live(false);
+      reopenLater();
+    });
+    try {
+      await candidate.connect();
+      await candidate.query(`LISTEN ${escapeIdentifier(channel)}`);
+    } catch (error) {
+      logger.warn(`Cannot listen for notifications: ${(error as Error).message}`);
+      await candidate.end().catch(() => undefined);
+      reopenLater();
+      return;
+    }
+    if (stopped) return void (await candidate.end());
+    client = candidate;
+    failures = 0;
+    listener.live(true);
+  };
+  const reopenLater = () => {
+    if (stopped) return;
+    const delay = RECONNECT_DELAYS_MS[Math.min(failures++, RECONNECT_DELAYS_MS.length - 1)];
+    retry = setTimeout(() => void open(), delay);
+    retry.unref();
+  };
+
+  await open();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const current = client;
+    client = undefined;
+    await current?.end().catch(() => undefined);
   };
 }
 
@@ -86,6 +162,11 @@ async function openEmbedded(config: AppConfig, options: PGliteOptions): Promise<
     adapter: new PrismaPGlite(pglite),
     migrated,
     close: () => pglite.close(),
+    listen: async (channel, listener) => {
+      const stop = await pglite.listen(channel, (payload) => listener.message(payload));
+      listener.live(true);
+      return stop;
+    },
     // PGlite has one connection: step out of the app role for the duration of `run`.
     asOwner: async (run) => {
       await pglite.exec('RESET ROLE');

@@ -2,6 +2,7 @@ import type { PGliteOptions } from '@electric-sql/pglite';
 import { Global, Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { openDatabase } from './database-connection';
+import { AccessChanges } from './access-changes';
 import { DemoSeeder } from './demo-seed';
 import { PrismaService } from './prisma.service';
 
@@ -32,7 +33,8 @@ export const EMBEDDED_DATABASE_OPTIONS = Symbol('EMBEDDED_DATABASE_OPTIONS');
         return prisma;
       },
     },
+    AccessChanges,
   ],
-  exports: [PrismaService],
+  exports: [PrismaService, AccessChanges],
 })
 export class DatabaseModule {}

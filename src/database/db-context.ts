@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from './prisma.service';
+import { escapeLiteral } from 'pg';
 import { REQUEST_DEADLINE, type RequestDeadline } from './request-deadline';
+import { withTransactionPrelude } from './transaction-prelude';
 
 /** The settings row-level security keys on (see the tenant_isolation migration). */
 export interface DbScope {
@@ -57,20 +59,24 @@ export class DbContext {
     const deadline = this.cls.isActive() ? this.cls.get<RequestDeadline | undefined>(REQUEST_DEADLINE) : undefined;
     let committing = false;
     try {
-      const result = await this.prisma.$transaction(
-        async (tx) => {
-          await applyScope(tx, scope, deadline?.remainingMs());
-          const value = await this.cls.run({ ifNested: 'inherit' }, () => {
-            this.cls.set(TX, tx);
-            this.cls.set(SCOPE, scope);
-            this.cls.set(AFTER_COMMIT, afterCommit);
-            return deadline ? deadline.race(work) : work();
-          });
-          deadline?.beginCommit();
-          committing = true;
-          return value;
-        },
-        { maxWait: 10_000, timeout: deadline?.transactionTimeoutMs() ?? 30_000 },
+      // The RLS settings travel with the BEGIN (one round trip); where they cannot, they follow it.
+      const settings = scopeSql(scope, deadline?.remainingMs());
+      const result = await withTransactionPrelude(settings, (sentWithBegin) =>
+        this.prisma.$transaction(
+          async (tx) => {
+            if (!sentWithBegin()) await tx.$executeRawUnsafe(settings);
+            const value = await this.cls.run({ ifNested: 'inherit' }, () => {
+              this.cls.set(TX, tx);
+              this.cls.set(SCOPE, scope);
+              this.cls.set(AFTER_COMMIT, afterCommit);
+              return deadline ? deadline.race(work) : work();
+            });
+            deadline?.beginCommit();
+            committing = true;
+            return value;
+          },
+          { maxWait: 10_000, timeout: deadline?.transactionTimeoutMs() ?? 30_000 },
+        ),
       );
       for (const effect of afterCommit) effect();
       return result;
@@ -133,14 +139,22 @@ function sameScope(a: DbScope, b: DbScope): boolean {
 /**
  * The RLS settings, and at the start of a request's transaction its statement_timeout (the time
  * left), so that a statement still running at the deadline is cancelled and the rollback is not
- * held up; without a deadline the setting stays as it is.
+ * held up; without a deadline the setting stays as it is. One statement of literals (escaped), so
+ * that it can be sent together with BEGIN.
  */
-function applyScope(tx: Db, scope: DbScope, statementTimeoutMs?: number): Promise<unknown> {
-  const timeout = statementTimeoutMs === undefined ? null : String(Math.max(1, statementTimeoutMs));
-  return tx.$executeRaw`SELECT set_config('app.org_id', ${scope.orgId ?? ''}, true),
-    set_config('app.user_id', ${scope.userId ?? ''}, true),
-    set_config('app.token_hash', ${scope.tokenHash ?? ''}, true),
-    set_config('app.email', ${scope.email ?? ''}, true),
-    set_config('app.platform_admin', ${scope.platformAdmin ? 'on' : ''}, true),
-    set_config('statement_timeout', coalesce(${timeout}::text, current_setting('statement_timeout')), true)`;
+function scopeSql(scope: DbScope, statementTimeoutMs?: number): string {
+  const settings: [string, string][] = [
+    ['app.org_id', scope.orgId ?? ''],
+    ['app.user_id', scope.userId ?? ''],
+    ['app.token_hash', scope.tokenHash ?? ''],
+    ['app.email', scope.email ?? ''],
+    ['app.platform_admin', scope.platformAdmin ? 'on' : ''],
+  ];
+  if (statementTimeoutMs !== undefined)
+    settings.push(['statement_timeout', String(Math.max(1, Math.ceil(statementTimeoutMs)))]);
+  return `SELECT ${settings.map(([name, value]) => `set_config('${name}', ${escapeLiteral(value)}, true)`).join(', ')}`;
+}
+
+function applyScope(tx: Db, scope: DbScope): Promise<unknown> {
+  return tx.$executeRawUnsafe(scopeSql(scope));
 }

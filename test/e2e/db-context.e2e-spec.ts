@@ -1,4 +1,5 @@
 import { ClsService } from 'nestjs-cls';
+import { Connection } from 'pg';
 import { DbContext } from '../../src/database/db-context';
 import { createOrg, inOrg, signUp } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -91,12 +92,35 @@ describe('DbContext (e2e)', () => {
     it('issues no query for a scope that changes nothing (an audit entry in its own org)', async () => {
       const statements = await cls.run(() =>
         db.run({ orgId: orgA }, async () => {
-          const spy = jest.spyOn(db.client, '$executeRaw');
+          const spy = jest.spyOn(db.client, '$executeRawUnsafe');
           await db.run({ orgId: orgA }, async () => undefined);
           return spy.mock.calls.length;
         }),
       );
       expect(statements).toBe(0);
     });
+
+    (process.env.DATABASE_URL ? it : it.skip)(
+      'sends the RLS settings with BEGIN on PostgreSQL: one round trip, not two',
+      async () => {
+        // What node-postgres writes to the socket: simple queries, and statements of the extended protocol.
+        const simple = jest.spyOn(Connection.prototype, 'query');
+        const extended = jest.spyOn(Connection.prototype, 'parse');
+        try {
+          const seen = await cls.run(() => db.run({ orgId: orgA }, () => keysSeen()));
+          expect(seen).toEqual([{ key: 'a_only' }]);
+          const sent = [
+            ...simple.mock.calls.map(([text]) => text),
+            ...extended.mock.calls.map(([query]) => query.text),
+          ];
+          expect(sent.filter((text) => text.includes('set_config'))).toEqual([
+            expect.stringMatching(/^BEGIN; SELECT set_config\('app.org_id', '[0-9a-f-]{36}', true\)/),
+          ]);
+        } finally {
+          simple.mockRestore();
+          extended.mockRestore();
+        }
+      },
+    );
   });
 });

@@ -9,6 +9,7 @@ import type { Principal, RequestStore } from '../tenancy/request-context';
 import { sha256 } from '../crypto/tokens';
 import { AppException } from '../errors/app-exception';
 import { TenancyRepository } from '../tenancy/tenancy.repository';
+import { AccessCache } from '../tenancy/access-cache';
 import { PUBLIC_KEY } from './decorators';
 
 export const API_KEY_PREFIX = 'ob_';
@@ -30,6 +31,7 @@ export class AuthenticationGuard implements CanActivate {
     private readonly access: TenancyRepository,
     private readonly db: DbContext,
     private readonly config: AppConfig,
+    private readonly cache: AccessCache,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -65,7 +67,11 @@ export class AuthenticationGuard implements CanActivate {
 
   private async authenticateApiKey(key: string): Promise<Principal> {
     const keyHash = sha256(key);
-    const record = await this.db.run({ tokenHash: keyHash }, () => this.access.findApiKeyByHash(keyHash));
+    const record = await this.cache.remember(
+      `apikey-hash:${keyHash}`,
+      () => this.db.run({ tokenHash: keyHash }, () => this.access.findApiKeyByHash(keyHash)),
+      (key) => [`apikey:${key.id}`, `org:${key.orgId}`],
+    );
     const now = new Date();
     if (!record || record.revokedAt || record.orgDeleted || (record.expiresAt && record.expiresAt <= now)) {
       throw unauthenticated('Invalid, revoked or expired API key');
@@ -73,6 +79,7 @@ export class AuthenticationGuard implements CanActivate {
     // lastUsedAt at minute precision: one write per key per minute, not per request.
     if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
       await this.db.run({ orgId: record.orgId, tokenHash: keyHash }, () => this.access.touchApiKey(record.id, now));
+      record.lastUsedAt = now; // also in the cached record: the next request need not touch it again
     }
     return {
       kind: 'apiKey',

@@ -2,6 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext, type Type } from '
 import { ClsService } from 'nestjs-cls';
 import { DbContext } from '../../database/db-context';
 import type { RequestStore } from '../tenancy/request-context';
+import { AccessCache } from '../tenancy/access-cache';
 import { FeatureRegistry } from './feature-registry';
 
 /**
@@ -14,13 +15,20 @@ export class FeatureFlagGuard implements CanActivate {
     private readonly registry: FeatureRegistry,
     private readonly cls: ClsService<RequestStore>,
     private readonly db: DbContext,
+    private readonly cache: AccessCache,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const flag = this.registry.flagOf(context.getClass() as Type);
     const tenant = this.cls.get('tenant');
     if (!flag || !tenant) return true;
-    await this.db.run({ orgId: tenant.orgId }, () => this.registry.assertEnabled(tenant.orgId, flag));
+    const { orgId } = tenant;
+    const plan = await this.cache.remember(
+      `plan:${orgId}`,
+      () => this.db.run({ orgId }, () => this.registry.planOf(orgId)),
+      () => [`org:${orgId}`],
+    );
+    this.registry.assertFlagOn(plan, flag);
     return true;
   }
 }

@@ -83,7 +83,16 @@ export class FeatureRegistry implements OnModuleInit {
 
   /** Throws 403 FEATURE_DISABLED when the flag is off for the org. */
   async assertEnabled(orgId: string, flag: string): Promise<void> {
-    const plan = orNotFound(await this.repository.findPlan(orgId), 'Organization');
+    this.assertFlagOn(await this.planOf(orgId), flag);
+  }
+
+  planOf(orgId: string): Promise<OrgPlan | null> {
+    return this.repository.findPlan(orgId);
+  }
+
+  /** Throws 403 FEATURE_DISABLED when the flag is off in the plan (404 for no plan: no org). */
+  assertFlagOn(found: OrgPlan | null, flag: string): void {
+    const plan = orNotFound(found, 'Organization');
     if (!effectiveFlags(plan)[flag]) {
       throw new AppException('FEATURE_DISABLED', `The ${flag} feature is switched off for this organization`);
     }

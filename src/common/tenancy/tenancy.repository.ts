@@ -6,6 +6,13 @@ export interface ActiveSession {
   userId: string;
   email: string;
   platformRole: 'ADMIN' | 'USER';
+  expiresAt: Date;
+}
+
+export interface MembershipAccess {
+  role: MemberRole;
+  active: boolean;
+  orgDeleted: boolean;
 }
 
 export interface ApiKeyRecord {
@@ -30,9 +37,9 @@ export class TenancyRepository {
    * are visible only to their user).
    */
   async findActiveSession(userId: string, sessionId: string): Promise<ActiveSession | null> {
-    const [row] = await this.db.client.$queryRaw<{ email: string; platformRole: 'ADMIN' | 'USER' }[]>`
-      SELECT email, "platformRole" FROM app_session_principal(${userId}::uuid, ${sessionId}::uuid)`;
-    return row ? { userId, email: row.email, platformRole: row.platformRole } : null;
+    const [row] = await this.db.client.$queryRaw<Omit<ActiveSession, 'userId'>[]>`
+      SELECT email, "platformRole", "expiresAt" FROM app_session_principal(${userId}::uuid, ${sessionId}::uuid)`;
+    return row ? { userId, ...row } : null;
   }
 
   /** Runs inside a scope whose token_hash is keyHash (RLS shows that key and its organization). */
@@ -59,15 +66,11 @@ export class TenancyRepository {
     await this.db.client.serviceApiKey.update({ where: { id }, data: { lastUsedAt: at } });
   }
 
-  /**
-   * The caller's active membership role in the org, or null (also when the org is deleted and
-   * that is not allowed). One round trip: app_member_access sets the RLS user itself.
-   */
-  async findActiveRole(orgId: string, userId: string, allowDeletedOrg: boolean): Promise<MemberRole | null> {
+  /** The caller's membership of the org, or null. One round trip: app_member_access sets the RLS user itself. */
+  async findMembership(orgId: string, userId: string): Promise<MembershipAccess | null> {
     const [membership] = await this.db.client.$queryRaw<{ role: MemberRole; status: string; org_deleted: boolean }[]>`
       SELECT role, status, org_deleted FROM app_member_access(${orgId}::uuid, ${userId}::uuid)`;
-    if (!membership || membership.status !== 'ACTIVE') return null;
-    if (membership.org_deleted && !allowDeletedOrg) return null;
-    return membership.role;
+    if (!membership) return null;
+    return { role: membership.role, active: membership.status === 'ACTIVE', orgDeleted: membership.org_deleted };
   }
 }

@@ -5,6 +5,7 @@ import { ClsService } from 'nestjs-cls';
 import type { RequestStore } from './request-context';
 import { AppException } from '../errors/app-exception';
 import { TenancyRepository } from './tenancy.repository';
+import { AccessCache } from './access-cache';
 import { ACCESS_KEY, TENANT_PARAM, type AccessRule } from '../auth/decorators';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,6 +21,7 @@ export class TenantGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly cls: ClsService<RequestStore>,
     private readonly access: TenancyRepository,
+    private readonly cache: AccessCache,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,9 +40,15 @@ export class TenantGuard implements CanActivate {
       this.cls.set('tenant', { orgId, role: null });
       return true;
     }
-    const role = await this.access.findActiveRole(orgId, principal.userId, rule.allowDeletedOrg ?? false);
-    if (!role) throw AppException.notFound('Organization');
-    this.cls.set('tenant', { orgId, role });
+    const { userId } = principal;
+    const membership = await this.cache.remember(
+      `member:${orgId}:${userId}`,
+      () => this.access.findMembership(orgId, userId),
+      () => [`member:${orgId}:${userId}`, `user:${userId}`, `org:${orgId}`],
+    );
+    if (!membership?.active || (membership.orgDeleted && !rule.allowDeletedOrg))
+      throw AppException.notFound('Organization');
+    this.cls.set('tenant', { orgId, role: membership.role });
     return true;
   }
 }

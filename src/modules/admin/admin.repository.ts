@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessCache } from '../../common/tenancy/access-cache';
 import { DbContext } from '../../database/db-context';
 import type { Organization, Prisma } from '../../generated/prisma/client';
 import type { OrgTier } from '../../generated/prisma/enums';
@@ -11,7 +12,10 @@ export type OrgRow = Organization;
  */
 @Injectable()
 export class AdminRepository {
-  constructor(private readonly db: DbContext) {}
+  constructor(
+    private readonly db: DbContext,
+    private readonly access: AccessCache,
+  ) {}
 
   /** Newest first; UUIDv7 ids order by creation. Soft-deleted organizations included. */
   listOrgs(options: { limit: number; beforeId?: string; search?: string }): Promise<OrgRow[]> {
@@ -38,6 +42,7 @@ export class AdminRepository {
   }
 
   updateOrg(id: string, data: { tier?: OrgTier; limits?: Record<string, number | null> }): Promise<OrgRow> {
+    this.access.forgetAfterCommit(`org:${id}`);
     return this.db.client.organization.update({
       where: { id },
       data: { tier: data.tier, limits: data.limits as Prisma.InputJsonValue | undefined },

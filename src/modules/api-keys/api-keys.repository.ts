@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { keyset, TIME_CURSOR, type Cursor } from '../../common/pagination/pagination';
+import { AccessCache } from '../../common/tenancy/access-cache';
 import { DbContext } from '../../database/db-context';
 import type { ServiceApiKey } from '../../generated/prisma/client';
 
@@ -19,7 +20,10 @@ export interface NewApiKey {
 /** Every method takes orgId first and filters on it (tenancy layer 2); RLS is layer 3. */
 @Injectable()
 export class ApiKeysRepository {
-  constructor(private readonly db: DbContext) {}
+  constructor(
+    private readonly db: DbContext,
+    private readonly access: AccessCache,
+  ) {}
 
   countActive(orgId: string): Promise<number> {
     return this.db.client.serviceApiKey.count({ where: { orgId, revokedAt: null } });
@@ -44,6 +48,7 @@ export class ApiKeysRepository {
   }
 
   revoke(orgId: string, id: string, at: Date): Promise<ApiKeyRow> {
+    this.access.forgetAfterCommit(`apikey:${id}`);
     return this.db.client.serviceApiKey.update({ where: { id, orgId }, data: { revokedAt: at } });
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { keyset, TIME_CURSOR, type Cursor } from '../../common/pagination/pagination';
+import { AccessCache } from '../../common/tenancy/access-cache';
 import { DbContext } from '../../database/db-context';
 import type { PublicUser } from '../../database/prisma.service';
 import type { RefreshToken, Session, VerificationToken } from '../../generated/prisma/client';
@@ -16,7 +17,10 @@ export type SessionRow = Session;
  */
 @Injectable()
 export class AuthRepository {
-  constructor(private readonly db: DbContext) {}
+  constructor(
+    private readonly db: DbContext,
+    private readonly access: AccessCache,
+  ) {}
 
   /** Scope: email = data.email. */
   createUser(data: { email: string; name: string; passwordHash: string }): Promise<PublicUser> {
@@ -84,6 +88,7 @@ export class AuthRepository {
       where: { id: sessionId, userId, revokedAt: null },
       data: { revokedAt: at },
     });
+    this.access.forgetAfterCommit(`session:${userId}:${sessionId}`);
     return count === 1;
   }
 
@@ -92,6 +97,7 @@ export class AuthRepository {
       where: { userId, revokedAt: null },
       data: { revokedAt: at },
     });
+    this.access.forgetAfterCommit(`user:${userId}`);
     return count;
   }
 
@@ -101,6 +107,7 @@ export class AuthRepository {
       where: { userId, revokedAt: null, id: { not: keepSessionId } },
       data: { revokedAt: at },
     });
+    this.access.forgetAfterCommit(`user:${userId}`);
     return count;
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessCache } from '../../common/tenancy/access-cache';
 import { DbContext } from '../../database/db-context';
 import type { Membership } from '../../generated/prisma/client';
 import type { MemberRole, MembershipStatus } from '../../generated/prisma/enums';
@@ -13,7 +14,10 @@ export type MemberWithUser = MembershipRow & { user: { email: string; name: stri
  */
 @Injectable()
 export class MembersRepository {
-  constructor(private readonly db: DbContext) {}
+  constructor(
+    private readonly db: DbContext,
+    private readonly access: AccessCache,
+  ) {}
 
   create(orgId: string, userId: string, role: MemberRole): Promise<MembershipRow> {
     return this.db.client.membership.create({ data: { orgId, userId, role, status: 'ACTIVE' } });
@@ -48,11 +52,13 @@ export class MembersRepository {
     data: { role?: MemberRole; status?: MembershipStatus },
   ): Promise<MemberWithUser> {
     const member = await this.db.client.membership.update({ where: { orgId_userId: { orgId, userId } }, data });
+    this.access.forgetAfterCommit(`member:${orgId}:${userId}`);
     return (await this.withUsers(orgId, [member]))[0]!;
   }
 
   async delete(orgId: string, userId: string): Promise<void> {
     await this.db.client.membership.delete({ where: { orgId_userId: { orgId, userId } } });
+    this.access.forgetAfterCommit(`member:${orgId}:${userId}`);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessCache } from '../../common/tenancy/access-cache';
 import { DbContext } from '../../database/db-context';
 import { uuidv7 } from '../../database/prisma.service';
 import type { Organization, Prisma } from '../../generated/prisma/client';
@@ -22,7 +23,10 @@ export interface OrganizationData {
  */
 @Injectable()
 export class OrganizationsRepository {
-  constructor(private readonly db: DbContext) {}
+  constructor(
+    private readonly db: DbContext,
+    private readonly access: AccessCache,
+  ) {}
 
   /** An id for a new organization, made before it is inserted: it is created in its own RLS scope. */
   newId(): string {
@@ -51,6 +55,7 @@ export class OrganizationsRepository {
   }
 
   update(orgId: string, data: OrganizationData): Promise<OrganizationRow> {
+    this.access.forgetAfterCommit(`org:${orgId}`);
     return this.db.client.organization.update({
       where: { id: orgId },
       data: data as Prisma.OrganizationUpdateInput,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessCache } from '../../common/tenancy/access-cache';
 import { DbContext } from '../../database/db-context';
 import type { PublicUser } from '../../database/prisma.service';
 import type { MemberRole, MembershipStatus } from '../../generated/prisma/enums';
@@ -25,7 +26,10 @@ export interface EndedMembership {
  */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly db: DbContext) {}
+  constructor(
+    private readonly db: DbContext,
+    private readonly access: AccessCache,
+  ) {}
 
   /** Newest first; UUIDv7 ids order by creation. Deleted users included. */
   list(options: { limit: number; beforeId?: string; search?: string }): Promise<UserRow[]> {
@@ -52,11 +56,13 @@ export class UsersRepository {
   }
 
   setSuspended(id: string, suspendedAt: Date | null): Promise<UserRow> {
+    this.access.forgetAfterCommit(`user:${id}`);
     return this.db.client.user.update({ where: { id }, data: { suspendedAt } });
   }
 
   /** Ends every live session of the user; their refresh tokens die with them. */
   async revokeSessions(userId: string, at: Date): Promise<number> {
+    this.access.forgetAfterCommit(`user:${userId}`);
     const result = await this.db.client.session.updateMany({
       where: { userId, revokedAt: null },
       data: { revokedAt: at },
@@ -78,6 +84,7 @@ export class UsersRepository {
    * memberships it ended; none for an unknown or already deleted user.
    */
   erase(userId: string): Promise<EndedMembership[]> {
+    this.access.forgetAfterCommit(`user:${userId}`);
     return this.db.client.$queryRaw<EndedMembership[]>`
       SELECT "orgId"::text AS "orgId", role::text AS role, status::text AS status FROM app_erase_user(${userId}::uuid)`;
   }
