@@ -64,7 +64,19 @@ export function orgbaseEnv(options: OrgbaseOptions): NodeJS.ProcessEnv {
     RATE_LIMIT_PER_MINUTE: '1000000000',
     API_KEY_RATE_LIMIT_PER_MINUTE: '1000000000',
     WEB_CONCURRENCY: String(options.workers),
+    ...extraOrgbaseEnv(),
   };
+}
+
+/** BENCH_ORGBASE_ENV="NAME=value,NAME=value": more settings for the Orgbase servers (to compare two settings). */
+function extraOrgbaseEnv(): NodeJS.ProcessEnv {
+  const raw = process.env.BENCH_ORGBASE_ENV ?? '';
+  return Object.fromEntries(
+    raw
+      .split(',')
+      .filter((pair) => pair.includes('='))
+      .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
+  );
 }
 
 /** What `node dist/main.js` gets on a developer's machine: only a port and a data directory. */
