@@ -73,13 +73,18 @@ export function processTree(root: number): number[] {
   return tree;
 }
 
-/** User + system CPU time of the tree so far, in ms (10 ms resolution). */
+/**
+ * User + system CPU time of the tree so far, in ms (10 ms resolution). A child that has exited
+ * (a closed pool connection's backend, an autovacuum worker) leaves the tree, but its time moves
+ * to its parent's cutime/cstime once reaped, so every process counts its own and its reaped
+ * children's time.
+ */
 export function treeCpuMs(root: number): number {
   let ticks = 0;
   for (const pid of processTree(root)) {
     const fields = statFields(pid);
-    // utime and stime are fields 14 and 15 of stat; the slice starts at field 3.
-    if (fields) ticks += Number(fields[11]) + Number(fields[12]);
+    // utime, stime, cutime, cstime are fields 14 to 17 of stat; the slice starts at field 3.
+    if (fields) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   }
   return (ticks * 1000) / CLOCK_TICKS;
 }
