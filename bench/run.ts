@@ -29,6 +29,7 @@ import {
   type LoadResult,
 } from './load';
 import { formatProfile, summarizeProfiles } from './profile-summary';
+import { formatTrace, logStatements, traceRequest, type RequestTrace } from './trace';
 import {
   bareEnv,
   compileBareServer,
@@ -42,8 +43,8 @@ import {
 } from './servers';
 
 type Case = 'list' | 'get' | 'create';
-type Part = Case | 'scale' | 'rls' | 'cold';
-const PARTS: Part[] = ['list', 'get', 'create', 'scale', 'rls', 'cold'];
+type Part = Case | 'scale' | 'rls' | 'cold' | 'trace';
+const PARTS: Part[] = ['list', 'get', 'create', 'scale', 'rls', 'cold', 'trace'];
 const CASES: Case[] = ['list', 'get', 'create'];
 
 const env = process.env;
@@ -75,6 +76,8 @@ const settings = {
   smallOrgs: count('BENCH_SMALL_ORGS', 10),
   port: count('BENCH_PORT', 4100),
   reuseData: env.BENCH_REUSE_DATA === '1',
+  /** PostgreSQL's log file (its stderr), for the statement trace of one request per case. */
+  pgLog: env.BENCH_PG_LOG ?? '',
   profile: env.BENCH_PROFILE === '1',
   only: [...parts(env.BENCH_ONLY)],
 };
@@ -232,6 +235,59 @@ async function runCase(kind: Case, targets: Target[], pgPid: number | null): Pro
   }
   const rssMb = Object.fromEntries(targets.map((target) => [target.name, treeRssMb(target.server.pid)]));
   return { rounds, rssMb };
+}
+
+/** One request as the load sends it (the next id, a new unique body); throws unless it succeeds. */
+async function sendOne(request: Omit<LoadOptions, 'connections' | 'seconds'>): Promise<void> {
+  const next = request.next?.();
+  const response = await fetch(next?.path ? new URL(next.path, request.url) : request.url, {
+    method: request.method ?? 'GET',
+    headers: request.headers,
+    body: next?.body,
+  });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`${request.method ?? 'GET'} ${request.url}: HTTP ${response.status}`);
+}
+
+/**
+ * The statements of one request per case and server, from PostgreSQL's log, after a few
+ * requests of the same kind (caches and prepared statements warm, as under load).
+ */
+async function traceStatements(serverUrl: string, dataset: Dataset, logFile: string) {
+  const traces: { server: string; case: Case; trace: RequestTrace }[] = [];
+  const port = settings.port + 30;
+  await logStatements(serverUrl, dataset.database, true);
+  try {
+    for (const name of ['bare', 'orgbase'] as const) {
+      const server = await startServer({
+        name,
+        port,
+        args: [name === 'orgbase' ? ORGBASE_MAIN : compileBareServer()],
+        env:
+          name === 'orgbase'
+            ? orgbaseEnv({ port, databaseUrl: dataset.url, workers: 1 })
+            : bareEnv(port, dataset.url, 1),
+      });
+      try {
+        const target: Target = { name, server, dataset, token: accessToken(dataset) };
+        for (const kind of CASES) {
+          const request = requestOf(kind, target, `${runId}_trace_${name}`);
+          for (let i = 0; i < 5; i++) await sendOne(request);
+          // Five traced requests; the one with the median time in PostgreSQL stands for them.
+          const traced: RequestTrace[] = [];
+          for (let i = 0; i < 5; i++) traced.push(await traceRequest(logFile, () => sendOne(request)));
+          const trace = traced.sort((a, b) => a.totalMs - b.totalMs)[2]!;
+          traces.push({ server: name, case: kind, trace });
+          console.log(formatTrace(`  ${name} ${kind}`, trace));
+        }
+      } finally {
+        await stopServer(server);
+      }
+    }
+  } finally {
+    await logStatements(serverUrl, dataset.database, false);
+  }
+  return traces;
 }
 
 /** Ready time of a fresh start, then of a second start on what the first left (PostgreSQL, then embedded). */
@@ -506,7 +562,8 @@ async function main(): Promise<void> {
     : selected('scale') || selected('rls')
       ? (['list', 'get'] as Case[])
       : [];
-  const needsLarge = cases.length > 0 || settings.profile;
+  const tracing = selected('trace') && settings.pgLog !== '';
+  const needsLarge = cases.length > 0 || settings.profile || tracing;
   const datasets: Dataset[] = [];
   const dataset = async (database: string, orgs: number) => {
     const made = await prepareDataset(serverUrl, database, {
@@ -532,6 +589,7 @@ async function main(): Promise<void> {
   const profiles: Awaited<ReturnType<typeof profileCase>>[] = [];
   let cold: Awaited<ReturnType<typeof coldStarts>> = [];
   let warnings: string[] = [];
+  let traces: Awaited<ReturnType<typeof traceStatements>> = [];
   try {
     if (large && cases.length) {
       let port = settings.port;
@@ -589,6 +647,12 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (selected('trace') && !tracing)
+      console.log("Statement trace skipped: set BENCH_PG_LOG to PostgreSQL's log file");
+    if (tracing && large) {
+      console.log('Statements of one request (PostgreSQL log):');
+      traces = await traceStatements(serverUrl, large, settings.pgLog);
+    }
     if (selected('cold')) {
       console.log('Cold start to ready (first 200 from GET /health/ready):');
       cold = await coldStarts(serverUrl, settings.port + 20, postgres.postmasterPid);
@@ -639,6 +703,7 @@ async function main(): Promise<void> {
         budget: checks,
         cold,
         profiles,
+        traces,
         warnings,
       },
       null,
