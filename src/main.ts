@@ -1,12 +1,8 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from './app.module';
-import { configureApp, createHttpAdapter } from './app.setup';
-import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { loadEnvFile } from './config/env-file';
+import { openDatabase } from './database/database-connection';
 
 function configOrExit(): AppConfig {
   try {
@@ -21,11 +17,26 @@ function configOrExit(): AppConfig {
 
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
-    bufferLogs: true,
-    // No form parser: the API takes JSON only (configureApp explains).
-    bodyParser: false,
-  });
+  // Open the database first and load the rest of the app while it opens (cold start: they overlap).
+  const opening = openDatabase(config);
+  opening.catch(() => undefined); // its failure is reported where DatabaseModule awaits it
+  const [{ Logger }, { NestFactory }, { AppModule }, { configureApp, createHttpAdapter }, { installGracefulShutdown }] =
+    await Promise.all([
+      import('@nestjs/common'),
+      import('@nestjs/core'),
+      import('./app.module'),
+      import('./app.setup'),
+      import('./common/lifecycle/graceful-shutdown'),
+    ]);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, opening),
+    createHttpAdapter(config),
+    {
+      bufferLogs: true,
+      // No form parser: the API takes JSON only (configureApp explains).
+      bodyParser: false,
+    },
+  );
   await configureApp(app, config);
   await app.listen(config.PORT, config.HOST);
   const logger = new Logger('Bootstrap');

@@ -70,7 +70,7 @@ async function openPostgres(config: AppConfig, url: string): Promise<DatabaseCon
   });
   return {
     kind: 'postgresql',
-    adapter: new PrismaPg(pool, { disposeExternalPool: true }),
+    adapter: new PrismaPg(pool, { disposeExternalPool: true, statementNameGenerator: preparedStatementNames() }),
     migrated,
     close: async () => undefined,
     asOwner: (run) => withClient(url, run),
@@ -135,6 +135,27 @@ async function listenOnPostgres(
     const current = client;
     client = undefined;
     await current?.end().catch(() => undefined);
+  };
+}
+
+const MAX_PREPARED_STATEMENTS = 1000;
+
+/**
+ * Names for Prisma's parameterised statements, so that node-postgres prepares each once per
+ * connection and then only binds and executes it (PostgreSQL parses and plans it once, too).
+ * Statements without parameters are left unnamed (raw SQL built from literals would be unbounded),
+ * and past MAX_PREPARED_STATEMENTS distinct texts new ones are too.
+ */
+function preparedStatementNames(): (query: { sql: string; args: unknown[] }) => string {
+  const names = new Map<string, string>();
+  return ({ sql, args }) => {
+    let name = names.get(sql);
+    if (name === undefined && args.length > 0 && names.size < MAX_PREPARED_STATEMENTS) {
+      name = `orgbase_${names.size}`;
+      names.set(sql, name);
+    }
+    // An undefined name makes node-postgres send the statement unnamed (not prepared).
+    return name as string;
   };
 }
 

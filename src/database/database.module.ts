@@ -1,7 +1,7 @@
 import type { PGliteOptions } from '@electric-sql/pglite';
-import { Global, Logger, Module } from '@nestjs/common';
+import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { openDatabase } from './database-connection';
+import { openDatabase, type DatabaseConnection } from './database-connection';
 import { AccessChanges } from './access-changes';
 import { DemoSeeder } from './demo-seed';
 import { PrismaService } from './prisma.service';
@@ -13,15 +13,22 @@ import { PrismaService } from './prisma.service';
  */
 export const EMBEDDED_DATABASE_OPTIONS = Symbol('EMBEDDED_DATABASE_OPTIONS');
 
+/** A database main.ts began opening before it loaded the app's modules (see forRoot). */
+const OPENING_DATABASE = Symbol('OPENING_DATABASE');
+
 @Global()
 @Module({
   providers: [
     {
       provide: PrismaService,
-      inject: [AppConfig, { token: EMBEDDED_DATABASE_OPTIONS, optional: true }],
-      useFactory: async (config: AppConfig, embedded?: PGliteOptions) => {
+      inject: [
+        AppConfig,
+        { token: EMBEDDED_DATABASE_OPTIONS, optional: true },
+        { token: OPENING_DATABASE, optional: true },
+      ],
+      useFactory: async (config: AppConfig, embedded?: PGliteOptions, opening?: Promise<DatabaseConnection>) => {
         const logger = new Logger('Database');
-        const connection = await openDatabase(config, embedded);
+        const connection = await (opening ?? openDatabase(config, embedded));
         logger.log(
           connection.kind === 'embedded'
             ? `Embedded PGlite database at ${config.DATA_DIR} (set DATABASE_URL to use PostgreSQL)`
@@ -37,4 +44,13 @@ export const EMBEDDED_DATABASE_OPTIONS = Symbol('EMBEDDED_DATABASE_OPTIONS');
   ],
   exports: [PrismaService, AccessChanges],
 })
-export class DatabaseModule {}
+export class DatabaseModule {
+  /**
+   * With the database `opening` already: main.ts starts opening it (PGlite's WebAssembly compiles
+   * on V8's background threads, files are read, migrations checked) while Node loads the app's
+   * modules, instead of after them.
+   */
+  static forRoot(opening?: Promise<DatabaseConnection>): DynamicModule {
+    return { module: DatabaseModule, providers: opening ? [{ provide: OPENING_DATABASE, useValue: opening }] : [] };
+  }
+}
