@@ -1,10 +1,7 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from './app.module';
-import { configureApp, createHttpAdapter } from './app.setup';
-import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { runPrimary, runWorker } from './cluster';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { loadEnvFile } from './config/env-file';
 
@@ -19,18 +16,11 @@ function configOrExit(): AppConfig {
   }
 }
 
-async function bootstrap(): Promise<void> {
-  const config = configOrExit();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
-    bufferLogs: true,
-    // No form parser: the API takes JSON only (configureApp explains).
-    bodyParser: false,
-  });
-  await configureApp(app, config);
-  await app.listen(config.PORT, config.HOST);
-  const logger = new Logger('Bootstrap');
-  installGracefulShutdown(app, logger, config.SHUTDOWN_TIMEOUT_MS);
-  logger.log(`Orgbase listening on ${await app.getUrl()} (Swagger UI at /docs, spec at /docs/openapi.json)`);
-}
+// The app is loaded only where it runs: a cluster's primary serves nothing and stays small.
+const startServer = async (config: AppConfig) => (await import('./server')).startServer(config);
 
-void bootstrap();
+const config = configOrExit();
+const workers = config.workerCount(availableParallelism());
+if (workers === 1) void startServer(config);
+else if (cluster.isPrimary) void runPrimary(config, workers);
+else void runWorker(() => startServer(config));

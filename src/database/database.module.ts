@@ -12,25 +12,31 @@ import { PrismaService } from './prisma.service';
  */
 export const EMBEDDED_DATABASE_OPTIONS = Symbol('EMBEDDED_DATABASE_OPTIONS');
 
+/**
+ * Opens the database (migrating it when configured) and seeds demo data into an empty one when
+ * configured. The server's provider below, and a cluster's primary once before it forks workers.
+ */
+export async function openPrisma(config: AppConfig, embedded?: PGliteOptions): Promise<PrismaService> {
+  const logger = new Logger('Database');
+  const connection = await openDatabase(config, embedded);
+  logger.log(
+    connection.kind === 'embedded'
+      ? `Embedded PGlite database at ${config.DATA_DIR} (set DATABASE_URL to use PostgreSQL)`
+      : 'PostgreSQL database from DATABASE_URL',
+  );
+  if (connection.migrated.length) logger.log(`Applied migrations: ${connection.migrated.join(', ')}`);
+  const prisma = new PrismaService(connection);
+  if (config.seedsDemoData(connection.kind === 'embedded')) await new DemoSeeder(prisma, logger).seedIfEmpty();
+  return prisma;
+}
+
 @Global()
 @Module({
   providers: [
     {
       provide: PrismaService,
       inject: [AppConfig, { token: EMBEDDED_DATABASE_OPTIONS, optional: true }],
-      useFactory: async (config: AppConfig, embedded?: PGliteOptions) => {
-        const logger = new Logger('Database');
-        const connection = await openDatabase(config, embedded);
-        logger.log(
-          connection.kind === 'embedded'
-            ? `Embedded PGlite database at ${config.DATA_DIR} (set DATABASE_URL to use PostgreSQL)`
-            : 'PostgreSQL database from DATABASE_URL',
-        );
-        if (connection.migrated.length) logger.log(`Applied migrations: ${connection.migrated.join(', ')}`);
-        const prisma = new PrismaService(connection);
-        if (config.seedsDemoData(connection.kind === 'embedded')) await new DemoSeeder(prisma, logger).seedIfEmpty();
-        return prisma;
-      },
+      useFactory: openPrisma,
     },
   ],
   exports: [PrismaService],
