@@ -109,7 +109,7 @@ export class RedisLimitStore extends LimitStore {
   constructor(
     private readonly redis: Redis,
     private readonly local: LimitStore,
-    private readonly fallback: RedisFallback,
+    private readonly fallback: Pick<RedisFallback, 'run'>,
     private readonly now: () => number = Date.now,
   ) {
     super();
