@@ -91,10 +91,13 @@ withPostgres('WEB_CONCURRENCY: workers of one server (scale-out, PostgreSQL)', (
     const { accessToken } = await register(server.base);
     const [victim] = await requestsServedBy(server, 2);
     process.kill(victim!, 'SIGKILL');
+    // The primary's line comes after the last the victim wrote (one pipe): from then on, no more of its.
+    const died = `Worker ${victim} exited unexpectedly (SIGKILL)`;
+    for (let i = 0; i < 100 && !server.output.includes(died); i++) await sleep(100);
+    expect(server.output).toContain(died);
     // Another worker takes its place (after 1 s): two serve again, and the dead one is not among them.
     const pids = await requestsServedBy(server, 2);
     expect({ size: pids.size, victimServes: pids.has(victim!) }).toEqual({ size: 2, victimServes: false });
-    expect(server.output).toContain(`Worker ${victim} exited unexpectedly (SIGKILL)`);
     // The workers share the secrets the primary resolved: every worker accepts the token.
     for (let i = 0; i < 6; i++)
       expect((await call(server.base, 'GET', '/v1/auth/sessions', { token: accessToken })).status).toBe(200);
