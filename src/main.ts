@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { runPrimary, runWorker } from './cluster';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { loadEnvFile } from './config/env-file';
 import { openDatabase } from './database/database-connection';
@@ -15,33 +17,18 @@ function configOrExit(): AppConfig {
   }
 }
 
-async function bootstrap(): Promise<void> {
-  const config = configOrExit();
-  // Open the database first and load the rest of the app while it opens (cold start: they overlap).
+/**
+ * The app is loaded only where it runs: a cluster's primary serves nothing and stays small. The
+ * database starts opening first, so that it and the loading of the app's modules overlap.
+ */
+const startServer = async (config: AppConfig) => {
   const opening = openDatabase(config);
-  opening.catch(() => undefined); // its failure is reported where DatabaseModule awaits it
-  const [{ Logger }, { NestFactory }, { AppModule }, { configureApp, createHttpAdapter }, { installGracefulShutdown }] =
-    await Promise.all([
-      import('@nestjs/common'),
-      import('@nestjs/core'),
-      import('./app.module'),
-      import('./app.setup'),
-      import('./common/lifecycle/graceful-shutdown'),
-    ]);
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, opening),
-    createHttpAdapter(config),
-    {
-      bufferLogs: true,
-      // No form parser: the API takes JSON only (configureApp explains).
-      bodyParser: false,
-    },
-  );
-  await configureApp(app, config);
-  await app.listen(config.PORT, config.HOST);
-  const logger = new Logger('Bootstrap');
-  installGracefulShutdown(app, logger, config.SHUTDOWN_TIMEOUT_MS);
-  logger.log(`Orgbase listening on ${await app.getUrl()} (Swagger UI at /docs, spec at /docs/openapi.json)`);
-}
+  opening.catch(() => undefined); // a failure is reported where DatabaseModule awaits it
+  return (await import('./server')).startServer(config, opening);
+};
 
-void bootstrap();
+const config = configOrExit();
+const workers = config.workerCount(availableParallelism());
+if (workers === 1) void startServer(config);
+else if (cluster.isPrimary) void runPrimary(config, workers);
+else void runWorker(() => startServer(config));

@@ -3,6 +3,7 @@ import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { ClsModule } from 'nestjs-cls';
 import { DbContext } from '../database/db-context';
@@ -30,6 +31,9 @@ import { RequestTimeoutInterceptor } from './http/request-timeout';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
+import { REDIS, RedisModule } from './redis/redis.module';
+import { RedisFallback } from './redis/redis-fallback';
+import { throttlerStorage } from './auth/throttler-storage';
 
 /**
  * Request context, the three tenancy guards (authentication → tenant → role/scope, in that
@@ -42,13 +46,15 @@ import { IdempotencyService } from './idempotency/idempotency.service';
     DiscoveryModule,
     PassportModule,
     SecretsModule,
+    RedisModule,
     // The secret comes from SECRETS at each call (TokenService, JwtStrategy): one source of truth.
     JwtModule.register({}),
-    // Request budgets (RateLimitGuard) and login-failure counting share the throttler's storage.
+    // Request budgets (RateLimitGuard), counted in Redis when REDIS_URL is set.
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      inject: [AppConfig, REDIS, RedisFallback],
+      useFactory: (config: AppConfig, redis: Redis | null, fallback: RedisFallback) => ({
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }],
+        storage: throttlerStorage(redis, fallback),
       }),
     }),
   ],

@@ -34,6 +34,51 @@ describe('loadConfig', () => {
     expect(loadConfig(production).seedsDemoData(true)).toBe(false);
   });
 
+  describe('WEB_CONCURRENCY', () => {
+    const postgres = { DATABASE_URL: 'postgresql://u@localhost:5432/db' };
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: `k1:${key()}` };
+
+    it('defaults to one worker per core in production on PostgreSQL, and to 1 otherwise', () => {
+      expect(loadConfig({ ...production, ...postgres }).workerCount(8)).toBe(8);
+      expect(loadConfig(postgres).workerCount(8)).toBe(1);
+      expect(loadConfig(production).workerCount(8)).toBe(1);
+      expect(loadConfig({}).workerCount(8)).toBe(1);
+    });
+
+    it('takes the number given, on PostgreSQL', () => {
+      expect(loadConfig({ ...postgres, WEB_CONCURRENCY: '3' }).workerCount(8)).toBe(3);
+      expect(loadConfig({ ...production, ...postgres, WEB_CONCURRENCY: '1' }).workerCount(8)).toBe(1);
+    });
+
+    it('refuses more than 1 on the embedded database, which is one process', () => {
+      expect(loadConfig({ WEB_CONCURRENCY: '1' }).workerCount(8)).toBe(1);
+      expect(() => loadConfig({ WEB_CONCURRENCY: '2' })).toThrow(
+        new ConfigError(
+          'Invalid environment variable WEB_CONCURRENCY: must be 1 on the embedded database (PGlite is one process); set DATABASE_URL for more workers',
+        ),
+      );
+    });
+
+    it('refuses several workers that would each generate their own secrets in memory', () => {
+      const memory = { ...postgres, WEB_CONCURRENCY: '2', DATA_DIR: 'memory://' };
+      expect(() => loadConfig(memory)).toThrow(
+        'Invalid environment variable JWT_SECRET: required with WEB_CONCURRENCY',
+      );
+      expect(() => loadConfig({ ...memory, JWT_SECRET: 'x'.repeat(32) })).toThrow(
+        'Invalid environment variable ENCRYPTION_KEYS: required with WEB_CONCURRENCY',
+      );
+      expect(loadConfig({ ...memory, JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: `k1:${key()}` }).workerCount(8)).toBe(
+        2,
+      );
+    });
+  });
+
+  it('takes REDIS_URL as a redis:// or rediss:// URL', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/0' }).REDIS_URL).toBe('redis://127.0.0.1:6379/0');
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.example:6380' }).REDIS_URL).toBe('rediss://cache.example:6380');
+    expect(loadConfig({}).REDIS_URL).toBeUndefined();
+  });
+
   it('names the expected kind of value before a range', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow('Invalid environment variable PORT: must be an integer number');
     expect(() => loadConfig({ PORT: '70000' })).toThrow(
@@ -91,6 +136,9 @@ describe('loadConfig', () => {
     ['MIGRATE_ON_START', 'maybe'],
     ['NODE_ENV', 'staging'],
     ['ENCRYPTION_KEYS', 'k1:c2hvcnQ='],
+    ['WEB_CONCURRENCY', '0'],
+    ['WEB_CONCURRENCY', 'auto'],
+    ['REDIS_URL', 'http://cache:6379'],
   ])('rejects %s=%s with a one-line message naming the variable', (name, value) => {
     let thrown: unknown;
     try {

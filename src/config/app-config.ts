@@ -130,6 +130,25 @@ export class AppConfig {
   @Matches(/^([a-z_][a-z0-9_]*)?$/, { message: 'must be a PostgreSQL role name' })
   DATABASE_APP_ROLE = 'orgbase_app';
 
+  /**
+   * Worker processes (node:cluster) sharing PORT. Unset: one per core with NODE_ENV=production on
+   * PostgreSQL, otherwise 1 (development, and always on the embedded database: PGlite is one process).
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WEB_CONCURRENCY?: number = undefined;
+
+  /**
+   * redis:// or rediss:// URL. With it, request rate limits and sign-in limits are counted in Redis,
+   * shared by every worker and instance; without it, each process counts on its own.
+   */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string = undefined;
+
   /** HMAC secret for access tokens (>= 32 chars). Required in production; otherwise generated and kept in DATA_DIR. */
   @IsOptional()
   @MinLength(32)
@@ -258,6 +277,11 @@ export class AppConfig {
     return this.SEED_DEMO_DATA ?? (embedded && this.NODE_ENV !== 'production');
   }
 
+  /** How many workers to run on a machine with `cores` cores (see WEB_CONCURRENCY). */
+  workerCount(cores: number): number {
+    return this.WEB_CONCURRENCY ?? (this.NODE_ENV === 'production' && !this.isEmbedded ? cores : 1);
+  }
+
   get corsOrigins(): string[] | true | false {
     const raw = this.CORS_ORIGINS.trim();
     if (raw === '') return false;
@@ -290,6 +314,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     throw new ConfigError('Invalid environment variable JWT_SECRET: required when NODE_ENV=production');
+  }
+  // Refused rather than lowered to 1: whoever asked for several workers should learn it did not happen.
+  if (config.isEmbedded && (config.WEB_CONCURRENCY ?? 1) > 1) {
+    throw new ConfigError(
+      'Invalid environment variable WEB_CONCURRENCY: must be 1 on the embedded database (PGlite is one process); set DATABASE_URL for more workers',
+    );
+  }
+  // Generated secrets are shared through DATA_DIR/secrets.json; in memory each worker would make its own.
+  const missing = (['JWT_SECRET', 'ENCRYPTION_KEYS'] as const).find((name) => !config[name]);
+  if ((config.WEB_CONCURRENCY ?? 1) > 1 && config.DATA_DIR === 'memory://' && missing) {
+    throw new ConfigError(
+      `Invalid environment variable ${missing}: required with WEB_CONCURRENCY > 1 and DATA_DIR=memory://`,
+    );
   }
   if (config.ENCRYPTION_KEYS !== undefined) {
     try {

@@ -16,6 +16,28 @@ export const EMBEDDED_DATABASE_OPTIONS = Symbol('EMBEDDED_DATABASE_OPTIONS');
 /** A database main.ts began opening before it loaded the app's modules (see forRoot). */
 const OPENING_DATABASE = Symbol('OPENING_DATABASE');
 
+/**
+ * Opens the database (migrating it when configured) and seeds demo data into an empty one when
+ * configured. The server's provider below, and a cluster's primary once before it forks workers.
+ */
+export async function openPrisma(
+  config: AppConfig,
+  embedded?: PGliteOptions,
+  opening?: Promise<DatabaseConnection>,
+): Promise<PrismaService> {
+  const logger = new Logger('Database');
+  const connection = await (opening ?? openDatabase(config, embedded));
+  logger.log(
+    connection.kind === 'embedded'
+      ? `Embedded PGlite database at ${config.DATA_DIR} (set DATABASE_URL to use PostgreSQL)`
+      : 'PostgreSQL database from DATABASE_URL',
+  );
+  if (connection.migrated.length) logger.log(`Applied migrations: ${connection.migrated.join(', ')}`);
+  const prisma = new PrismaService(connection);
+  if (config.seedsDemoData(connection.kind === 'embedded')) await new DemoSeeder(prisma, logger).seedIfEmpty();
+  return prisma;
+}
+
 @Global()
 @Module({
   providers: [
@@ -26,19 +48,7 @@ const OPENING_DATABASE = Symbol('OPENING_DATABASE');
         { token: EMBEDDED_DATABASE_OPTIONS, optional: true },
         { token: OPENING_DATABASE, optional: true },
       ],
-      useFactory: async (config: AppConfig, embedded?: PGliteOptions, opening?: Promise<DatabaseConnection>) => {
-        const logger = new Logger('Database');
-        const connection = await (opening ?? openDatabase(config, embedded));
-        logger.log(
-          connection.kind === 'embedded'
-            ? `Embedded PGlite database at ${config.DATA_DIR} (set DATABASE_URL to use PostgreSQL)`
-            : 'PostgreSQL database from DATABASE_URL',
-        );
-        if (connection.migrated.length) logger.log(`Applied migrations: ${connection.migrated.join(', ')}`);
-        const prisma = new PrismaService(connection);
-        if (config.seedsDemoData(connection.kind === 'embedded')) await new DemoSeeder(prisma, logger).seedIfEmpty();
-        return prisma;
-      },
+      useFactory: openPrisma,
     },
     AccessChanges,
   ],

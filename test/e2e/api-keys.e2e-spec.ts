@@ -201,7 +201,8 @@ describe('service API keys (e2e)', () => {
       await t.http().post(vars).set(bearer(writer.body.key)).send({ key: 'by_key', value: 'y' }).expect(201);
       const audit = await t.asOwner((db) =>
         db.query(
-          `SELECT "actorType", "actorId" FROM audit_logs WHERE action = 'variable.created' ORDER BY seq DESC LIMIT 1`,
+          `SELECT "actorType", "actorId" FROM audit_logs WHERE "orgId" = $1 AND action = 'variable.created' ORDER BY seq DESC LIMIT 1`,
+          [world.org.id],
         ),
       );
       expect(audit.rows).toEqual([{ actorType: 'API_KEY', actorId: writer.body.id }]);

@@ -1,6 +1,7 @@
 import { createOrg, inOrg, signUp, unique, type TestUser } from '../factories';
 import { SmtpSink } from '../support/smtp-sink';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { itInProcess } from '../support/pair';
 import { randomToken, sha256 } from '../../src/common/crypto/tokens';
 import { AuthRepository } from '../../src/modules/auth/auth.repository';
 
@@ -339,31 +340,36 @@ describe('auth (e2e)', () => {
       expect((await tokenRows(user.id, 'PASSWORD_RESET')).rows).toHaveLength(2);
     });
 
-    it('answers before looking the email up: a stalled lookup holds up neither a known nor an unknown email', async () => {
-      const user = await signUp(t);
-      await sink.next(user.email);
-      const repository = t.app.get(AuthRepository);
-      const lookup = repository.findUserByEmail.bind(repository);
-      let release!: () => void;
-      const stalled = new Promise<void>((resolve) => (release = resolve));
-      const spy = jest.spyOn(repository, 'findUserByEmail').mockImplementation(async (email) => {
-        await stalled;
-        return lookup(email);
-      });
-      try {
-        for (const email of [user.email, `nobody-${unique()}@example.test`])
-          await t.http().post('/v1/auth/forgot-password').timeout(3000).send({ email }).expect(202);
-        expect(sink.messages.filter((mail) => mail.to.includes(user.email))).toEqual([]);
-        release();
-        // The work goes on after the answer: the known address gets its link.
-        const { token } = SmtpSink.link(await sink.next(user.email));
-        expect((await tokenRows(user.id, 'PASSWORD_RESET')).rows.map((row) => row.tokenHash)).toEqual([sha256(token)]);
-        expect(spy).toHaveBeenCalledTimes(2);
-      } finally {
-        release();
-        spy.mockRestore();
-      }
-    });
+    itInProcess(
+      'answers before looking the email up: a stalled lookup holds up neither a known nor an unknown email',
+      async () => {
+        const user = await signUp(t);
+        await sink.next(user.email);
+        const repository = t.app.get(AuthRepository);
+        const lookup = repository.findUserByEmail.bind(repository);
+        let release!: () => void;
+        const stalled = new Promise<void>((resolve) => (release = resolve));
+        const spy = jest.spyOn(repository, 'findUserByEmail').mockImplementation(async (email) => {
+          await stalled;
+          return lookup(email);
+        });
+        try {
+          for (const email of [user.email, `nobody-${unique()}@example.test`])
+            await t.http().post('/v1/auth/forgot-password').timeout(3000).send({ email }).expect(202);
+          expect(sink.messages.filter((mail) => mail.to.includes(user.email))).toEqual([]);
+          release();
+          // The work goes on after the answer: the known address gets its link.
+          const { token } = SmtpSink.link(await sink.next(user.email));
+          expect((await tokenRows(user.id, 'PASSWORD_RESET')).rows.map((row) => row.tokenHash)).toEqual([
+            sha256(token),
+          ]);
+          expect(spy).toHaveBeenCalledTimes(2);
+        } finally {
+          release();
+          spy.mockRestore();
+        }
+      },
+    );
 
     it('forgot-password: 400 for a malformed email', async () => {
       const res = await t.http().post('/v1/auth/forgot-password').send({ email: 'nope' }).expect(400);

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { createOrg, signUp, type TestUser } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { itInProcess } from '../support/pair';
 
 /** What every refusal must look like: problem+json with a code, a request id, and no echo of the input. */
 function expectProblem(
@@ -132,7 +133,8 @@ describe('hostile input gets a clear 4xx, never a 500 (e2e)', () => {
     expectProblem(text, 415);
   });
 
-  it('a badly percent-encoded URL is 400 problem+json that does not echo the URL', async () => {
+  // Behind nginx, nginx answers this one itself (400).
+  itInProcess('a badly percent-encoded URL is 400 problem+json that does not echo the URL', async () => {
     const res = await t.http().get('/v1/orgs/%E0%A4%A/variables/%3Cscript%3E');
     expectProblem(res, 400);
     expect(res.text).not.toContain('script');

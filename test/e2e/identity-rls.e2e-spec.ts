@@ -9,6 +9,7 @@ import { DEMO_PASSWORD, DemoSeeder } from '../../src/database/demo-seed';
 import { uuidv7 } from '../../src/database/prisma.service';
 import { addMember, createOrg, signUp, unique, type TestUser } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { itInProcess } from '../support/pair';
 
 const IDENTITY_TABLES = [
   'organizations',
@@ -329,7 +330,7 @@ describe('row-level security on the identity tables (e2e)', () => {
       expect(await asApp(selfOf(admin), (tx) => column(tx, 'SELECT id::text AS v FROM users'))).toEqual([admin.id]);
     });
 
-    it('is used by the admin routes, which log the admin and the request', async () => {
+    itInProcess('is used by the admin routes, which log the admin and the request', async () => {
       const log = jest.spyOn(Logger.prototype, 'log');
       const res = await t
         .http()

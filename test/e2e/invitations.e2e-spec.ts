@@ -9,7 +9,7 @@ describe('invitations (e2e)', () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    t = await createTestApp({ env: { SMTP_URL: sink.url, APP_URL: 'https://app.orgbase.test' } });
+    t = await createTestApp({ env: { SMTP_URL: sink.url, APP_URL: 'https://app.example.test' } });
   });
   afterAll(async () => {
     await t.close();
@@ -71,7 +71,7 @@ describe('invitations (e2e)', () => {
       const mail = await sink.next(email);
       expect(mail.subject).toContain(w.org.name);
       const link = SmtpSink.link(mail);
-      expect(link.url.startsWith('https://app.orgbase.test/invitations/accept?token=')).toBe(true);
+      expect(link.url.startsWith('https://app.example.test/invitations/accept?token=')).toBe(true);
       // Only the hash is stored.
       expect((await invitationRow(res.body.id)).tokenHash).toBe(sha256(link.token));
       expect(JSON.stringify(res.body)).not.toContain(link.token);

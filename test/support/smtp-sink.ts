@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { runningPair } from './pair';
 
 export interface SentMail {
   to: string[];
@@ -34,7 +35,9 @@ export class SmtpSink {
         });
       },
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    // The pair of servers of test:scaleout mails one fixed port (test/support/pair.ts).
+    const fixed = runningPair()?.smtpPort ?? 0;
+    await new Promise<void>((resolve) => this.server!.listen(fixed, '127.0.0.1', resolve));
     const { port } = this.server.server.address() as AddressInfo;
     this.url = `smtp://127.0.0.1:${port}`;
     return this;

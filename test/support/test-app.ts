@@ -8,6 +8,7 @@ import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import type { AppConfig } from '../../src/config/app-config';
 import { PrismaService } from '../../src/database/prisma.service';
 import { createTestDatabase } from './database';
+import { forgetLimits, pairDatabase, pairFor } from './pair';
 import { testConfig, testDatabaseModule } from './test-config';
 
 export interface TestApp {
@@ -32,10 +33,15 @@ export interface TestAppOptions {
   logDestination?: DestinationStream;
 }
 
-/** Boots the whole app on its own fresh database, the way main.ts does, without listening on a port. */
+/**
+ * Boots the whole app on its own fresh database, the way main.ts does, without listening on a port.
+ * Under `npm run test:scaleout`, `http()` goes to the running pair of servers instead (test/support/pair.ts).
+ */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const config = testConfig(database, options.env);
+  const pair = pairFor(options);
+  const database = pair ? pairDatabase(pair) : await createTestDatabase();
+  const config = testConfig(database, { ...pair?.env, ...options.env });
+  if (pair) await forgetLimits(pair);
 
   @Module({
     imports: [AppModule.forRoot(config), testDatabaseModule(database), ...(options.imports ?? [])],
@@ -68,7 +74,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config,
     prisma: app.get(PrismaService),
     asOwner: (run) => app.get(PrismaService).connection.asOwner(run),
-    http: () => request(app.getHttpServer()),
+    http: () => request(pair ? pair.url : app.getHttpServer()),
     close: async () => {
       await app.close();
       await database.drop();

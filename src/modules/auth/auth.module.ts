@@ -4,7 +4,11 @@ import { AuthRepository } from './auth.repository';
 import { AuthService } from './auth.service';
 import { AuthThrottle } from './auth-throttle';
 import { DeferredWork } from './deferred-work';
-import { MAIL_LIMIT, SlidingWindowLimit } from './sliding-window-limit';
+import type { Redis } from 'ioredis';
+import { REDIS } from '../../common/redis/redis.module';
+import { RedisFallback } from '../../common/redis/redis-fallback';
+import { LimitStore, MemoryLimitStore } from './limit-store';
+import { RedisLimitStore } from './redis-limit-store';
 
 @Module({
   controllers: [AuthController],
@@ -13,8 +17,13 @@ import { MAIL_LIMIT, SlidingWindowLimit } from './sliding-window-limit';
     AuthRepository,
     AuthThrottle,
     DeferredWork,
-    // Reset and verification mails: at most 3 per address per hour, so nobody can flood an inbox.
-    { provide: MAIL_LIMIT, useFactory: () => new SlidingWindowLimit(3, 3600 * 1000) },
+    // The sign-in and mail limits count in Redis when there is one (shared by every process), else here.
+    {
+      provide: LimitStore,
+      inject: [REDIS, RedisFallback],
+      useFactory: (redis: Redis | null, fallback: RedisFallback) =>
+        redis ? new RedisLimitStore(redis, new MemoryLimitStore(), fallback) : new MemoryLimitStore(),
+    },
   ],
   exports: [AuthService],
 })

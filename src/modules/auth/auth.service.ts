@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { compare, hash } from 'bcrypt';
 import { AuditService } from '../audit/audit.service';
 import { TokenService } from '../../common/auth/token.service';
@@ -21,7 +21,6 @@ import type {
 } from './dto/auth.dto';
 import { AuthThrottle } from './auth-throttle';
 import { DeferredWork } from './deferred-work';
-import { MAIL_LIMIT, SlidingWindowLimit } from './sliding-window-limit';
 
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -46,7 +45,6 @@ export class AuthService {
     private readonly mail: MailService,
     private readonly throttle: AuthThrottle,
     private readonly deferred: DeferredWork,
-    @Inject(MAIL_LIMIT) private readonly mailLimit: SlidingWindowLimit,
   ) {}
 
   hashPassword(password: string): Promise<string> {
@@ -56,7 +54,7 @@ export class AuthService {
   /** Creates the account and signs in. A taken email is 409, which one address gets only so often (AuthThrottle). */
   async register(dto: RegisterDto): Promise<AuthTokensResponseDto> {
     const ip = this.clientIp();
-    this.throttle.beginRegistration(ip);
+    await this.throttle.beginRegistration(ip);
     const passwordHash = await this.hashPassword(dto.password);
     // RLS: the email scope sees (and may create) only the user with that email; then the new user's scope.
     const response = await this.db.run({ email: dto.email }, async () => {
@@ -65,7 +63,7 @@ export class AuthService {
       const user = await this.repository.createUser({ email: dto.email, name: dto.name, passwordHash });
       return this.db.run({ userId: user.id }, async () => (await this.startSession(user)).response);
     });
-    this.throttle.registered(ip);
+    await this.throttle.registered(ip);
     await this.mailLink(response.user.id, response.user.email, 'EMAIL_VERIFICATION');
     return response;
   }
@@ -78,21 +76,21 @@ export class AuthService {
    */
   async login(dto: LoginDto): Promise<AuthTokensResponseDto> {
     const ip = this.clientIp();
-    this.throttle.beginSignIn(dto.email, ip);
+    await this.throttle.beginSignIn(dto.email, ip);
     // RLS: the email scope sees that one user; its hash comes from app_password_hash(). No
     // transaction stays open during the (slow) bcrypt comparison.
     const { user, passwordHash } = await this.db.run({ email: dto.email }, async () => {
       const found = await this.repository.findUserByEmail(dto.email);
       return { user: found, passwordHash: found && (await this.repository.passwordHashInScope()) };
     });
-    if (this.throttle.accountLocked(dto.email) && !(user && (await this.signedInFrom(user.id, ip))))
-      throw this.throttle.accountLockedError(dto.email);
+    if ((await this.throttle.accountLocked(dto.email)) && !(user && (await this.signedInFrom(user.id, ip))))
+      throw await this.throttle.accountLockedError(dto.email);
     const valid = await compare(dto.password, passwordHash ?? TIMING_DUMMY_HASH);
     if (!user || !valid || !passwordHash) {
-      if (this.throttle.signInFailed(dto.email)) this.mailLinkLater(dto.email, 'ACCOUNT_UNLOCK');
+      if (await this.throttle.signInFailed(dto.email)) this.mailLinkLater(dto.email, 'ACCOUNT_UNLOCK');
       throw new AppException('UNAUTHENTICATED', 'Email or password is incorrect');
     }
-    this.throttle.signedIn(dto.email, ip);
+    await this.throttle.signedIn(dto.email, ip);
     if (user.suspendedAt) throw new AppException('UNAUTHENTICATED', 'This account is suspended');
     return this.db.run({ userId: user.id }, async () => {
       const result = await this.startSession(user);
@@ -186,7 +184,7 @@ export class AuthService {
       return owner.email;
     });
     // The owner of the mailbox proved themselves: lift a lock of the account.
-    this.throttle.unlockAccount(email);
+    await this.throttle.unlockAccount(email);
   }
 
   /** Lifts the account-wide sign-in limit with the token from the mailed unlock link. */
@@ -195,7 +193,7 @@ export class AuthService {
       await this.auditUserEvent(owner.id, 'user.account_unlocked');
       return owner.email;
     });
-    this.throttle.unlockAccount(email);
+    await this.throttle.unlockAccount(email);
   }
 
   /** Changes the caller's password; their other sessions end, this one stays. */
@@ -223,9 +221,9 @@ export class AuthService {
     if (!currentHash) {
       throw AppException.forbidden('This account has no password to confirm with; set one with forgot-password first');
     }
-    this.throttle.beginConfirmation(user.id);
+    await this.throttle.beginConfirmation(user.id);
     if (!(await compare(password, currentHash))) throw AppException.forbidden(wrong);
-    this.throttle.confirmed(user.id);
+    await this.throttle.confirmed(user.id);
     return user;
   }
 
@@ -253,16 +251,10 @@ export class AuthService {
       throw AppException.notFound('Session');
   }
 
-  /** Counts a mail to `email`; false once the address has had its share this hour (the answer stays the same). */
-  private mailAllowed(email: string): boolean {
-    if (this.mailLimit.isExhausted(email)) return false;
-    this.mailLimit.record(email);
-    return true;
-  }
-
   /** Mails the user a one-time link of that purpose (its token stored as a hash), within the address's mail budget. */
   private async mailLink(userId: string, email: string, purpose: VerificationPurpose): Promise<void> {
-    if (!this.mailAllowed(email)) return;
+    // Past the address's share this hour no mail goes out; the answer stays the same.
+    if (!(await this.throttle.mailAllowed(email))) return;
     const token = randomToken();
     await this.db.run({ userId }, () =>
       this.repository.createVerificationToken({

@@ -5,7 +5,7 @@
  * (so one that keeps failing at the longest wait stays there, while one that stops starts over).
  *
  * In-process and bounded like SlidingWindowLimit: at most `maxKeys` keys, the least recently failed
- * dropped first; with several server processes each counts on its own.
+ * dropped first; with several server processes each counts on its own (RedisLimitStore shares them).
  */
 export class ProgressiveDelay {
   // Map iteration order is insertion order: re-inserting on each failure keeps it LRU-ordered.

@@ -1,6 +1,3 @@
-/** The limit on reset and verification mails per address (AuthModule provides it). */
-export const MAIL_LIMIT = Symbol('MAIL_LIMIT');
-
 /**
  * Events per key in a sliding window: failed sign-ins per account, mails per address, duplicate
  * registrations per address. Once a key has `maxFailures` events within `windowMs`, it is
@@ -8,8 +5,8 @@ export const MAIL_LIMIT = Symbol('MAIL_LIMIT');
  *
  * In-process and bounded: each key keeps at most `maxFailures` timestamps, and at most `maxKeys`
  * keys are tracked (the least recently failed is dropped first). With several server processes
- * each counts on its own, so the effective limit multiplies: they need a shared store (Redis)
- * to enforce it exactly.
+ * each counts on its own, so the effective limit multiplies: with REDIS_URL, RedisLimitStore
+ * keeps the same counts in Redis instead.
  */
 export class SlidingWindowLimit {
   // Map iteration order is insertion order: re-inserting on each failure keeps it LRU-ordered.

@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs
 import { Public } from '../../common/auth/decorators';
 import { ApiTag } from '../../common/openapi/api-tag';
 import { DatabaseHealthIndicator } from './database.health';
+import { RedisHealthIndicator } from './redis.health';
 
 @ApiTag('health', 'Liveness and readiness probes for load balancers and orchestrators (public, never rate-limited).')
 @Public()
@@ -12,6 +13,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
   ) {}
 
   /** The process is up and serving requests. */
@@ -30,6 +32,8 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'A dependency (the database) is not answering' })
   @ApiOperation({ operationId: 'getReadiness' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.check('database')]);
+    // Redis, when configured, is reported but never makes the server unready (RedisHealthIndicator).
+    const redis = this.redis.configured ? [() => this.redis.check('redis')] : [];
+    return this.health.check([() => this.database.check('database'), ...redis]);
   }
 }

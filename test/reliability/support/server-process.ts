@@ -63,6 +63,10 @@ export class ServerProcess {
     throw new Error(`dist/main.js did not become ready:\n${server.output}`);
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   get alive(): boolean {
     return !this.exit;
   }
