@@ -4,7 +4,6 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { CommonModule } from './common/common.module';
-import type { DatabaseConnection } from './database/database-connection';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { AdminModule } from './modules/admin/admin.module';
@@ -17,13 +16,12 @@ import { HealthModule } from './modules/health/health.module';
 
 @Module({})
 export class AppModule {
-  /** `opening`: the database main.ts began opening before it loaded the modules (DatabaseModule.forRoot). */
-  static forRoot(config: AppConfig, opening?: Promise<DatabaseConnection>): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot(opening),
+        DatabaseModule,
         CommonModule,
         HealthModule,
         AuthModule,

@@ -4,7 +4,6 @@ import { availableParallelism } from 'node:os';
 import { runPrimary, runWorker } from './cluster';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { loadEnvFile } from './config/env-file';
-import { openDatabase } from './database/database-connection';
 
 function configOrExit(): AppConfig {
   try {
@@ -17,15 +16,8 @@ function configOrExit(): AppConfig {
   }
 }
 
-/**
- * The app is loaded only where it runs: a cluster's primary serves nothing and stays small. The
- * database starts opening first, so that it and the loading of the app's modules overlap.
- */
-const startServer = async (config: AppConfig) => {
-  const opening = openDatabase(config);
-  opening.catch(() => undefined); // a failure is reported where DatabaseModule awaits it
-  return (await import('./server')).startServer(config, opening);
-};
+// The app is loaded only where it runs: a cluster's primary serves nothing and stays small.
+const startServer = async (config: AppConfig) => (await import('./server')).startServer(config);
 
 const config = configOrExit();
 const workers = config.workerCount(availableParallelism());

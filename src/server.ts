@@ -5,25 +5,17 @@ import { AppModule } from './app.module';
 import { configureApp, createHttpAdapter } from './app.setup';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import type { AppConfig } from './config/app-config';
-import type { DatabaseConnection } from './database/database-connection';
 
 /**
- * One server process (`opening`: its database, already being opened by main.ts): the app listening on PORT until SIGTERM/SIGINT. Returns the graceful
+ * One server process: the app listening on PORT until SIGTERM/SIGINT. Returns the graceful
  * shutdown, which a cluster worker also runs when its primary asks (src/cluster.ts).
  */
-export async function startServer(
-  config: AppConfig,
-  opening?: Promise<DatabaseConnection>,
-): Promise<(signal: NodeJS.Signals) => Promise<void>> {
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, opening),
-    createHttpAdapter(config),
-    {
-      bufferLogs: true,
-      // No form parser: the API takes JSON only (configureApp explains).
-      bodyParser: false,
-    },
-  );
+export async function startServer(config: AppConfig): Promise<(signal: NodeJS.Signals) => Promise<void>> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
+    bufferLogs: true,
+    // No form parser: the API takes JSON only (configureApp explains).
+    bodyParser: false,
+  });
   await configureApp(app, config);
   await app.listen(config.PORT, config.HOST);
   const logger = new Logger('Bootstrap');

@@ -1,7 +1,7 @@
 import type { PGliteOptions } from '@electric-sql/pglite';
-import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { openDatabase, type DatabaseConnection } from './database-connection';
+import { openDatabase } from './database-connection';
 import { AccessChanges } from './access-changes';
 import { DemoSeeder } from './demo-seed';
 import { PrismaService } from './prisma.service';
@@ -13,20 +13,13 @@ import { PrismaService } from './prisma.service';
  */
 export const EMBEDDED_DATABASE_OPTIONS = Symbol('EMBEDDED_DATABASE_OPTIONS');
 
-/** A database main.ts began opening before it loaded the app's modules (see forRoot). */
-const OPENING_DATABASE = Symbol('OPENING_DATABASE');
-
 /**
  * Opens the database (migrating it when configured) and seeds demo data into an empty one when
  * configured. The server's provider below, and a cluster's primary once before it forks workers.
  */
-export async function openPrisma(
-  config: AppConfig,
-  embedded?: PGliteOptions,
-  opening?: Promise<DatabaseConnection>,
-): Promise<PrismaService> {
+export async function openPrisma(config: AppConfig, embedded?: PGliteOptions): Promise<PrismaService> {
   const logger = new Logger('Database');
-  const connection = await (opening ?? openDatabase(config, embedded));
+  const connection = await openDatabase(config, embedded);
   logger.log(
     connection.kind === 'embedded'
       ? `Embedded PGlite database at ${config.DATA_DIR} (set DATABASE_URL to use PostgreSQL)`
@@ -43,24 +36,11 @@ export async function openPrisma(
   providers: [
     {
       provide: PrismaService,
-      inject: [
-        AppConfig,
-        { token: EMBEDDED_DATABASE_OPTIONS, optional: true },
-        { token: OPENING_DATABASE, optional: true },
-      ],
+      inject: [AppConfig, { token: EMBEDDED_DATABASE_OPTIONS, optional: true }],
       useFactory: openPrisma,
     },
     AccessChanges,
   ],
   exports: [PrismaService, AccessChanges],
 })
-export class DatabaseModule {
-  /**
-   * With the database `opening` already: main.ts starts opening it (PGlite's WebAssembly compiles
-   * on V8's background threads, files are read, migrations checked) while Node loads the app's
-   * modules, instead of after them.
-   */
-  static forRoot(opening?: Promise<DatabaseConnection>): DynamicModule {
-    return { module: DatabaseModule, providers: opening ? [{ provide: OPENING_DATABASE, useValue: opening }] : [] };
-  }
-}
+export class DatabaseModule {}
