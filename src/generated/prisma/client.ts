@@ -91,7 +91,9 @@ export type Invitation = Prisma.InvitationModel
 export type ServiceApiKey = Prisma.ServiceApiKeyModel
 /**
  * Model ProviderKey
- * Third-party AI provider keys (seeds 000, 002), AES-256-GCM encrypted, one per provider per org.
+ * Third-party AI provider keys (seeds 000, 002), AES-256-GCM encrypted. Several per provider;
+ * at most one ORG key per provider is the org's default. A PERSONAL key belongs to ownerUserId:
+ * row-level security shows it to its owner alone, and it is deleted with its owner's account.
  */
 export type ProviderKey = Prisma.ProviderKeyModel
 /**
@@ -109,7 +111,8 @@ export type AuditLog = Prisma.AuditLogModel
 export type IdempotencyKey = Prisma.IdempotencyKeyModel
 /**
  * Model Prompt
- * 
+ * content/type/config are those of version latestVersion; every change to them writes a new
+ * immutable PromptVersion. `version` is the row's ETag (bumped by every update, tags included).
  */
 export type Prompt = Prisma.PromptModel
 /**
@@ -117,6 +120,12 @@ export type Prompt = Prisma.PromptModel
  * 
  */
 export type PromptVersion = Prisma.PromptVersionModel
+/**
+ * Model PromptLabel
+ * A named pointer at one version of a prompt (`production`, `staging`, ...), unique per prompt.
+ * `latest` is not stored: it always means the prompt's latestVersion.
+ */
+export type PromptLabel = Prisma.PromptLabelModel
 /**
  * Model Variable
  * 
@@ -152,6 +161,25 @@ export type ScenarioSuite = Prisma.ScenarioSuiteModel
  * 
  */
 export type ScenarioSuiteItem = Prisma.ScenarioSuiteItemModel
+/**
+ * Model EvaluationRun
+ * One evaluation of a scenario or a suite (exactly one of scenarioId, suiteId) against a model.
+ * Provider key, prompt and judge are recorded as they were, without foreign keys: a run is
+ * history and outlives a deleted key or prompt (the service checks them in the org at start).
+ */
+export type EvaluationRun = Prisma.EvaluationRunModel
+/**
+ * Model EvaluationResult
+ * One scenario played within a run: its transcript and outcome. The scenario is recorded by id,
+ * name and version (no foreign key: a suite run keeps its results when a scenario is deleted).
+ */
+export type EvaluationResult = Prisma.EvaluationResultModel
+/**
+ * Model ExpectationResult
+ * The verdict on one expectation after one EXPECT turn (an LLM judge's score and reason for
+ * SEMANTIC_ASSERT). The expectation is copied as evaluated (type, weight, rule), not referenced.
+ */
+export type ExpectationResult = Prisma.ExpectationResultModel
 /**
  * Model Conversation
  * Private to its creator unless sharedWithOrg (row-level security enforces it); only the creator writes.

@@ -76,10 +76,39 @@ export type AuditActorType = (typeof AuditActorType)[keyof typeof AuditActorType
 
 export const AiProvider = {
   OPENAI: 'OPENAI',
-  ANTHROPIC: 'ANTHROPIC'
+  ANTHROPIC: 'ANTHROPIC',
+  OPENAI_COMPATIBLE: 'OPENAI_COMPATIBLE'
 } as const
 
 export type AiProvider = (typeof AiProvider)[keyof typeof AiProvider]
+
+
+export const ProviderKeyScope = {
+  ORG: 'ORG',
+  PERSONAL: 'PERSONAL'
+} as const
+
+export type ProviderKeyScope = (typeof ProviderKeyScope)[keyof typeof ProviderKeyScope]
+
+
+export const PromptType = {
+  TEXT: 'TEXT',
+  CHAT: 'CHAT'
+} as const
+
+export type PromptType = (typeof PromptType)[keyof typeof PromptType]
+
+
+export const EvaluationRunStatus = {
+  QUEUED: 'QUEUED',
+  RUNNING: 'RUNNING',
+  PASSED: 'PASSED',
+  FAILED: 'FAILED',
+  ERROR: 'ERROR',
+  CANCELLED: 'CANCELLED'
+} as const
+
+export type EvaluationRunStatus = (typeof EvaluationRunStatus)[keyof typeof EvaluationRunStatus]
 
 
 export const PromptStatus = {

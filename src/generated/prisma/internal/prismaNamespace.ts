@@ -412,6 +412,7 @@ export const ModelName = {
   IdempotencyKey: 'IdempotencyKey',
   Prompt: 'Prompt',
   PromptVersion: 'PromptVersion',
+  PromptLabel: 'PromptLabel',
   Variable: 'Variable',
   Scenario: 'Scenario',
   ScenarioTurn: 'ScenarioTurn',
@@ -419,6 +420,9 @@ export const ModelName = {
   ScenarioVersion: 'ScenarioVersion',
   ScenarioSuite: 'ScenarioSuite',
   ScenarioSuiteItem: 'ScenarioSuiteItem',
+  EvaluationRun: 'EvaluationRun',
+  EvaluationResult: 'EvaluationResult',
+  ExpectationResult: 'ExpectationResult',
   Conversation: 'Conversation',
   Message: 'Message',
   Agent: 'Agent',
@@ -447,7 +451,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "session" | "refreshToken" | "account" | "verificationToken" | "userProfile" | "organization" | "membership" | "invitation" | "serviceApiKey" | "providerKey" | "auditLog" | "idempotencyKey" | "prompt" | "promptVersion" | "variable" | "scenario" | "scenarioTurn" | "scenarioExpectation" | "scenarioVersion" | "scenarioSuite" | "scenarioSuiteItem" | "conversation" | "message" | "agent" | "agentVersion" | "execution" | "canvasModel" | "canvasModelVersion" | "canvas" | "canvasVersion" | "host" | "sshConnection" | "gitProvider" | "repository"
+    modelProps: "user" | "session" | "refreshToken" | "account" | "verificationToken" | "userProfile" | "organization" | "membership" | "invitation" | "serviceApiKey" | "providerKey" | "auditLog" | "idempotencyKey" | "prompt" | "promptVersion" | "promptLabel" | "variable" | "scenario" | "scenarioTurn" | "scenarioExpectation" | "scenarioVersion" | "scenarioSuite" | "scenarioSuiteItem" | "evaluationRun" | "evaluationResult" | "expectationResult" | "conversation" | "message" | "agent" | "agentVersion" | "execution" | "canvasModel" | "canvasModelVersion" | "canvas" | "canvasVersion" | "host" | "sshConnection" | "gitProvider" | "repository"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1561,6 +1565,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    PromptLabel: {
+      payload: Prisma.$PromptLabelPayload<ExtArgs>
+      fields: Prisma.PromptLabelFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.PromptLabelFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.PromptLabelFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload>
+        }
+        findFirst: {
+          args: Prisma.PromptLabelFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.PromptLabelFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload>
+        }
+        findMany: {
+          args: Prisma.PromptLabelFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload>[]
+        }
+        create: {
+          args: Prisma.PromptLabelCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload>
+        }
+        createMany: {
+          args: Prisma.PromptLabelCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.PromptLabelCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload>[]
+        }
+        delete: {
+          args: Prisma.PromptLabelDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload>
+        }
+        update: {
+          args: Prisma.PromptLabelUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload>
+        }
+        deleteMany: {
+          args: Prisma.PromptLabelDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.PromptLabelUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.PromptLabelUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload>[]
+        }
+        upsert: {
+          args: Prisma.PromptLabelUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptLabelPayload>
+        }
+        aggregate: {
+          args: Prisma.PromptLabelAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregatePromptLabel>
+        }
+        groupBy: {
+          args: Prisma.PromptLabelGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PromptLabelGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.PromptLabelCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PromptLabelCountAggregateOutputType> | number
+        }
+      }
+    }
     Variable: {
       payload: Prisma.$VariablePayload<ExtArgs>
       fields: Prisma.VariableFieldRefs
@@ -2076,6 +2154,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.ScenarioSuiteItemCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.ScenarioSuiteItemCountAggregateOutputType> | number
+        }
+      }
+    }
+    EvaluationRun: {
+      payload: Prisma.$EvaluationRunPayload<ExtArgs>
+      fields: Prisma.EvaluationRunFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.EvaluationRunFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.EvaluationRunFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload>
+        }
+        findFirst: {
+          args: Prisma.EvaluationRunFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.EvaluationRunFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload>
+        }
+        findMany: {
+          args: Prisma.EvaluationRunFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload>[]
+        }
+        create: {
+          args: Prisma.EvaluationRunCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload>
+        }
+        createMany: {
+          args: Prisma.EvaluationRunCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.EvaluationRunCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload>[]
+        }
+        delete: {
+          args: Prisma.EvaluationRunDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload>
+        }
+        update: {
+          args: Prisma.EvaluationRunUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload>
+        }
+        deleteMany: {
+          args: Prisma.EvaluationRunDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.EvaluationRunUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.EvaluationRunUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload>[]
+        }
+        upsert: {
+          args: Prisma.EvaluationRunUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationRunPayload>
+        }
+        aggregate: {
+          args: Prisma.EvaluationRunAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateEvaluationRun>
+        }
+        groupBy: {
+          args: Prisma.EvaluationRunGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EvaluationRunGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.EvaluationRunCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EvaluationRunCountAggregateOutputType> | number
+        }
+      }
+    }
+    EvaluationResult: {
+      payload: Prisma.$EvaluationResultPayload<ExtArgs>
+      fields: Prisma.EvaluationResultFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.EvaluationResultFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.EvaluationResultFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload>
+        }
+        findFirst: {
+          args: Prisma.EvaluationResultFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.EvaluationResultFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload>
+        }
+        findMany: {
+          args: Prisma.EvaluationResultFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload>[]
+        }
+        create: {
+          args: Prisma.EvaluationResultCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload>
+        }
+        createMany: {
+          args: Prisma.EvaluationResultCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.EvaluationResultCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload>[]
+        }
+        delete: {
+          args: Prisma.EvaluationResultDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload>
+        }
+        update: {
+          args: Prisma.EvaluationResultUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload>
+        }
+        deleteMany: {
+          args: Prisma.EvaluationResultDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.EvaluationResultUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.EvaluationResultUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload>[]
+        }
+        upsert: {
+          args: Prisma.EvaluationResultUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EvaluationResultPayload>
+        }
+        aggregate: {
+          args: Prisma.EvaluationResultAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateEvaluationResult>
+        }
+        groupBy: {
+          args: Prisma.EvaluationResultGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EvaluationResultGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.EvaluationResultCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EvaluationResultCountAggregateOutputType> | number
+        }
+      }
+    }
+    ExpectationResult: {
+      payload: Prisma.$ExpectationResultPayload<ExtArgs>
+      fields: Prisma.ExpectationResultFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ExpectationResultFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ExpectationResultFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload>
+        }
+        findFirst: {
+          args: Prisma.ExpectationResultFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ExpectationResultFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload>
+        }
+        findMany: {
+          args: Prisma.ExpectationResultFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload>[]
+        }
+        create: {
+          args: Prisma.ExpectationResultCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload>
+        }
+        createMany: {
+          args: Prisma.ExpectationResultCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ExpectationResultCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload>[]
+        }
+        delete: {
+          args: Prisma.ExpectationResultDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload>
+        }
+        update: {
+          args: Prisma.ExpectationResultUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload>
+        }
+        deleteMany: {
+          args: Prisma.ExpectationResultDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ExpectationResultUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ExpectationResultUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload>[]
+        }
+        upsert: {
+          args: Prisma.ExpectationResultUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExpectationResultPayload>
+        }
+        aggregate: {
+          args: Prisma.ExpectationResultAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateExpectationResult>
+        }
+        groupBy: {
+          args: Prisma.ExpectationResultGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ExpectationResultGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ExpectationResultCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ExpectationResultCountAggregateOutputType> | number
         }
       }
     }
@@ -3236,7 +3536,14 @@ export const ProviderKeyScalarFieldEnum = {
   name: 'name',
   encryptedKey: 'encryptedKey',
   last4: 'last4',
+  baseUrl: 'baseUrl',
+  defaultModel: 'defaultModel',
+  scope: 'scope',
+  ownerUserId: 'ownerUserId',
+  isDefault: 'isDefault',
   isActive: 'isActive',
+  lastUsedAt: 'lastUsedAt',
+  version: 'version',
   createdByUserId: 'createdByUserId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -3284,10 +3591,13 @@ export const PromptScalarFieldEnum = {
   orgId: 'orgId',
   name: 'name',
   description: 'description',
+  type: 'type',
   content: 'content',
+  config: 'config',
   status: 'status',
   tags: 'tags',
   version: 'version',
+  latestVersion: 'latestVersion',
   createdByUserId: 'createdByUserId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -3301,13 +3611,29 @@ export const PromptVersionScalarFieldEnum = {
   orgId: 'orgId',
   promptId: 'promptId',
   version: 'version',
+  type: 'type',
   content: 'content',
+  config: 'config',
   description: 'description',
   createdByUserId: 'createdByUserId',
   createdAt: 'createdAt'
 } as const
 
 export type PromptVersionScalarFieldEnum = (typeof PromptVersionScalarFieldEnum)[keyof typeof PromptVersionScalarFieldEnum]
+
+
+export const PromptLabelScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  promptId: 'promptId',
+  label: 'label',
+  version: 'version',
+  updatedByUserId: 'updatedByUserId',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type PromptLabelScalarFieldEnum = (typeof PromptLabelScalarFieldEnum)[keyof typeof PromptLabelScalarFieldEnum]
 
 
 export const VariableScalarFieldEnum = {
@@ -3364,6 +3690,7 @@ export const ScenarioExpectationScalarFieldEnum = {
   pattern: 'pattern',
   assertion: 'assertion',
   caseSensitive: 'caseSensitive',
+  weight: 'weight',
   orderIndex: 'orderIndex'
 } as const
 
@@ -3406,6 +3733,86 @@ export const ScenarioSuiteItemScalarFieldEnum = {
 } as const
 
 export type ScenarioSuiteItemScalarFieldEnum = (typeof ScenarioSuiteItemScalarFieldEnum)[keyof typeof ScenarioSuiteItemScalarFieldEnum]
+
+
+export const EvaluationRunScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  scenarioId: 'scenarioId',
+  suiteId: 'suiteId',
+  status: 'status',
+  providerKeyId: 'providerKeyId',
+  provider: 'provider',
+  model: 'model',
+  promptId: 'promptId',
+  promptVersion: 'promptVersion',
+  judgeProviderKeyId: 'judgeProviderKeyId',
+  judgeModel: 'judgeModel',
+  variables: 'variables',
+  rerunOfId: 'rerunOfId',
+  doneCount: 'doneCount',
+  totalCount: 'totalCount',
+  passedCount: 'passedCount',
+  failedCount: 'failedCount',
+  errorCount: 'errorCount',
+  score: 'score',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  costUsd: 'costUsd',
+  error: 'error',
+  triggeredByUserId: 'triggeredByUserId',
+  startedAt: 'startedAt',
+  finishedAt: 'finishedAt',
+  durationMs: 'durationMs',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type EvaluationRunScalarFieldEnum = (typeof EvaluationRunScalarFieldEnum)[keyof typeof EvaluationRunScalarFieldEnum]
+
+
+export const EvaluationResultScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  runId: 'runId',
+  orderIndex: 'orderIndex',
+  scenarioId: 'scenarioId',
+  scenarioName: 'scenarioName',
+  scenarioVersion: 'scenarioVersion',
+  status: 'status',
+  transcript: 'transcript',
+  passedCount: 'passedCount',
+  failedCount: 'failedCount',
+  score: 'score',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  costUsd: 'costUsd',
+  latencyMs: 'latencyMs',
+  error: 'error',
+  attempts: 'attempts',
+  startedAt: 'startedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type EvaluationResultScalarFieldEnum = (typeof EvaluationResultScalarFieldEnum)[keyof typeof EvaluationResultScalarFieldEnum]
+
+
+export const ExpectationResultScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  resultId: 'resultId',
+  turnIndex: 'turnIndex',
+  orderIndex: 'orderIndex',
+  expectationId: 'expectationId',
+  expectationType: 'expectationType',
+  rule: 'rule',
+  weight: 'weight',
+  passed: 'passed',
+  score: 'score',
+  reason: 'reason'
+} as const
+
+export type ExpectationResultScalarFieldEnum = (typeof ExpectationResultScalarFieldEnum)[keyof typeof ExpectationResultScalarFieldEnum]
 
 
 export const ConversationScalarFieldEnum = {
@@ -3841,6 +4248,20 @@ export type ListEnumAiProviderFieldRefInput<$PrismaModel> = FieldRefInputType<$P
 
 
 /**
+ * Reference to a field of type 'ProviderKeyScope'
+ */
+export type EnumProviderKeyScopeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ProviderKeyScope'>
+    
+
+
+/**
+ * Reference to a field of type 'ProviderKeyScope[]'
+ */
+export type ListEnumProviderKeyScopeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ProviderKeyScope[]'>
+    
+
+
+/**
  * Reference to a field of type 'Boolean'
  */
 export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
@@ -3872,6 +4293,20 @@ export type EnumAuditActorTypeFieldRefInput<$PrismaModel> = FieldRefInputType<$P
  * Reference to a field of type 'AuditActorType[]'
  */
 export type ListEnumAuditActorTypeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'AuditActorType[]'>
+    
+
+
+/**
+ * Reference to a field of type 'PromptType'
+ */
+export type EnumPromptTypeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'PromptType'>
+    
+
+
+/**
+ * Reference to a field of type 'PromptType[]'
+ */
+export type ListEnumPromptTypeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'PromptType[]'>
     
 
 
@@ -3932,16 +4367,30 @@ export type ListEnumExpectationTypeFieldRefInput<$PrismaModel> = FieldRefInputTy
 
 
 /**
- * Reference to a field of type 'MessageRole'
+ * Reference to a field of type 'Float'
  */
-export type EnumMessageRoleFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'MessageRole'>
+export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
     
 
 
 /**
- * Reference to a field of type 'MessageRole[]'
+ * Reference to a field of type 'Float[]'
  */
-export type ListEnumMessageRoleFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'MessageRole[]'>
+export type ListFloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float[]'>
+    
+
+
+/**
+ * Reference to a field of type 'EvaluationRunStatus'
+ */
+export type EnumEvaluationRunStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'EvaluationRunStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'EvaluationRunStatus[]'
+ */
+export type ListEnumEvaluationRunStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'EvaluationRunStatus[]'>
     
 
 
@@ -3956,6 +4405,20 @@ export type DecimalFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel,
  * Reference to a field of type 'Decimal[]'
  */
 export type ListDecimalFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Decimal[]'>
+    
+
+
+/**
+ * Reference to a field of type 'MessageRole'
+ */
+export type EnumMessageRoleFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'MessageRole'>
+    
+
+
+/**
+ * Reference to a field of type 'MessageRole[]'
+ */
+export type ListEnumMessageRoleFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'MessageRole[]'>
     
 
 
@@ -4054,20 +4517,6 @@ export type EnumSyncStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$Prism
  * Reference to a field of type 'SyncStatus[]'
  */
 export type ListEnumSyncStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SyncStatus[]'>
-    
-
-
-/**
- * Reference to a field of type 'Float'
- */
-export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
-    
-
-
-/**
- * Reference to a field of type 'Float[]'
- */
-export type ListFloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float[]'>
     
 
 /**
@@ -4236,6 +4685,7 @@ export type GlobalOmitConfig = {
   idempotencyKey?: Prisma.IdempotencyKeyOmit
   prompt?: Prisma.PromptOmit
   promptVersion?: Prisma.PromptVersionOmit
+  promptLabel?: Prisma.PromptLabelOmit
   variable?: Prisma.VariableOmit
   scenario?: Prisma.ScenarioOmit
   scenarioTurn?: Prisma.ScenarioTurnOmit
@@ -4243,6 +4693,9 @@ export type GlobalOmitConfig = {
   scenarioVersion?: Prisma.ScenarioVersionOmit
   scenarioSuite?: Prisma.ScenarioSuiteOmit
   scenarioSuiteItem?: Prisma.ScenarioSuiteItemOmit
+  evaluationRun?: Prisma.EvaluationRunOmit
+  evaluationResult?: Prisma.EvaluationResultOmit
+  expectationResult?: Prisma.ExpectationResultOmit
   conversation?: Prisma.ConversationOmit
   message?: Prisma.MessageOmit
   agent?: Prisma.AgentOmit

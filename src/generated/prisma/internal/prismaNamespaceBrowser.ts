@@ -66,6 +66,7 @@ export const ModelName = {
   IdempotencyKey: 'IdempotencyKey',
   Prompt: 'Prompt',
   PromptVersion: 'PromptVersion',
+  PromptLabel: 'PromptLabel',
   Variable: 'Variable',
   Scenario: 'Scenario',
   ScenarioTurn: 'ScenarioTurn',
@@ -73,6 +74,9 @@ export const ModelName = {
   ScenarioVersion: 'ScenarioVersion',
   ScenarioSuite: 'ScenarioSuite',
   ScenarioSuiteItem: 'ScenarioSuiteItem',
+  EvaluationRun: 'EvaluationRun',
+  EvaluationResult: 'EvaluationResult',
+  ExpectationResult: 'ExpectationResult',
   Conversation: 'Conversation',
   Message: 'Message',
   Agent: 'Agent',
@@ -260,7 +264,14 @@ export const ProviderKeyScalarFieldEnum = {
   name: 'name',
   encryptedKey: 'encryptedKey',
   last4: 'last4',
+  baseUrl: 'baseUrl',
+  defaultModel: 'defaultModel',
+  scope: 'scope',
+  ownerUserId: 'ownerUserId',
+  isDefault: 'isDefault',
   isActive: 'isActive',
+  lastUsedAt: 'lastUsedAt',
+  version: 'version',
   createdByUserId: 'createdByUserId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -308,10 +319,13 @@ export const PromptScalarFieldEnum = {
   orgId: 'orgId',
   name: 'name',
   description: 'description',
+  type: 'type',
   content: 'content',
+  config: 'config',
   status: 'status',
   tags: 'tags',
   version: 'version',
+  latestVersion: 'latestVersion',
   createdByUserId: 'createdByUserId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -325,13 +339,29 @@ export const PromptVersionScalarFieldEnum = {
   orgId: 'orgId',
   promptId: 'promptId',
   version: 'version',
+  type: 'type',
   content: 'content',
+  config: 'config',
   description: 'description',
   createdByUserId: 'createdByUserId',
   createdAt: 'createdAt'
 } as const
 
 export type PromptVersionScalarFieldEnum = (typeof PromptVersionScalarFieldEnum)[keyof typeof PromptVersionScalarFieldEnum]
+
+
+export const PromptLabelScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  promptId: 'promptId',
+  label: 'label',
+  version: 'version',
+  updatedByUserId: 'updatedByUserId',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type PromptLabelScalarFieldEnum = (typeof PromptLabelScalarFieldEnum)[keyof typeof PromptLabelScalarFieldEnum]
 
 
 export const VariableScalarFieldEnum = {
@@ -388,6 +418,7 @@ export const ScenarioExpectationScalarFieldEnum = {
   pattern: 'pattern',
   assertion: 'assertion',
   caseSensitive: 'caseSensitive',
+  weight: 'weight',
   orderIndex: 'orderIndex'
 } as const
 
@@ -430,6 +461,86 @@ export const ScenarioSuiteItemScalarFieldEnum = {
 } as const
 
 export type ScenarioSuiteItemScalarFieldEnum = (typeof ScenarioSuiteItemScalarFieldEnum)[keyof typeof ScenarioSuiteItemScalarFieldEnum]
+
+
+export const EvaluationRunScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  scenarioId: 'scenarioId',
+  suiteId: 'suiteId',
+  status: 'status',
+  providerKeyId: 'providerKeyId',
+  provider: 'provider',
+  model: 'model',
+  promptId: 'promptId',
+  promptVersion: 'promptVersion',
+  judgeProviderKeyId: 'judgeProviderKeyId',
+  judgeModel: 'judgeModel',
+  variables: 'variables',
+  rerunOfId: 'rerunOfId',
+  doneCount: 'doneCount',
+  totalCount: 'totalCount',
+  passedCount: 'passedCount',
+  failedCount: 'failedCount',
+  errorCount: 'errorCount',
+  score: 'score',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  costUsd: 'costUsd',
+  error: 'error',
+  triggeredByUserId: 'triggeredByUserId',
+  startedAt: 'startedAt',
+  finishedAt: 'finishedAt',
+  durationMs: 'durationMs',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type EvaluationRunScalarFieldEnum = (typeof EvaluationRunScalarFieldEnum)[keyof typeof EvaluationRunScalarFieldEnum]
+
+
+export const EvaluationResultScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  runId: 'runId',
+  orderIndex: 'orderIndex',
+  scenarioId: 'scenarioId',
+  scenarioName: 'scenarioName',
+  scenarioVersion: 'scenarioVersion',
+  status: 'status',
+  transcript: 'transcript',
+  passedCount: 'passedCount',
+  failedCount: 'failedCount',
+  score: 'score',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  costUsd: 'costUsd',
+  latencyMs: 'latencyMs',
+  error: 'error',
+  attempts: 'attempts',
+  startedAt: 'startedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type EvaluationResultScalarFieldEnum = (typeof EvaluationResultScalarFieldEnum)[keyof typeof EvaluationResultScalarFieldEnum]
+
+
+export const ExpectationResultScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  resultId: 'resultId',
+  turnIndex: 'turnIndex',
+  orderIndex: 'orderIndex',
+  expectationId: 'expectationId',
+  expectationType: 'expectationType',
+  rule: 'rule',
+  weight: 'weight',
+  passed: 'passed',
+  score: 'score',
+  reason: 'reason'
+} as const
+
+export type ExpectationResultScalarFieldEnum = (typeof ExpectationResultScalarFieldEnum)[keyof typeof ExpectationResultScalarFieldEnum]
 
 
 export const ConversationScalarFieldEnum = {

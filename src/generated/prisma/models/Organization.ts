@@ -228,6 +228,7 @@ export type OrganizationWhereInput = {
   providerKeys?: Prisma.ProviderKeyListRelationFilter
   prompts?: Prisma.PromptListRelationFilter
   promptVersions?: Prisma.PromptVersionListRelationFilter
+  promptLabels?: Prisma.PromptLabelListRelationFilter
   variables?: Prisma.VariableListRelationFilter
   scenarios?: Prisma.ScenarioListRelationFilter
   scenarioTurns?: Prisma.ScenarioTurnListRelationFilter
@@ -235,6 +236,9 @@ export type OrganizationWhereInput = {
   scenarioVersions?: Prisma.ScenarioVersionListRelationFilter
   scenarioSuites?: Prisma.ScenarioSuiteListRelationFilter
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemListRelationFilter
+  evaluationRuns?: Prisma.EvaluationRunListRelationFilter
+  evaluationResults?: Prisma.EvaluationResultListRelationFilter
+  expectationResults?: Prisma.ExpectationResultListRelationFilter
   conversations?: Prisma.ConversationListRelationFilter
   messages?: Prisma.MessageListRelationFilter
   agents?: Prisma.AgentListRelationFilter
@@ -268,6 +272,7 @@ export type OrganizationOrderByWithRelationInput = {
   providerKeys?: Prisma.ProviderKeyOrderByRelationAggregateInput
   prompts?: Prisma.PromptOrderByRelationAggregateInput
   promptVersions?: Prisma.PromptVersionOrderByRelationAggregateInput
+  promptLabels?: Prisma.PromptLabelOrderByRelationAggregateInput
   variables?: Prisma.VariableOrderByRelationAggregateInput
   scenarios?: Prisma.ScenarioOrderByRelationAggregateInput
   scenarioTurns?: Prisma.ScenarioTurnOrderByRelationAggregateInput
@@ -275,6 +280,9 @@ export type OrganizationOrderByWithRelationInput = {
   scenarioVersions?: Prisma.ScenarioVersionOrderByRelationAggregateInput
   scenarioSuites?: Prisma.ScenarioSuiteOrderByRelationAggregateInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemOrderByRelationAggregateInput
+  evaluationRuns?: Prisma.EvaluationRunOrderByRelationAggregateInput
+  evaluationResults?: Prisma.EvaluationResultOrderByRelationAggregateInput
+  expectationResults?: Prisma.ExpectationResultOrderByRelationAggregateInput
   conversations?: Prisma.ConversationOrderByRelationAggregateInput
   messages?: Prisma.MessageOrderByRelationAggregateInput
   agents?: Prisma.AgentOrderByRelationAggregateInput
@@ -311,6 +319,7 @@ export type OrganizationWhereUniqueInput = Prisma.AtLeast<{
   providerKeys?: Prisma.ProviderKeyListRelationFilter
   prompts?: Prisma.PromptListRelationFilter
   promptVersions?: Prisma.PromptVersionListRelationFilter
+  promptLabels?: Prisma.PromptLabelListRelationFilter
   variables?: Prisma.VariableListRelationFilter
   scenarios?: Prisma.ScenarioListRelationFilter
   scenarioTurns?: Prisma.ScenarioTurnListRelationFilter
@@ -318,6 +327,9 @@ export type OrganizationWhereUniqueInput = Prisma.AtLeast<{
   scenarioVersions?: Prisma.ScenarioVersionListRelationFilter
   scenarioSuites?: Prisma.ScenarioSuiteListRelationFilter
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemListRelationFilter
+  evaluationRuns?: Prisma.EvaluationRunListRelationFilter
+  evaluationResults?: Prisma.EvaluationResultListRelationFilter
+  expectationResults?: Prisma.ExpectationResultListRelationFilter
   conversations?: Prisma.ConversationListRelationFilter
   messages?: Prisma.MessageListRelationFilter
   agents?: Prisma.AgentListRelationFilter
@@ -385,6 +397,7 @@ export type OrganizationCreateInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -392,6 +405,9 @@ export type OrganizationCreateInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -425,6 +441,7 @@ export type OrganizationUncheckedCreateInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -432,6 +449,9 @@ export type OrganizationUncheckedCreateInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -465,6 +485,7 @@ export type OrganizationUpdateInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -472,6 +493,9 @@ export type OrganizationUpdateInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -505,6 +529,7 @@ export type OrganizationUncheckedUpdateInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -512,6 +537,9 @@ export type OrganizationUncheckedUpdateInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -700,6 +728,20 @@ export type OrganizationUpdateOneRequiredWithoutPromptVersionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutPromptVersionsInput, Prisma.OrganizationUpdateWithoutPromptVersionsInput>, Prisma.OrganizationUncheckedUpdateWithoutPromptVersionsInput>
 }
 
+export type OrganizationCreateNestedOneWithoutPromptLabelsInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutPromptLabelsInput, Prisma.OrganizationUncheckedCreateWithoutPromptLabelsInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutPromptLabelsInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+}
+
+export type OrganizationUpdateOneRequiredWithoutPromptLabelsNestedInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutPromptLabelsInput, Prisma.OrganizationUncheckedCreateWithoutPromptLabelsInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutPromptLabelsInput
+  upsert?: Prisma.OrganizationUpsertWithoutPromptLabelsInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutPromptLabelsInput, Prisma.OrganizationUpdateWithoutPromptLabelsInput>, Prisma.OrganizationUncheckedUpdateWithoutPromptLabelsInput>
+}
+
 export type OrganizationCreateNestedOneWithoutVariablesInput = {
   create?: Prisma.XOR<Prisma.OrganizationCreateWithoutVariablesInput, Prisma.OrganizationUncheckedCreateWithoutVariablesInput>
   connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutVariablesInput
@@ -796,6 +838,48 @@ export type OrganizationUpdateOneRequiredWithoutScenarioSuiteItemsNestedInput = 
   upsert?: Prisma.OrganizationUpsertWithoutScenarioSuiteItemsInput
   connect?: Prisma.OrganizationWhereUniqueInput
   update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutScenarioSuiteItemsInput, Prisma.OrganizationUpdateWithoutScenarioSuiteItemsInput>, Prisma.OrganizationUncheckedUpdateWithoutScenarioSuiteItemsInput>
+}
+
+export type OrganizationCreateNestedOneWithoutEvaluationRunsInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutEvaluationRunsInput, Prisma.OrganizationUncheckedCreateWithoutEvaluationRunsInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutEvaluationRunsInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+}
+
+export type OrganizationUpdateOneRequiredWithoutEvaluationRunsNestedInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutEvaluationRunsInput, Prisma.OrganizationUncheckedCreateWithoutEvaluationRunsInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutEvaluationRunsInput
+  upsert?: Prisma.OrganizationUpsertWithoutEvaluationRunsInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutEvaluationRunsInput, Prisma.OrganizationUpdateWithoutEvaluationRunsInput>, Prisma.OrganizationUncheckedUpdateWithoutEvaluationRunsInput>
+}
+
+export type OrganizationCreateNestedOneWithoutEvaluationResultsInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutEvaluationResultsInput, Prisma.OrganizationUncheckedCreateWithoutEvaluationResultsInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutEvaluationResultsInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+}
+
+export type OrganizationUpdateOneRequiredWithoutEvaluationResultsNestedInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutEvaluationResultsInput, Prisma.OrganizationUncheckedCreateWithoutEvaluationResultsInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutEvaluationResultsInput
+  upsert?: Prisma.OrganizationUpsertWithoutEvaluationResultsInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutEvaluationResultsInput, Prisma.OrganizationUpdateWithoutEvaluationResultsInput>, Prisma.OrganizationUncheckedUpdateWithoutEvaluationResultsInput>
+}
+
+export type OrganizationCreateNestedOneWithoutExpectationResultsInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutExpectationResultsInput, Prisma.OrganizationUncheckedCreateWithoutExpectationResultsInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutExpectationResultsInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+}
+
+export type OrganizationUpdateOneRequiredWithoutExpectationResultsNestedInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutExpectationResultsInput, Prisma.OrganizationUncheckedCreateWithoutExpectationResultsInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutExpectationResultsInput
+  upsert?: Prisma.OrganizationUpsertWithoutExpectationResultsInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutExpectationResultsInput, Prisma.OrganizationUpdateWithoutExpectationResultsInput>, Prisma.OrganizationUncheckedUpdateWithoutExpectationResultsInput>
 }
 
 export type OrganizationCreateNestedOneWithoutConversationsInput = {
@@ -997,6 +1081,7 @@ export type OrganizationCreateWithoutMembershipsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -1004,6 +1089,9 @@ export type OrganizationCreateWithoutMembershipsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -1036,6 +1124,7 @@ export type OrganizationUncheckedCreateWithoutMembershipsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1043,6 +1132,9 @@ export type OrganizationUncheckedCreateWithoutMembershipsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1091,6 +1183,7 @@ export type OrganizationUpdateWithoutMembershipsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -1098,6 +1191,9 @@ export type OrganizationUpdateWithoutMembershipsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -1130,6 +1226,7 @@ export type OrganizationUncheckedUpdateWithoutMembershipsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1137,6 +1234,9 @@ export type OrganizationUncheckedUpdateWithoutMembershipsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1169,6 +1269,7 @@ export type OrganizationCreateWithoutInvitationsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -1176,6 +1277,9 @@ export type OrganizationCreateWithoutInvitationsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -1208,6 +1312,7 @@ export type OrganizationUncheckedCreateWithoutInvitationsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1215,6 +1320,9 @@ export type OrganizationUncheckedCreateWithoutInvitationsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1263,6 +1371,7 @@ export type OrganizationUpdateWithoutInvitationsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -1270,6 +1379,9 @@ export type OrganizationUpdateWithoutInvitationsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -1302,6 +1414,7 @@ export type OrganizationUncheckedUpdateWithoutInvitationsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1309,6 +1422,9 @@ export type OrganizationUncheckedUpdateWithoutInvitationsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1341,6 +1457,7 @@ export type OrganizationCreateWithoutServiceApiKeysInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -1348,6 +1465,9 @@ export type OrganizationCreateWithoutServiceApiKeysInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -1380,6 +1500,7 @@ export type OrganizationUncheckedCreateWithoutServiceApiKeysInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1387,6 +1508,9 @@ export type OrganizationUncheckedCreateWithoutServiceApiKeysInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1435,6 +1559,7 @@ export type OrganizationUpdateWithoutServiceApiKeysInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -1442,6 +1567,9 @@ export type OrganizationUpdateWithoutServiceApiKeysInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -1474,6 +1602,7 @@ export type OrganizationUncheckedUpdateWithoutServiceApiKeysInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1481,6 +1610,9 @@ export type OrganizationUncheckedUpdateWithoutServiceApiKeysInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1513,6 +1645,7 @@ export type OrganizationCreateWithoutProviderKeysInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -1520,6 +1653,9 @@ export type OrganizationCreateWithoutProviderKeysInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -1552,6 +1688,7 @@ export type OrganizationUncheckedCreateWithoutProviderKeysInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1559,6 +1696,9 @@ export type OrganizationUncheckedCreateWithoutProviderKeysInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1607,6 +1747,7 @@ export type OrganizationUpdateWithoutProviderKeysInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -1614,6 +1755,9 @@ export type OrganizationUpdateWithoutProviderKeysInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -1646,6 +1790,7 @@ export type OrganizationUncheckedUpdateWithoutProviderKeysInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1653,6 +1798,9 @@ export type OrganizationUncheckedUpdateWithoutProviderKeysInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1685,6 +1833,7 @@ export type OrganizationCreateWithoutPromptsInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -1692,6 +1841,9 @@ export type OrganizationCreateWithoutPromptsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -1724,6 +1876,7 @@ export type OrganizationUncheckedCreateWithoutPromptsInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1731,6 +1884,9 @@ export type OrganizationUncheckedCreateWithoutPromptsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1779,6 +1935,7 @@ export type OrganizationUpdateWithoutPromptsInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -1786,6 +1943,9 @@ export type OrganizationUpdateWithoutPromptsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -1818,6 +1978,7 @@ export type OrganizationUncheckedUpdateWithoutPromptsInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1825,6 +1986,9 @@ export type OrganizationUncheckedUpdateWithoutPromptsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1857,6 +2021,7 @@ export type OrganizationCreateWithoutPromptVersionsInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -1864,6 +2029,9 @@ export type OrganizationCreateWithoutPromptVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -1896,6 +2064,7 @@ export type OrganizationUncheckedCreateWithoutPromptVersionsInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1903,6 +2072,9 @@ export type OrganizationUncheckedCreateWithoutPromptVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1951,6 +2123,7 @@ export type OrganizationUpdateWithoutPromptVersionsInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -1958,6 +2131,9 @@ export type OrganizationUpdateWithoutPromptVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -1990,6 +2166,7 @@ export type OrganizationUncheckedUpdateWithoutPromptVersionsInput = {
   serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1997,6 +2174,197 @@ export type OrganizationUncheckedUpdateWithoutPromptVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationCreateWithoutPromptLabelsInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationUncheckedCreateWithoutPromptLabelsInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationCreateOrConnectWithoutPromptLabelsInput = {
+  where: Prisma.OrganizationWhereUniqueInput
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutPromptLabelsInput, Prisma.OrganizationUncheckedCreateWithoutPromptLabelsInput>
+}
+
+export type OrganizationUpsertWithoutPromptLabelsInput = {
+  update: Prisma.XOR<Prisma.OrganizationUpdateWithoutPromptLabelsInput, Prisma.OrganizationUncheckedUpdateWithoutPromptLabelsInput>
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutPromptLabelsInput, Prisma.OrganizationUncheckedCreateWithoutPromptLabelsInput>
+  where?: Prisma.OrganizationWhereInput
+}
+
+export type OrganizationUpdateToOneWithWhereWithoutPromptLabelsInput = {
+  where?: Prisma.OrganizationWhereInput
+  data: Prisma.XOR<Prisma.OrganizationUpdateWithoutPromptLabelsInput, Prisma.OrganizationUncheckedUpdateWithoutPromptLabelsInput>
+}
+
+export type OrganizationUpdateWithoutPromptLabelsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationUncheckedUpdateWithoutPromptLabelsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2030,12 +2398,16 @@ export type OrganizationCreateWithoutVariablesInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -2069,12 +2441,16 @@ export type OrganizationUncheckedCreateWithoutVariablesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2124,12 +2500,16 @@ export type OrganizationUpdateWithoutVariablesInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -2163,12 +2543,16 @@ export type OrganizationUncheckedUpdateWithoutVariablesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2202,12 +2586,16 @@ export type OrganizationCreateWithoutScenariosInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -2241,12 +2629,16 @@ export type OrganizationUncheckedCreateWithoutScenariosInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2296,12 +2688,16 @@ export type OrganizationUpdateWithoutScenariosInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -2335,12 +2731,16 @@ export type OrganizationUncheckedUpdateWithoutScenariosInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2374,12 +2774,16 @@ export type OrganizationCreateWithoutScenarioTurnsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -2413,12 +2817,16 @@ export type OrganizationUncheckedCreateWithoutScenarioTurnsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2468,12 +2876,16 @@ export type OrganizationUpdateWithoutScenarioTurnsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -2507,12 +2919,16 @@ export type OrganizationUncheckedUpdateWithoutScenarioTurnsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2546,12 +2962,16 @@ export type OrganizationCreateWithoutScenarioExpectationsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -2585,12 +3005,16 @@ export type OrganizationUncheckedCreateWithoutScenarioExpectationsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2640,12 +3064,16 @@ export type OrganizationUpdateWithoutScenarioExpectationsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -2679,12 +3107,16 @@ export type OrganizationUncheckedUpdateWithoutScenarioExpectationsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2718,12 +3150,16 @@ export type OrganizationCreateWithoutScenarioVersionsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -2757,12 +3193,16 @@ export type OrganizationUncheckedCreateWithoutScenarioVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2812,12 +3252,16 @@ export type OrganizationUpdateWithoutScenarioVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -2851,12 +3295,16 @@ export type OrganizationUncheckedUpdateWithoutScenarioVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2890,12 +3338,16 @@ export type OrganizationCreateWithoutScenarioSuitesInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -2929,12 +3381,16 @@ export type OrganizationUncheckedCreateWithoutScenarioSuitesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2984,12 +3440,16 @@ export type OrganizationUpdateWithoutScenarioSuitesInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -3023,12 +3483,16 @@ export type OrganizationUncheckedUpdateWithoutScenarioSuitesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3062,12 +3526,16 @@ export type OrganizationCreateWithoutScenarioSuiteItemsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -3101,12 +3569,16 @@ export type OrganizationUncheckedCreateWithoutScenarioSuiteItemsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3156,12 +3628,16 @@ export type OrganizationUpdateWithoutScenarioSuiteItemsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -3195,12 +3671,580 @@ export type OrganizationUncheckedUpdateWithoutScenarioSuiteItemsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationCreateWithoutEvaluationRunsInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationUncheckedCreateWithoutEvaluationRunsInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationCreateOrConnectWithoutEvaluationRunsInput = {
+  where: Prisma.OrganizationWhereUniqueInput
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutEvaluationRunsInput, Prisma.OrganizationUncheckedCreateWithoutEvaluationRunsInput>
+}
+
+export type OrganizationUpsertWithoutEvaluationRunsInput = {
+  update: Prisma.XOR<Prisma.OrganizationUpdateWithoutEvaluationRunsInput, Prisma.OrganizationUncheckedUpdateWithoutEvaluationRunsInput>
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutEvaluationRunsInput, Prisma.OrganizationUncheckedCreateWithoutEvaluationRunsInput>
+  where?: Prisma.OrganizationWhereInput
+}
+
+export type OrganizationUpdateToOneWithWhereWithoutEvaluationRunsInput = {
+  where?: Prisma.OrganizationWhereInput
+  data: Prisma.XOR<Prisma.OrganizationUpdateWithoutEvaluationRunsInput, Prisma.OrganizationUncheckedUpdateWithoutEvaluationRunsInput>
+}
+
+export type OrganizationUpdateWithoutEvaluationRunsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationUncheckedUpdateWithoutEvaluationRunsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationCreateWithoutEvaluationResultsInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationUncheckedCreateWithoutEvaluationResultsInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationCreateOrConnectWithoutEvaluationResultsInput = {
+  where: Prisma.OrganizationWhereUniqueInput
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutEvaluationResultsInput, Prisma.OrganizationUncheckedCreateWithoutEvaluationResultsInput>
+}
+
+export type OrganizationUpsertWithoutEvaluationResultsInput = {
+  update: Prisma.XOR<Prisma.OrganizationUpdateWithoutEvaluationResultsInput, Prisma.OrganizationUncheckedUpdateWithoutEvaluationResultsInput>
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutEvaluationResultsInput, Prisma.OrganizationUncheckedCreateWithoutEvaluationResultsInput>
+  where?: Prisma.OrganizationWhereInput
+}
+
+export type OrganizationUpdateToOneWithWhereWithoutEvaluationResultsInput = {
+  where?: Prisma.OrganizationWhereInput
+  data: Prisma.XOR<Prisma.OrganizationUpdateWithoutEvaluationResultsInput, Prisma.OrganizationUncheckedUpdateWithoutEvaluationResultsInput>
+}
+
+export type OrganizationUpdateWithoutEvaluationResultsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationUncheckedUpdateWithoutEvaluationResultsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationCreateWithoutExpectationResultsInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationUncheckedCreateWithoutExpectationResultsInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationCreateOrConnectWithoutExpectationResultsInput = {
+  where: Prisma.OrganizationWhereUniqueInput
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutExpectationResultsInput, Prisma.OrganizationUncheckedCreateWithoutExpectationResultsInput>
+}
+
+export type OrganizationUpsertWithoutExpectationResultsInput = {
+  update: Prisma.XOR<Prisma.OrganizationUpdateWithoutExpectationResultsInput, Prisma.OrganizationUncheckedUpdateWithoutExpectationResultsInput>
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutExpectationResultsInput, Prisma.OrganizationUncheckedCreateWithoutExpectationResultsInput>
+  where?: Prisma.OrganizationWhereInput
+}
+
+export type OrganizationUpdateToOneWithWhereWithoutExpectationResultsInput = {
+  where?: Prisma.OrganizationWhereInput
+  data: Prisma.XOR<Prisma.OrganizationUpdateWithoutExpectationResultsInput, Prisma.OrganizationUncheckedUpdateWithoutExpectationResultsInput>
+}
+
+export type OrganizationUpdateWithoutExpectationResultsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationUncheckedUpdateWithoutExpectationResultsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3234,6 +4278,7 @@ export type OrganizationCreateWithoutConversationsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -3241,6 +4286,9 @@ export type OrganizationCreateWithoutConversationsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
@@ -3273,6 +4321,7 @@ export type OrganizationUncheckedCreateWithoutConversationsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3280,6 +4329,9 @@ export type OrganizationUncheckedCreateWithoutConversationsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3328,6 +4380,7 @@ export type OrganizationUpdateWithoutConversationsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -3335,6 +4388,9 @@ export type OrganizationUpdateWithoutConversationsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
@@ -3367,6 +4423,7 @@ export type OrganizationUncheckedUpdateWithoutConversationsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3374,6 +4431,9 @@ export type OrganizationUncheckedUpdateWithoutConversationsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3406,6 +4466,7 @@ export type OrganizationCreateWithoutMessagesInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -3413,6 +4474,9 @@ export type OrganizationCreateWithoutMessagesInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
@@ -3445,6 +4509,7 @@ export type OrganizationUncheckedCreateWithoutMessagesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3452,6 +4517,9 @@ export type OrganizationUncheckedCreateWithoutMessagesInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3500,6 +4568,7 @@ export type OrganizationUpdateWithoutMessagesInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -3507,6 +4576,9 @@ export type OrganizationUpdateWithoutMessagesInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
@@ -3539,6 +4611,7 @@ export type OrganizationUncheckedUpdateWithoutMessagesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3546,6 +4619,9 @@ export type OrganizationUncheckedUpdateWithoutMessagesInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3578,6 +4654,7 @@ export type OrganizationCreateWithoutAgentsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -3585,6 +4662,9 @@ export type OrganizationCreateWithoutAgentsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
@@ -3617,6 +4697,7 @@ export type OrganizationUncheckedCreateWithoutAgentsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3624,6 +4705,9 @@ export type OrganizationUncheckedCreateWithoutAgentsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3672,6 +4756,7 @@ export type OrganizationUpdateWithoutAgentsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -3679,6 +4764,9 @@ export type OrganizationUpdateWithoutAgentsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
@@ -3711,6 +4799,7 @@ export type OrganizationUncheckedUpdateWithoutAgentsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3718,6 +4807,9 @@ export type OrganizationUncheckedUpdateWithoutAgentsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3750,6 +4842,7 @@ export type OrganizationCreateWithoutAgentVersionsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -3757,6 +4850,9 @@ export type OrganizationCreateWithoutAgentVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -3789,6 +4885,7 @@ export type OrganizationUncheckedCreateWithoutAgentVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3796,6 +4893,9 @@ export type OrganizationUncheckedCreateWithoutAgentVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3844,6 +4944,7 @@ export type OrganizationUpdateWithoutAgentVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -3851,6 +4952,9 @@ export type OrganizationUpdateWithoutAgentVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -3883,6 +4987,7 @@ export type OrganizationUncheckedUpdateWithoutAgentVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3890,6 +4995,9 @@ export type OrganizationUncheckedUpdateWithoutAgentVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3922,6 +5030,7 @@ export type OrganizationCreateWithoutExecutionsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -3929,6 +5038,9 @@ export type OrganizationCreateWithoutExecutionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -3961,6 +5073,7 @@ export type OrganizationUncheckedCreateWithoutExecutionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3968,6 +5081,9 @@ export type OrganizationUncheckedCreateWithoutExecutionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4016,6 +5132,7 @@ export type OrganizationUpdateWithoutExecutionsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -4023,6 +5140,9 @@ export type OrganizationUpdateWithoutExecutionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -4055,6 +5175,7 @@ export type OrganizationUncheckedUpdateWithoutExecutionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4062,6 +5183,9 @@ export type OrganizationUncheckedUpdateWithoutExecutionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4094,6 +5218,7 @@ export type OrganizationCreateWithoutCanvasModelsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -4101,6 +5226,9 @@ export type OrganizationCreateWithoutCanvasModelsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -4133,6 +5261,7 @@ export type OrganizationUncheckedCreateWithoutCanvasModelsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4140,6 +5269,9 @@ export type OrganizationUncheckedCreateWithoutCanvasModelsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4188,6 +5320,7 @@ export type OrganizationUpdateWithoutCanvasModelsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -4195,6 +5328,9 @@ export type OrganizationUpdateWithoutCanvasModelsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -4227,6 +5363,7 @@ export type OrganizationUncheckedUpdateWithoutCanvasModelsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4234,6 +5371,9 @@ export type OrganizationUncheckedUpdateWithoutCanvasModelsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4266,6 +5406,7 @@ export type OrganizationCreateWithoutCanvasModelVersionsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -4273,6 +5414,9 @@ export type OrganizationCreateWithoutCanvasModelVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -4305,6 +5449,7 @@ export type OrganizationUncheckedCreateWithoutCanvasModelVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4312,6 +5457,9 @@ export type OrganizationUncheckedCreateWithoutCanvasModelVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4360,6 +5508,7 @@ export type OrganizationUpdateWithoutCanvasModelVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -4367,6 +5516,9 @@ export type OrganizationUpdateWithoutCanvasModelVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -4399,6 +5551,7 @@ export type OrganizationUncheckedUpdateWithoutCanvasModelVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4406,6 +5559,9 @@ export type OrganizationUncheckedUpdateWithoutCanvasModelVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4438,6 +5594,7 @@ export type OrganizationCreateWithoutCanvasesInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -4445,6 +5602,9 @@ export type OrganizationCreateWithoutCanvasesInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -4477,6 +5637,7 @@ export type OrganizationUncheckedCreateWithoutCanvasesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4484,6 +5645,9 @@ export type OrganizationUncheckedCreateWithoutCanvasesInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4532,6 +5696,7 @@ export type OrganizationUpdateWithoutCanvasesInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -4539,6 +5704,9 @@ export type OrganizationUpdateWithoutCanvasesInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -4571,6 +5739,7 @@ export type OrganizationUncheckedUpdateWithoutCanvasesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4578,6 +5747,9 @@ export type OrganizationUncheckedUpdateWithoutCanvasesInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4610,6 +5782,7 @@ export type OrganizationCreateWithoutCanvasVersionsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -4617,6 +5790,9 @@ export type OrganizationCreateWithoutCanvasVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -4649,6 +5825,7 @@ export type OrganizationUncheckedCreateWithoutCanvasVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4656,6 +5833,9 @@ export type OrganizationUncheckedCreateWithoutCanvasVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4704,6 +5884,7 @@ export type OrganizationUpdateWithoutCanvasVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -4711,6 +5892,9 @@ export type OrganizationUpdateWithoutCanvasVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -4743,6 +5927,7 @@ export type OrganizationUncheckedUpdateWithoutCanvasVersionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4750,6 +5935,9 @@ export type OrganizationUncheckedUpdateWithoutCanvasVersionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4782,6 +5970,7 @@ export type OrganizationCreateWithoutHostsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -4789,6 +5978,9 @@ export type OrganizationCreateWithoutHostsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -4821,6 +6013,7 @@ export type OrganizationUncheckedCreateWithoutHostsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4828,6 +6021,9 @@ export type OrganizationUncheckedCreateWithoutHostsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4876,6 +6072,7 @@ export type OrganizationUpdateWithoutHostsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -4883,6 +6080,9 @@ export type OrganizationUpdateWithoutHostsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -4915,6 +6115,7 @@ export type OrganizationUncheckedUpdateWithoutHostsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4922,6 +6123,9 @@ export type OrganizationUncheckedUpdateWithoutHostsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4954,6 +6158,7 @@ export type OrganizationCreateWithoutSshConnectionsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -4961,6 +6166,9 @@ export type OrganizationCreateWithoutSshConnectionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -4993,6 +6201,7 @@ export type OrganizationUncheckedCreateWithoutSshConnectionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5000,6 +6209,9 @@ export type OrganizationUncheckedCreateWithoutSshConnectionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5048,6 +6260,7 @@ export type OrganizationUpdateWithoutSshConnectionsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -5055,6 +6268,9 @@ export type OrganizationUpdateWithoutSshConnectionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -5087,6 +6303,7 @@ export type OrganizationUncheckedUpdateWithoutSshConnectionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5094,6 +6311,9 @@ export type OrganizationUncheckedUpdateWithoutSshConnectionsInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5126,6 +6346,7 @@ export type OrganizationCreateWithoutGitProvidersInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -5133,6 +6354,9 @@ export type OrganizationCreateWithoutGitProvidersInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -5165,6 +6389,7 @@ export type OrganizationUncheckedCreateWithoutGitProvidersInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5172,6 +6397,9 @@ export type OrganizationUncheckedCreateWithoutGitProvidersInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5220,6 +6448,7 @@ export type OrganizationUpdateWithoutGitProvidersInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -5227,6 +6456,9 @@ export type OrganizationUpdateWithoutGitProvidersInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -5259,6 +6491,7 @@ export type OrganizationUncheckedUpdateWithoutGitProvidersInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5266,6 +6499,9 @@ export type OrganizationUncheckedUpdateWithoutGitProvidersInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5298,6 +6534,7 @@ export type OrganizationCreateWithoutRepositoriesInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
@@ -5305,6 +6542,9 @@ export type OrganizationCreateWithoutRepositoriesInput = {
   scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
@@ -5337,6 +6577,7 @@ export type OrganizationUncheckedCreateWithoutRepositoriesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
   prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
   promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
   variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
   scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5344,6 +6585,9 @@ export type OrganizationUncheckedCreateWithoutRepositoriesInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5392,6 +6636,7 @@ export type OrganizationUpdateWithoutRepositoriesInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
@@ -5399,6 +6644,9 @@ export type OrganizationUpdateWithoutRepositoriesInput = {
   scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
@@ -5431,6 +6679,7 @@ export type OrganizationUncheckedUpdateWithoutRepositoriesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
   prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
   promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
   variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5438,6 +6687,9 @@ export type OrganizationUncheckedUpdateWithoutRepositoriesInput = {
   scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
   scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5464,6 +6716,7 @@ export type OrganizationCountOutputType = {
   providerKeys: number
   prompts: number
   promptVersions: number
+  promptLabels: number
   variables: number
   scenarios: number
   scenarioTurns: number
@@ -5471,6 +6724,9 @@ export type OrganizationCountOutputType = {
   scenarioVersions: number
   scenarioSuites: number
   scenarioSuiteItems: number
+  evaluationRuns: number
+  evaluationResults: number
+  expectationResults: number
   conversations: number
   messages: number
   agents: number
@@ -5493,6 +6749,7 @@ export type OrganizationCountOutputTypeSelect<ExtArgs extends runtime.Types.Exte
   providerKeys?: boolean | OrganizationCountOutputTypeCountProviderKeysArgs
   prompts?: boolean | OrganizationCountOutputTypeCountPromptsArgs
   promptVersions?: boolean | OrganizationCountOutputTypeCountPromptVersionsArgs
+  promptLabels?: boolean | OrganizationCountOutputTypeCountPromptLabelsArgs
   variables?: boolean | OrganizationCountOutputTypeCountVariablesArgs
   scenarios?: boolean | OrganizationCountOutputTypeCountScenariosArgs
   scenarioTurns?: boolean | OrganizationCountOutputTypeCountScenarioTurnsArgs
@@ -5500,6 +6757,9 @@ export type OrganizationCountOutputTypeSelect<ExtArgs extends runtime.Types.Exte
   scenarioVersions?: boolean | OrganizationCountOutputTypeCountScenarioVersionsArgs
   scenarioSuites?: boolean | OrganizationCountOutputTypeCountScenarioSuitesArgs
   scenarioSuiteItems?: boolean | OrganizationCountOutputTypeCountScenarioSuiteItemsArgs
+  evaluationRuns?: boolean | OrganizationCountOutputTypeCountEvaluationRunsArgs
+  evaluationResults?: boolean | OrganizationCountOutputTypeCountEvaluationResultsArgs
+  expectationResults?: boolean | OrganizationCountOutputTypeCountExpectationResultsArgs
   conversations?: boolean | OrganizationCountOutputTypeCountConversationsArgs
   messages?: boolean | OrganizationCountOutputTypeCountMessagesArgs
   agents?: boolean | OrganizationCountOutputTypeCountAgentsArgs
@@ -5570,6 +6830,13 @@ export type OrganizationCountOutputTypeCountPromptVersionsArgs<ExtArgs extends r
 /**
  * OrganizationCountOutputType without action
  */
+export type OrganizationCountOutputTypeCountPromptLabelsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PromptLabelWhereInput
+}
+
+/**
+ * OrganizationCountOutputType without action
+ */
 export type OrganizationCountOutputTypeCountVariablesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.VariableWhereInput
 }
@@ -5614,6 +6881,27 @@ export type OrganizationCountOutputTypeCountScenarioSuitesArgs<ExtArgs extends r
  */
 export type OrganizationCountOutputTypeCountScenarioSuiteItemsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.ScenarioSuiteItemWhereInput
+}
+
+/**
+ * OrganizationCountOutputType without action
+ */
+export type OrganizationCountOutputTypeCountEvaluationRunsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.EvaluationRunWhereInput
+}
+
+/**
+ * OrganizationCountOutputType without action
+ */
+export type OrganizationCountOutputTypeCountEvaluationResultsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.EvaluationResultWhereInput
+}
+
+/**
+ * OrganizationCountOutputType without action
+ */
+export type OrganizationCountOutputTypeCountExpectationResultsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ExpectationResultWhereInput
 }
 
 /**
@@ -5726,6 +7014,7 @@ export type OrganizationSelect<ExtArgs extends runtime.Types.Extensions.Internal
   providerKeys?: boolean | Prisma.Organization$providerKeysArgs<ExtArgs>
   prompts?: boolean | Prisma.Organization$promptsArgs<ExtArgs>
   promptVersions?: boolean | Prisma.Organization$promptVersionsArgs<ExtArgs>
+  promptLabels?: boolean | Prisma.Organization$promptLabelsArgs<ExtArgs>
   variables?: boolean | Prisma.Organization$variablesArgs<ExtArgs>
   scenarios?: boolean | Prisma.Organization$scenariosArgs<ExtArgs>
   scenarioTurns?: boolean | Prisma.Organization$scenarioTurnsArgs<ExtArgs>
@@ -5733,6 +7022,9 @@ export type OrganizationSelect<ExtArgs extends runtime.Types.Extensions.Internal
   scenarioVersions?: boolean | Prisma.Organization$scenarioVersionsArgs<ExtArgs>
   scenarioSuites?: boolean | Prisma.Organization$scenarioSuitesArgs<ExtArgs>
   scenarioSuiteItems?: boolean | Prisma.Organization$scenarioSuiteItemsArgs<ExtArgs>
+  evaluationRuns?: boolean | Prisma.Organization$evaluationRunsArgs<ExtArgs>
+  evaluationResults?: boolean | Prisma.Organization$evaluationResultsArgs<ExtArgs>
+  expectationResults?: boolean | Prisma.Organization$expectationResultsArgs<ExtArgs>
   conversations?: boolean | Prisma.Organization$conversationsArgs<ExtArgs>
   messages?: boolean | Prisma.Organization$messagesArgs<ExtArgs>
   agents?: boolean | Prisma.Organization$agentsArgs<ExtArgs>
@@ -5799,6 +7091,7 @@ export type OrganizationInclude<ExtArgs extends runtime.Types.Extensions.Interna
   providerKeys?: boolean | Prisma.Organization$providerKeysArgs<ExtArgs>
   prompts?: boolean | Prisma.Organization$promptsArgs<ExtArgs>
   promptVersions?: boolean | Prisma.Organization$promptVersionsArgs<ExtArgs>
+  promptLabels?: boolean | Prisma.Organization$promptLabelsArgs<ExtArgs>
   variables?: boolean | Prisma.Organization$variablesArgs<ExtArgs>
   scenarios?: boolean | Prisma.Organization$scenariosArgs<ExtArgs>
   scenarioTurns?: boolean | Prisma.Organization$scenarioTurnsArgs<ExtArgs>
@@ -5806,6 +7099,9 @@ export type OrganizationInclude<ExtArgs extends runtime.Types.Extensions.Interna
   scenarioVersions?: boolean | Prisma.Organization$scenarioVersionsArgs<ExtArgs>
   scenarioSuites?: boolean | Prisma.Organization$scenarioSuitesArgs<ExtArgs>
   scenarioSuiteItems?: boolean | Prisma.Organization$scenarioSuiteItemsArgs<ExtArgs>
+  evaluationRuns?: boolean | Prisma.Organization$evaluationRunsArgs<ExtArgs>
+  evaluationResults?: boolean | Prisma.Organization$evaluationResultsArgs<ExtArgs>
+  expectationResults?: boolean | Prisma.Organization$expectationResultsArgs<ExtArgs>
   conversations?: boolean | Prisma.Organization$conversationsArgs<ExtArgs>
   messages?: boolean | Prisma.Organization$messagesArgs<ExtArgs>
   agents?: boolean | Prisma.Organization$agentsArgs<ExtArgs>
@@ -5833,6 +7129,7 @@ export type $OrganizationPayload<ExtArgs extends runtime.Types.Extensions.Intern
     providerKeys: Prisma.$ProviderKeyPayload<ExtArgs>[]
     prompts: Prisma.$PromptPayload<ExtArgs>[]
     promptVersions: Prisma.$PromptVersionPayload<ExtArgs>[]
+    promptLabels: Prisma.$PromptLabelPayload<ExtArgs>[]
     variables: Prisma.$VariablePayload<ExtArgs>[]
     scenarios: Prisma.$ScenarioPayload<ExtArgs>[]
     scenarioTurns: Prisma.$ScenarioTurnPayload<ExtArgs>[]
@@ -5840,6 +7137,9 @@ export type $OrganizationPayload<ExtArgs extends runtime.Types.Extensions.Intern
     scenarioVersions: Prisma.$ScenarioVersionPayload<ExtArgs>[]
     scenarioSuites: Prisma.$ScenarioSuitePayload<ExtArgs>[]
     scenarioSuiteItems: Prisma.$ScenarioSuiteItemPayload<ExtArgs>[]
+    evaluationRuns: Prisma.$EvaluationRunPayload<ExtArgs>[]
+    evaluationResults: Prisma.$EvaluationResultPayload<ExtArgs>[]
+    expectationResults: Prisma.$ExpectationResultPayload<ExtArgs>[]
     conversations: Prisma.$ConversationPayload<ExtArgs>[]
     messages: Prisma.$MessagePayload<ExtArgs>[]
     agents: Prisma.$AgentPayload<ExtArgs>[]
@@ -6266,6 +7566,7 @@ export interface Prisma__OrganizationClient<T, Null = never, ExtArgs extends run
   providerKeys<T extends Prisma.Organization$providerKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$providerKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProviderKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   prompts<T extends Prisma.Organization$promptsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$promptsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   promptVersions<T extends Prisma.Organization$promptVersionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$promptVersionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  promptLabels<T extends Prisma.Organization$promptLabelsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$promptLabelsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptLabelPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   variables<T extends Prisma.Organization$variablesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$variablesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$VariablePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   scenarios<T extends Prisma.Organization$scenariosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$scenariosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ScenarioPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   scenarioTurns<T extends Prisma.Organization$scenarioTurnsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$scenarioTurnsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ScenarioTurnPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -6273,6 +7574,9 @@ export interface Prisma__OrganizationClient<T, Null = never, ExtArgs extends run
   scenarioVersions<T extends Prisma.Organization$scenarioVersionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$scenarioVersionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ScenarioVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   scenarioSuites<T extends Prisma.Organization$scenarioSuitesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$scenarioSuitesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ScenarioSuitePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   scenarioSuiteItems<T extends Prisma.Organization$scenarioSuiteItemsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$scenarioSuiteItemsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ScenarioSuiteItemPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  evaluationRuns<T extends Prisma.Organization$evaluationRunsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$evaluationRunsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EvaluationRunPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  evaluationResults<T extends Prisma.Organization$evaluationResultsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$evaluationResultsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EvaluationResultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  expectationResults<T extends Prisma.Organization$expectationResultsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$expectationResultsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ExpectationResultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   conversations<T extends Prisma.Organization$conversationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$conversationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ConversationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   messages<T extends Prisma.Organization$messagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$messagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   agents<T extends Prisma.Organization$agentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$agentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AgentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -6863,6 +8167,30 @@ export type Organization$promptVersionsArgs<ExtArgs extends runtime.Types.Extens
 }
 
 /**
+ * Organization.promptLabels
+ */
+export type Organization$promptLabelsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PromptLabel
+   */
+  select?: Prisma.PromptLabelSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PromptLabel
+   */
+  omit?: Prisma.PromptLabelOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PromptLabelInclude<ExtArgs> | null
+  where?: Prisma.PromptLabelWhereInput
+  orderBy?: Prisma.PromptLabelOrderByWithRelationInput | Prisma.PromptLabelOrderByWithRelationInput[]
+  cursor?: Prisma.PromptLabelWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PromptLabelScalarFieldEnum | Prisma.PromptLabelScalarFieldEnum[]
+}
+
+/**
  * Organization.variables
  */
 export type Organization$variablesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -7028,6 +8356,78 @@ export type Organization$scenarioSuiteItemsArgs<ExtArgs extends runtime.Types.Ex
   take?: number
   skip?: number
   distinct?: Prisma.ScenarioSuiteItemScalarFieldEnum | Prisma.ScenarioSuiteItemScalarFieldEnum[]
+}
+
+/**
+ * Organization.evaluationRuns
+ */
+export type Organization$evaluationRunsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the EvaluationRun
+   */
+  select?: Prisma.EvaluationRunSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the EvaluationRun
+   */
+  omit?: Prisma.EvaluationRunOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.EvaluationRunInclude<ExtArgs> | null
+  where?: Prisma.EvaluationRunWhereInput
+  orderBy?: Prisma.EvaluationRunOrderByWithRelationInput | Prisma.EvaluationRunOrderByWithRelationInput[]
+  cursor?: Prisma.EvaluationRunWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.EvaluationRunScalarFieldEnum | Prisma.EvaluationRunScalarFieldEnum[]
+}
+
+/**
+ * Organization.evaluationResults
+ */
+export type Organization$evaluationResultsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the EvaluationResult
+   */
+  select?: Prisma.EvaluationResultSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the EvaluationResult
+   */
+  omit?: Prisma.EvaluationResultOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.EvaluationResultInclude<ExtArgs> | null
+  where?: Prisma.EvaluationResultWhereInput
+  orderBy?: Prisma.EvaluationResultOrderByWithRelationInput | Prisma.EvaluationResultOrderByWithRelationInput[]
+  cursor?: Prisma.EvaluationResultWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.EvaluationResultScalarFieldEnum | Prisma.EvaluationResultScalarFieldEnum[]
+}
+
+/**
+ * Organization.expectationResults
+ */
+export type Organization$expectationResultsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ExpectationResult
+   */
+  select?: Prisma.ExpectationResultSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ExpectationResult
+   */
+  omit?: Prisma.ExpectationResultOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ExpectationResultInclude<ExtArgs> | null
+  where?: Prisma.ExpectationResultWhereInput
+  orderBy?: Prisma.ExpectationResultOrderByWithRelationInput | Prisma.ExpectationResultOrderByWithRelationInput[]
+  cursor?: Prisma.ExpectationResultWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ExpectationResultScalarFieldEnum | Prisma.ExpectationResultScalarFieldEnum[]
 }
 
 /**

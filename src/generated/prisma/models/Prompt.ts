@@ -14,7 +14,8 @@ import type * as Prisma from "../internal/prismaNamespace"
 
 /**
  * Model Prompt
- * 
+ * content/type/config are those of version latestVersion; every change to them writes a new
+ * immutable PromptVersion. `version` is the row's ETag (bumped by every update, tags included).
  */
 export type PromptModel = runtime.Types.Result.DefaultSelection<Prisma.$PromptPayload>
 
@@ -28,10 +29,12 @@ export type AggregatePrompt = {
 
 export type PromptAvgAggregateOutputType = {
   version: number | null
+  latestVersion: number | null
 }
 
 export type PromptSumAggregateOutputType = {
   version: number | null
+  latestVersion: number | null
 }
 
 export type PromptMinAggregateOutputType = {
@@ -39,9 +42,11 @@ export type PromptMinAggregateOutputType = {
   orgId: string | null
   name: string | null
   description: string | null
+  type: $Enums.PromptType | null
   content: string | null
   status: $Enums.PromptStatus | null
   version: number | null
+  latestVersion: number | null
   createdByUserId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -52,9 +57,11 @@ export type PromptMaxAggregateOutputType = {
   orgId: string | null
   name: string | null
   description: string | null
+  type: $Enums.PromptType | null
   content: string | null
   status: $Enums.PromptStatus | null
   version: number | null
+  latestVersion: number | null
   createdByUserId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -65,10 +72,13 @@ export type PromptCountAggregateOutputType = {
   orgId: number
   name: number
   description: number
+  type: number
   content: number
+  config: number
   status: number
   tags: number
   version: number
+  latestVersion: number
   createdByUserId: number
   createdAt: number
   updatedAt: number
@@ -78,10 +88,12 @@ export type PromptCountAggregateOutputType = {
 
 export type PromptAvgAggregateInputType = {
   version?: true
+  latestVersion?: true
 }
 
 export type PromptSumAggregateInputType = {
   version?: true
+  latestVersion?: true
 }
 
 export type PromptMinAggregateInputType = {
@@ -89,9 +101,11 @@ export type PromptMinAggregateInputType = {
   orgId?: true
   name?: true
   description?: true
+  type?: true
   content?: true
   status?: true
   version?: true
+  latestVersion?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -102,9 +116,11 @@ export type PromptMaxAggregateInputType = {
   orgId?: true
   name?: true
   description?: true
+  type?: true
   content?: true
   status?: true
   version?: true
+  latestVersion?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -115,10 +131,13 @@ export type PromptCountAggregateInputType = {
   orgId?: true
   name?: true
   description?: true
+  type?: true
   content?: true
+  config?: true
   status?: true
   tags?: true
   version?: true
+  latestVersion?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -216,10 +235,13 @@ export type PromptGroupByOutputType = {
   orgId: string
   name: string
   description: string | null
+  type: $Enums.PromptType
   content: string
+  config: runtime.JsonValue | null
   status: $Enums.PromptStatus
   tags: string[]
   version: number
+  latestVersion: number
   createdByUserId: string | null
   createdAt: Date
   updatedAt: Date
@@ -253,15 +275,19 @@ export type PromptWhereInput = {
   orgId?: Prisma.UuidFilter<"Prompt"> | string
   name?: Prisma.StringFilter<"Prompt"> | string
   description?: Prisma.StringNullableFilter<"Prompt"> | string | null
+  type?: Prisma.EnumPromptTypeFilter<"Prompt"> | $Enums.PromptType
   content?: Prisma.StringFilter<"Prompt"> | string
+  config?: Prisma.JsonNullableFilter<"Prompt">
   status?: Prisma.EnumPromptStatusFilter<"Prompt"> | $Enums.PromptStatus
   tags?: Prisma.StringNullableListFilter<"Prompt">
   version?: Prisma.IntFilter<"Prompt"> | number
+  latestVersion?: Prisma.IntFilter<"Prompt"> | number
   createdByUserId?: Prisma.UuidNullableFilter<"Prompt"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Prompt"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Prompt"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   versions?: Prisma.PromptVersionListRelationFilter
+  labels?: Prisma.PromptLabelListRelationFilter
 }
 
 export type PromptOrderByWithRelationInput = {
@@ -269,15 +295,19 @@ export type PromptOrderByWithRelationInput = {
   orgId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
+  type?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  config?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  latestVersion?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
   versions?: Prisma.PromptVersionOrderByRelationAggregateInput
+  labels?: Prisma.PromptLabelOrderByRelationAggregateInput
 }
 
 export type PromptWhereUniqueInput = Prisma.AtLeast<{
@@ -290,15 +320,19 @@ export type PromptWhereUniqueInput = Prisma.AtLeast<{
   orgId?: Prisma.UuidFilter<"Prompt"> | string
   name?: Prisma.StringFilter<"Prompt"> | string
   description?: Prisma.StringNullableFilter<"Prompt"> | string | null
+  type?: Prisma.EnumPromptTypeFilter<"Prompt"> | $Enums.PromptType
   content?: Prisma.StringFilter<"Prompt"> | string
+  config?: Prisma.JsonNullableFilter<"Prompt">
   status?: Prisma.EnumPromptStatusFilter<"Prompt"> | $Enums.PromptStatus
   tags?: Prisma.StringNullableListFilter<"Prompt">
   version?: Prisma.IntFilter<"Prompt"> | number
+  latestVersion?: Prisma.IntFilter<"Prompt"> | number
   createdByUserId?: Prisma.UuidNullableFilter<"Prompt"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Prompt"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Prompt"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   versions?: Prisma.PromptVersionListRelationFilter
+  labels?: Prisma.PromptLabelListRelationFilter
 }, "id" | "orgId_id" | "orgId_name">
 
 export type PromptOrderByWithAggregationInput = {
@@ -306,10 +340,13 @@ export type PromptOrderByWithAggregationInput = {
   orgId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
+  type?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  config?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  latestVersion?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -328,10 +365,13 @@ export type PromptScalarWhereWithAggregatesInput = {
   orgId?: Prisma.UuidWithAggregatesFilter<"Prompt"> | string
   name?: Prisma.StringWithAggregatesFilter<"Prompt"> | string
   description?: Prisma.StringNullableWithAggregatesFilter<"Prompt"> | string | null
+  type?: Prisma.EnumPromptTypeWithAggregatesFilter<"Prompt"> | $Enums.PromptType
   content?: Prisma.StringWithAggregatesFilter<"Prompt"> | string
+  config?: Prisma.JsonNullableWithAggregatesFilter<"Prompt">
   status?: Prisma.EnumPromptStatusWithAggregatesFilter<"Prompt"> | $Enums.PromptStatus
   tags?: Prisma.StringNullableListFilter<"Prompt">
   version?: Prisma.IntWithAggregatesFilter<"Prompt"> | number
+  latestVersion?: Prisma.IntWithAggregatesFilter<"Prompt"> | number
   createdByUserId?: Prisma.UuidNullableWithAggregatesFilter<"Prompt"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Prompt"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Prompt"> | Date | string
@@ -341,15 +381,19 @@ export type PromptCreateInput = {
   id?: string
   name: string
   description?: string | null
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.PromptStatus
   tags?: Prisma.PromptCreatetagsInput | string[]
   version?: number
+  latestVersion?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutPromptsInput
   versions?: Prisma.PromptVersionCreateNestedManyWithoutPromptInput
+  labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptInput
 }
 
 export type PromptUncheckedCreateInput = {
@@ -357,29 +401,37 @@ export type PromptUncheckedCreateInput = {
   orgId: string
   name: string
   description?: string | null
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.PromptStatus
   tags?: Prisma.PromptCreatetagsInput | string[]
   version?: number
+  latestVersion?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutPromptInput
+  labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptInput
 }
 
 export type PromptUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
   tags?: Prisma.PromptUpdatetagsInput | string[]
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptsNestedInput
   versions?: Prisma.PromptVersionUpdateManyWithoutPromptNestedInput
+  labels?: Prisma.PromptLabelUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptUncheckedUpdateInput = {
@@ -387,14 +439,18 @@ export type PromptUncheckedUpdateInput = {
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
   tags?: Prisma.PromptUpdatetagsInput | string[]
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.PromptVersionUncheckedUpdateManyWithoutPromptNestedInput
+  labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptCreateManyInput = {
@@ -402,10 +458,13 @@ export type PromptCreateManyInput = {
   orgId: string
   name: string
   description?: string | null
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.PromptStatus
   tags?: Prisma.PromptCreatetagsInput | string[]
   version?: number
+  latestVersion?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -415,10 +474,13 @@ export type PromptUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
   tags?: Prisma.PromptUpdatetagsInput | string[]
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -429,10 +491,13 @@ export type PromptUncheckedUpdateManyInput = {
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
   tags?: Prisma.PromptUpdatetagsInput | string[]
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -463,10 +528,13 @@ export type PromptCountOrderByAggregateInput = {
   orgId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrder
+  type?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  config?: Prisma.SortOrder
   status?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  latestVersion?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -474,6 +542,7 @@ export type PromptCountOrderByAggregateInput = {
 
 export type PromptAvgOrderByAggregateInput = {
   version?: Prisma.SortOrder
+  latestVersion?: Prisma.SortOrder
 }
 
 export type PromptMaxOrderByAggregateInput = {
@@ -481,9 +550,11 @@ export type PromptMaxOrderByAggregateInput = {
   orgId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrder
+  type?: Prisma.SortOrder
   content?: Prisma.SortOrder
   status?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  latestVersion?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -494,9 +565,11 @@ export type PromptMinOrderByAggregateInput = {
   orgId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrder
+  type?: Prisma.SortOrder
   content?: Prisma.SortOrder
   status?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  latestVersion?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -504,6 +577,7 @@ export type PromptMinOrderByAggregateInput = {
 
 export type PromptSumOrderByAggregateInput = {
   version?: Prisma.SortOrder
+  latestVersion?: Prisma.SortOrder
 }
 
 export type PromptScalarRelationFilter = {
@@ -557,6 +631,10 @@ export type PromptCreatetagsInput = {
   set: string[]
 }
 
+export type EnumPromptTypeFieldUpdateOperationsInput = {
+  set?: $Enums.PromptType
+}
+
 export type EnumPromptStatusFieldUpdateOperationsInput = {
   set?: $Enums.PromptStatus
 }
@@ -564,14 +642,6 @@ export type EnumPromptStatusFieldUpdateOperationsInput = {
 export type PromptUpdatetagsInput = {
   set?: string[]
   push?: string | string[]
-}
-
-export type IntFieldUpdateOperationsInput = {
-  set?: number
-  increment?: number
-  decrement?: number
-  multiply?: number
-  divide?: number
 }
 
 export type PromptCreateNestedOneWithoutVersionsInput = {
@@ -588,32 +658,54 @@ export type PromptUpdateOneRequiredWithoutVersionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.PromptUpdateToOneWithWhereWithoutVersionsInput, Prisma.PromptUpdateWithoutVersionsInput>, Prisma.PromptUncheckedUpdateWithoutVersionsInput>
 }
 
+export type PromptCreateNestedOneWithoutLabelsInput = {
+  create?: Prisma.XOR<Prisma.PromptCreateWithoutLabelsInput, Prisma.PromptUncheckedCreateWithoutLabelsInput>
+  connectOrCreate?: Prisma.PromptCreateOrConnectWithoutLabelsInput
+  connect?: Prisma.PromptWhereUniqueInput
+}
+
+export type PromptUpdateOneRequiredWithoutLabelsNestedInput = {
+  create?: Prisma.XOR<Prisma.PromptCreateWithoutLabelsInput, Prisma.PromptUncheckedCreateWithoutLabelsInput>
+  connectOrCreate?: Prisma.PromptCreateOrConnectWithoutLabelsInput
+  upsert?: Prisma.PromptUpsertWithoutLabelsInput
+  connect?: Prisma.PromptWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.PromptUpdateToOneWithWhereWithoutLabelsInput, Prisma.PromptUpdateWithoutLabelsInput>, Prisma.PromptUncheckedUpdateWithoutLabelsInput>
+}
+
 export type PromptCreateWithoutOrganizationInput = {
   id?: string
   name: string
   description?: string | null
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.PromptStatus
   tags?: Prisma.PromptCreatetagsInput | string[]
   version?: number
+  latestVersion?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.PromptVersionCreateNestedManyWithoutPromptInput
+  labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptInput
 }
 
 export type PromptUncheckedCreateWithoutOrganizationInput = {
   id?: string
   name: string
   description?: string | null
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.PromptStatus
   tags?: Prisma.PromptCreatetagsInput | string[]
   version?: number
+  latestVersion?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutPromptInput
+  labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptInput
 }
 
 export type PromptCreateOrConnectWithoutOrganizationInput = {
@@ -650,10 +742,13 @@ export type PromptScalarWhereInput = {
   orgId?: Prisma.UuidFilter<"Prompt"> | string
   name?: Prisma.StringFilter<"Prompt"> | string
   description?: Prisma.StringNullableFilter<"Prompt"> | string | null
+  type?: Prisma.EnumPromptTypeFilter<"Prompt"> | $Enums.PromptType
   content?: Prisma.StringFilter<"Prompt"> | string
+  config?: Prisma.JsonNullableFilter<"Prompt">
   status?: Prisma.EnumPromptStatusFilter<"Prompt"> | $Enums.PromptStatus
   tags?: Prisma.StringNullableListFilter<"Prompt">
   version?: Prisma.IntFilter<"Prompt"> | number
+  latestVersion?: Prisma.IntFilter<"Prompt"> | number
   createdByUserId?: Prisma.UuidNullableFilter<"Prompt"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Prompt"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Prompt"> | Date | string
@@ -663,14 +758,18 @@ export type PromptCreateWithoutVersionsInput = {
   id?: string
   name: string
   description?: string | null
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.PromptStatus
   tags?: Prisma.PromptCreatetagsInput | string[]
   version?: number
+  latestVersion?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutPromptsInput
+  labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptInput
 }
 
 export type PromptUncheckedCreateWithoutVersionsInput = {
@@ -678,13 +777,17 @@ export type PromptUncheckedCreateWithoutVersionsInput = {
   orgId: string
   name: string
   description?: string | null
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.PromptStatus
   tags?: Prisma.PromptCreatetagsInput | string[]
   version?: number
+  latestVersion?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptInput
 }
 
 export type PromptCreateOrConnectWithoutVersionsInput = {
@@ -707,14 +810,18 @@ export type PromptUpdateWithoutVersionsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
   tags?: Prisma.PromptUpdatetagsInput | string[]
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptsNestedInput
+  labels?: Prisma.PromptLabelUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptUncheckedUpdateWithoutVersionsInput = {
@@ -722,23 +829,118 @@ export type PromptUncheckedUpdateWithoutVersionsInput = {
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
   tags?: Prisma.PromptUpdatetagsInput | string[]
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptNestedInput
+}
+
+export type PromptCreateWithoutLabelsInput = {
+  id?: string
+  name: string
+  description?: string | null
+  type?: $Enums.PromptType
+  content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.PromptStatus
+  tags?: Prisma.PromptCreatetagsInput | string[]
+  version?: number
+  latestVersion?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutPromptsInput
+  versions?: Prisma.PromptVersionCreateNestedManyWithoutPromptInput
+}
+
+export type PromptUncheckedCreateWithoutLabelsInput = {
+  id?: string
+  orgId: string
+  name: string
+  description?: string | null
+  type?: $Enums.PromptType
+  content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.PromptStatus
+  tags?: Prisma.PromptCreatetagsInput | string[]
+  version?: number
+  latestVersion?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutPromptInput
+}
+
+export type PromptCreateOrConnectWithoutLabelsInput = {
+  where: Prisma.PromptWhereUniqueInput
+  create: Prisma.XOR<Prisma.PromptCreateWithoutLabelsInput, Prisma.PromptUncheckedCreateWithoutLabelsInput>
+}
+
+export type PromptUpsertWithoutLabelsInput = {
+  update: Prisma.XOR<Prisma.PromptUpdateWithoutLabelsInput, Prisma.PromptUncheckedUpdateWithoutLabelsInput>
+  create: Prisma.XOR<Prisma.PromptCreateWithoutLabelsInput, Prisma.PromptUncheckedCreateWithoutLabelsInput>
+  where?: Prisma.PromptWhereInput
+}
+
+export type PromptUpdateToOneWithWhereWithoutLabelsInput = {
+  where?: Prisma.PromptWhereInput
+  data: Prisma.XOR<Prisma.PromptUpdateWithoutLabelsInput, Prisma.PromptUncheckedUpdateWithoutLabelsInput>
+}
+
+export type PromptUpdateWithoutLabelsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
+  tags?: Prisma.PromptUpdatetagsInput | string[]
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptsNestedInput
+  versions?: Prisma.PromptVersionUpdateManyWithoutPromptNestedInput
+}
+
+export type PromptUncheckedUpdateWithoutLabelsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
+  tags?: Prisma.PromptUpdatetagsInput | string[]
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.PromptVersionUncheckedUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptCreateManyOrganizationInput = {
   id?: string
   name: string
   description?: string | null
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.PromptStatus
   tags?: Prisma.PromptCreatetagsInput | string[]
   version?: number
+  latestVersion?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -748,38 +950,49 @@ export type PromptUpdateWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
   tags?: Prisma.PromptUpdatetagsInput | string[]
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.PromptVersionUpdateManyWithoutPromptNestedInput
+  labels?: Prisma.PromptLabelUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptUncheckedUpdateWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
   tags?: Prisma.PromptUpdatetagsInput | string[]
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.PromptVersionUncheckedUpdateManyWithoutPromptNestedInput
+  labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptUncheckedUpdateManyWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
   tags?: Prisma.PromptUpdatetagsInput | string[]
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -792,10 +1005,12 @@ export type PromptUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type PromptCountOutputType = {
   versions: number
+  labels: number
 }
 
 export type PromptCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   versions?: boolean | PromptCountOutputTypeCountVersionsArgs
+  labels?: boolean | PromptCountOutputTypeCountLabelsArgs
 }
 
 /**
@@ -815,21 +1030,32 @@ export type PromptCountOutputTypeCountVersionsArgs<ExtArgs extends runtime.Types
   where?: Prisma.PromptVersionWhereInput
 }
 
+/**
+ * PromptCountOutputType without action
+ */
+export type PromptCountOutputTypeCountLabelsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PromptLabelWhereInput
+}
+
 
 export type PromptSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   orgId?: boolean
   name?: boolean
   description?: boolean
+  type?: boolean
   content?: boolean
+  config?: boolean
   status?: boolean
   tags?: boolean
   version?: boolean
+  latestVersion?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Prompt$versionsArgs<ExtArgs>
+  labels?: boolean | Prisma.Prompt$labelsArgs<ExtArgs>
   _count?: boolean | Prisma.PromptCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["prompt"]>
 
@@ -838,10 +1064,13 @@ export type PromptSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   orgId?: boolean
   name?: boolean
   description?: boolean
+  type?: boolean
   content?: boolean
+  config?: boolean
   status?: boolean
   tags?: boolean
   version?: boolean
+  latestVersion?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -853,10 +1082,13 @@ export type PromptSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   orgId?: boolean
   name?: boolean
   description?: boolean
+  type?: boolean
   content?: boolean
+  config?: boolean
   status?: boolean
   tags?: boolean
   version?: boolean
+  latestVersion?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -868,19 +1100,23 @@ export type PromptSelectScalar = {
   orgId?: boolean
   name?: boolean
   description?: boolean
+  type?: boolean
   content?: boolean
+  config?: boolean
   status?: boolean
   tags?: boolean
   version?: boolean
+  latestVersion?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PromptOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "name" | "description" | "content" | "status" | "tags" | "version" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["prompt"]>
+export type PromptOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "name" | "description" | "type" | "content" | "config" | "status" | "tags" | "version" | "latestVersion" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["prompt"]>
 export type PromptInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Prompt$versionsArgs<ExtArgs>
+  labels?: boolean | Prisma.Prompt$labelsArgs<ExtArgs>
   _count?: boolean | Prisma.PromptCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type PromptIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -895,16 +1131,23 @@ export type $PromptPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
   objects: {
     organization: Prisma.$OrganizationPayload<ExtArgs>
     versions: Prisma.$PromptVersionPayload<ExtArgs>[]
+    labels: Prisma.$PromptLabelPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     orgId: string
     name: string
     description: string | null
+    type: $Enums.PromptType
     content: string
+    /**
+     * Model parameters (model, temperature, ...), free-form JSON.
+     */
+    config: runtime.JsonValue | null
     status: $Enums.PromptStatus
     tags: string[]
     version: number
+    latestVersion: number
     createdByUserId: string | null
     createdAt: Date
     updatedAt: Date
@@ -1304,6 +1547,7 @@ export interface Prisma__PromptClient<T, Null = never, ExtArgs extends runtime.T
   readonly [Symbol.toStringTag]: "PrismaPromise"
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   versions<T extends Prisma.Prompt$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Prompt$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  labels<T extends Prisma.Prompt$labelsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Prompt$labelsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptLabelPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1337,10 +1581,13 @@ export interface PromptFieldRefs {
   readonly orgId: Prisma.FieldRef<"Prompt", 'String'>
   readonly name: Prisma.FieldRef<"Prompt", 'String'>
   readonly description: Prisma.FieldRef<"Prompt", 'String'>
+  readonly type: Prisma.FieldRef<"Prompt", 'PromptType'>
   readonly content: Prisma.FieldRef<"Prompt", 'String'>
+  readonly config: Prisma.FieldRef<"Prompt", 'Json'>
   readonly status: Prisma.FieldRef<"Prompt", 'PromptStatus'>
   readonly tags: Prisma.FieldRef<"Prompt", 'String[]'>
   readonly version: Prisma.FieldRef<"Prompt", 'Int'>
+  readonly latestVersion: Prisma.FieldRef<"Prompt", 'Int'>
   readonly createdByUserId: Prisma.FieldRef<"Prompt", 'String'>
   readonly createdAt: Prisma.FieldRef<"Prompt", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Prompt", 'DateTime'>
@@ -1766,6 +2013,30 @@ export type Prompt$versionsArgs<ExtArgs extends runtime.Types.Extensions.Interna
   take?: number
   skip?: number
   distinct?: Prisma.PromptVersionScalarFieldEnum | Prisma.PromptVersionScalarFieldEnum[]
+}
+
+/**
+ * Prompt.labels
+ */
+export type Prompt$labelsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PromptLabel
+   */
+  select?: Prisma.PromptLabelSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PromptLabel
+   */
+  omit?: Prisma.PromptLabelOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PromptLabelInclude<ExtArgs> | null
+  where?: Prisma.PromptLabelWhereInput
+  orderBy?: Prisma.PromptLabelOrderByWithRelationInput | Prisma.PromptLabelOrderByWithRelationInput[]
+  cursor?: Prisma.PromptLabelWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PromptLabelScalarFieldEnum | Prisma.PromptLabelScalarFieldEnum[]
 }
 
 /**

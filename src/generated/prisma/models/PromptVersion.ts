@@ -39,6 +39,7 @@ export type PromptVersionMinAggregateOutputType = {
   orgId: string | null
   promptId: string | null
   version: number | null
+  type: $Enums.PromptType | null
   content: string | null
   description: string | null
   createdByUserId: string | null
@@ -50,6 +51,7 @@ export type PromptVersionMaxAggregateOutputType = {
   orgId: string | null
   promptId: string | null
   version: number | null
+  type: $Enums.PromptType | null
   content: string | null
   description: string | null
   createdByUserId: string | null
@@ -61,7 +63,9 @@ export type PromptVersionCountAggregateOutputType = {
   orgId: number
   promptId: number
   version: number
+  type: number
   content: number
+  config: number
   description: number
   createdByUserId: number
   createdAt: number
@@ -82,6 +86,7 @@ export type PromptVersionMinAggregateInputType = {
   orgId?: true
   promptId?: true
   version?: true
+  type?: true
   content?: true
   description?: true
   createdByUserId?: true
@@ -93,6 +98,7 @@ export type PromptVersionMaxAggregateInputType = {
   orgId?: true
   promptId?: true
   version?: true
+  type?: true
   content?: true
   description?: true
   createdByUserId?: true
@@ -104,7 +110,9 @@ export type PromptVersionCountAggregateInputType = {
   orgId?: true
   promptId?: true
   version?: true
+  type?: true
   content?: true
+  config?: true
   description?: true
   createdByUserId?: true
   createdAt?: true
@@ -202,7 +210,9 @@ export type PromptVersionGroupByOutputType = {
   orgId: string
   promptId: string
   version: number
+  type: $Enums.PromptType
   content: string
+  config: runtime.JsonValue | null
   description: string | null
   createdByUserId: string | null
   createdAt: Date
@@ -236,12 +246,15 @@ export type PromptVersionWhereInput = {
   orgId?: Prisma.UuidFilter<"PromptVersion"> | string
   promptId?: Prisma.UuidFilter<"PromptVersion"> | string
   version?: Prisma.IntFilter<"PromptVersion"> | number
+  type?: Prisma.EnumPromptTypeFilter<"PromptVersion"> | $Enums.PromptType
   content?: Prisma.StringFilter<"PromptVersion"> | string
+  config?: Prisma.JsonNullableFilter<"PromptVersion">
   description?: Prisma.StringNullableFilter<"PromptVersion"> | string | null
   createdByUserId?: Prisma.UuidNullableFilter<"PromptVersion"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PromptVersion"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   prompt?: Prisma.XOR<Prisma.PromptScalarRelationFilter, Prisma.PromptWhereInput>
+  labels?: Prisma.PromptLabelListRelationFilter
 }
 
 export type PromptVersionOrderByWithRelationInput = {
@@ -249,12 +262,15 @@ export type PromptVersionOrderByWithRelationInput = {
   orgId?: Prisma.SortOrder
   promptId?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  type?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  config?: Prisma.SortOrderInput | Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
   prompt?: Prisma.PromptOrderByWithRelationInput
+  labels?: Prisma.PromptLabelOrderByRelationAggregateInput
 }
 
 export type PromptVersionWhereUniqueInput = Prisma.AtLeast<{
@@ -266,12 +282,15 @@ export type PromptVersionWhereUniqueInput = Prisma.AtLeast<{
   orgId?: Prisma.UuidFilter<"PromptVersion"> | string
   promptId?: Prisma.UuidFilter<"PromptVersion"> | string
   version?: Prisma.IntFilter<"PromptVersion"> | number
+  type?: Prisma.EnumPromptTypeFilter<"PromptVersion"> | $Enums.PromptType
   content?: Prisma.StringFilter<"PromptVersion"> | string
+  config?: Prisma.JsonNullableFilter<"PromptVersion">
   description?: Prisma.StringNullableFilter<"PromptVersion"> | string | null
   createdByUserId?: Prisma.UuidNullableFilter<"PromptVersion"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PromptVersion"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   prompt?: Prisma.XOR<Prisma.PromptScalarRelationFilter, Prisma.PromptWhereInput>
+  labels?: Prisma.PromptLabelListRelationFilter
 }, "id" | "orgId_promptId_version">
 
 export type PromptVersionOrderByWithAggregationInput = {
@@ -279,7 +298,9 @@ export type PromptVersionOrderByWithAggregationInput = {
   orgId?: Prisma.SortOrder
   promptId?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  type?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  config?: Prisma.SortOrderInput | Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -298,7 +319,9 @@ export type PromptVersionScalarWhereWithAggregatesInput = {
   orgId?: Prisma.UuidWithAggregatesFilter<"PromptVersion"> | string
   promptId?: Prisma.UuidWithAggregatesFilter<"PromptVersion"> | string
   version?: Prisma.IntWithAggregatesFilter<"PromptVersion"> | number
+  type?: Prisma.EnumPromptTypeWithAggregatesFilter<"PromptVersion"> | $Enums.PromptType
   content?: Prisma.StringWithAggregatesFilter<"PromptVersion"> | string
+  config?: Prisma.JsonNullableWithAggregatesFilter<"PromptVersion">
   description?: Prisma.StringNullableWithAggregatesFilter<"PromptVersion"> | string | null
   createdByUserId?: Prisma.UuidNullableWithAggregatesFilter<"PromptVersion"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"PromptVersion"> | Date | string
@@ -307,12 +330,15 @@ export type PromptVersionScalarWhereWithAggregatesInput = {
 export type PromptVersionCreateInput = {
   id?: string
   version: number
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutPromptVersionsInput
   prompt: Prisma.PromptCreateNestedOneWithoutVersionsInput
+  labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptVersionInput
 }
 
 export type PromptVersionUncheckedCreateInput = {
@@ -320,21 +346,27 @@ export type PromptVersionUncheckedCreateInput = {
   orgId: string
   promptId: string
   version: number
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
+  labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptVersionInput
 }
 
 export type PromptVersionUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptVersionsNestedInput
   prompt?: Prisma.PromptUpdateOneRequiredWithoutVersionsNestedInput
+  labels?: Prisma.PromptLabelUpdateManyWithoutPromptVersionNestedInput
 }
 
 export type PromptVersionUncheckedUpdateInput = {
@@ -342,10 +374,13 @@ export type PromptVersionUncheckedUpdateInput = {
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   promptId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptVersionNestedInput
 }
 
 export type PromptVersionCreateManyInput = {
@@ -353,7 +388,9 @@ export type PromptVersionCreateManyInput = {
   orgId: string
   promptId: string
   version: number
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
@@ -362,7 +399,9 @@ export type PromptVersionCreateManyInput = {
 export type PromptVersionUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -373,7 +412,9 @@ export type PromptVersionUncheckedUpdateManyInput = {
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   promptId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -400,7 +441,9 @@ export type PromptVersionCountOrderByAggregateInput = {
   orgId?: Prisma.SortOrder
   promptId?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  type?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  config?: Prisma.SortOrder
   description?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -415,6 +458,7 @@ export type PromptVersionMaxOrderByAggregateInput = {
   orgId?: Prisma.SortOrder
   promptId?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  type?: Prisma.SortOrder
   content?: Prisma.SortOrder
   description?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
@@ -426,6 +470,7 @@ export type PromptVersionMinOrderByAggregateInput = {
   orgId?: Prisma.SortOrder
   promptId?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  type?: Prisma.SortOrder
   content?: Prisma.SortOrder
   description?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
@@ -434,6 +479,11 @@ export type PromptVersionMinOrderByAggregateInput = {
 
 export type PromptVersionSumOrderByAggregateInput = {
   version?: Prisma.SortOrder
+}
+
+export type PromptVersionScalarRelationFilter = {
+  is?: Prisma.PromptVersionWhereInput
+  isNot?: Prisma.PromptVersionWhereInput
 }
 
 export type PromptVersionCreateNestedManyWithoutOrganizationInput = {
@@ -520,24 +570,44 @@ export type PromptVersionUncheckedUpdateManyWithoutPromptNestedInput = {
   deleteMany?: Prisma.PromptVersionScalarWhereInput | Prisma.PromptVersionScalarWhereInput[]
 }
 
+export type PromptVersionCreateNestedOneWithoutLabelsInput = {
+  create?: Prisma.XOR<Prisma.PromptVersionCreateWithoutLabelsInput, Prisma.PromptVersionUncheckedCreateWithoutLabelsInput>
+  connectOrCreate?: Prisma.PromptVersionCreateOrConnectWithoutLabelsInput
+  connect?: Prisma.PromptVersionWhereUniqueInput
+}
+
+export type PromptVersionUpdateOneRequiredWithoutLabelsNestedInput = {
+  create?: Prisma.XOR<Prisma.PromptVersionCreateWithoutLabelsInput, Prisma.PromptVersionUncheckedCreateWithoutLabelsInput>
+  connectOrCreate?: Prisma.PromptVersionCreateOrConnectWithoutLabelsInput
+  upsert?: Prisma.PromptVersionUpsertWithoutLabelsInput
+  connect?: Prisma.PromptVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.PromptVersionUpdateToOneWithWhereWithoutLabelsInput, Prisma.PromptVersionUpdateWithoutLabelsInput>, Prisma.PromptVersionUncheckedUpdateWithoutLabelsInput>
+}
+
 export type PromptVersionCreateWithoutOrganizationInput = {
   id?: string
   version: number
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   prompt: Prisma.PromptCreateNestedOneWithoutVersionsInput
+  labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptVersionInput
 }
 
 export type PromptVersionUncheckedCreateWithoutOrganizationInput = {
   id?: string
   promptId: string
   version: number
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
+  labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptVersionInput
 }
 
 export type PromptVersionCreateOrConnectWithoutOrganizationInput = {
@@ -574,7 +644,9 @@ export type PromptVersionScalarWhereInput = {
   orgId?: Prisma.UuidFilter<"PromptVersion"> | string
   promptId?: Prisma.UuidFilter<"PromptVersion"> | string
   version?: Prisma.IntFilter<"PromptVersion"> | number
+  type?: Prisma.EnumPromptTypeFilter<"PromptVersion"> | $Enums.PromptType
   content?: Prisma.StringFilter<"PromptVersion"> | string
+  config?: Prisma.JsonNullableFilter<"PromptVersion">
   description?: Prisma.StringNullableFilter<"PromptVersion"> | string | null
   createdByUserId?: Prisma.UuidNullableFilter<"PromptVersion"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PromptVersion"> | Date | string
@@ -583,20 +655,26 @@ export type PromptVersionScalarWhereInput = {
 export type PromptVersionCreateWithoutPromptInput = {
   id?: string
   version: number
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutPromptVersionsInput
+  labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptVersionInput
 }
 
 export type PromptVersionUncheckedCreateWithoutPromptInput = {
   id?: string
   version: number
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
+  labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptVersionInput
 }
 
 export type PromptVersionCreateOrConnectWithoutPromptInput = {
@@ -625,11 +703,81 @@ export type PromptVersionUpdateManyWithWhereWithoutPromptInput = {
   data: Prisma.XOR<Prisma.PromptVersionUpdateManyMutationInput, Prisma.PromptVersionUncheckedUpdateManyWithoutPromptInput>
 }
 
+export type PromptVersionCreateWithoutLabelsInput = {
+  id?: string
+  version: number
+  type?: $Enums.PromptType
+  content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  description?: string | null
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutPromptVersionsInput
+  prompt: Prisma.PromptCreateNestedOneWithoutVersionsInput
+}
+
+export type PromptVersionUncheckedCreateWithoutLabelsInput = {
+  id?: string
+  orgId: string
+  promptId: string
+  version: number
+  type?: $Enums.PromptType
+  content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  description?: string | null
+  createdByUserId?: string | null
+  createdAt?: Date | string
+}
+
+export type PromptVersionCreateOrConnectWithoutLabelsInput = {
+  where: Prisma.PromptVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.PromptVersionCreateWithoutLabelsInput, Prisma.PromptVersionUncheckedCreateWithoutLabelsInput>
+}
+
+export type PromptVersionUpsertWithoutLabelsInput = {
+  update: Prisma.XOR<Prisma.PromptVersionUpdateWithoutLabelsInput, Prisma.PromptVersionUncheckedUpdateWithoutLabelsInput>
+  create: Prisma.XOR<Prisma.PromptVersionCreateWithoutLabelsInput, Prisma.PromptVersionUncheckedCreateWithoutLabelsInput>
+  where?: Prisma.PromptVersionWhereInput
+}
+
+export type PromptVersionUpdateToOneWithWhereWithoutLabelsInput = {
+  where?: Prisma.PromptVersionWhereInput
+  data: Prisma.XOR<Prisma.PromptVersionUpdateWithoutLabelsInput, Prisma.PromptVersionUncheckedUpdateWithoutLabelsInput>
+}
+
+export type PromptVersionUpdateWithoutLabelsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptVersionsNestedInput
+  prompt?: Prisma.PromptUpdateOneRequiredWithoutVersionsNestedInput
+}
+
+export type PromptVersionUncheckedUpdateWithoutLabelsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  promptId?: Prisma.StringFieldUpdateOperationsInput | string
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
 export type PromptVersionCreateManyOrganizationInput = {
   id?: string
   promptId: string
   version: number
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
@@ -638,28 +786,36 @@ export type PromptVersionCreateManyOrganizationInput = {
 export type PromptVersionUpdateWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   prompt?: Prisma.PromptUpdateOneRequiredWithoutVersionsNestedInput
+  labels?: Prisma.PromptLabelUpdateManyWithoutPromptVersionNestedInput
 }
 
 export type PromptVersionUncheckedUpdateWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   promptId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptVersionNestedInput
 }
 
 export type PromptVersionUncheckedUpdateManyWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   promptId?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -668,7 +824,9 @@ export type PromptVersionUncheckedUpdateManyWithoutOrganizationInput = {
 export type PromptVersionCreateManyPromptInput = {
   id?: string
   version: number
+  type?: $Enums.PromptType
   content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
@@ -677,31 +835,68 @@ export type PromptVersionCreateManyPromptInput = {
 export type PromptVersionUpdateWithoutPromptInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptVersionsNestedInput
+  labels?: Prisma.PromptLabelUpdateManyWithoutPromptVersionNestedInput
 }
 
 export type PromptVersionUncheckedUpdateWithoutPromptInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptVersionNestedInput
 }
 
 export type PromptVersionUncheckedUpdateManyWithoutPromptInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   version?: Prisma.IntFieldUpdateOperationsInput | number
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
+
+/**
+ * Count Type PromptVersionCountOutputType
+ */
+
+export type PromptVersionCountOutputType = {
+  labels: number
+}
+
+export type PromptVersionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  labels?: boolean | PromptVersionCountOutputTypeCountLabelsArgs
+}
+
+/**
+ * PromptVersionCountOutputType without action
+ */
+export type PromptVersionCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PromptVersionCountOutputType
+   */
+  select?: Prisma.PromptVersionCountOutputTypeSelect<ExtArgs> | null
+}
+
+/**
+ * PromptVersionCountOutputType without action
+ */
+export type PromptVersionCountOutputTypeCountLabelsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PromptLabelWhereInput
+}
 
 
 export type PromptVersionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -709,12 +904,16 @@ export type PromptVersionSelect<ExtArgs extends runtime.Types.Extensions.Interna
   orgId?: boolean
   promptId?: boolean
   version?: boolean
+  type?: boolean
   content?: boolean
+  config?: boolean
   description?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   prompt?: boolean | Prisma.PromptDefaultArgs<ExtArgs>
+  labels?: boolean | Prisma.PromptVersion$labelsArgs<ExtArgs>
+  _count?: boolean | Prisma.PromptVersionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["promptVersion"]>
 
 export type PromptVersionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -722,7 +921,9 @@ export type PromptVersionSelectCreateManyAndReturn<ExtArgs extends runtime.Types
   orgId?: boolean
   promptId?: boolean
   version?: boolean
+  type?: boolean
   content?: boolean
+  config?: boolean
   description?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
@@ -735,7 +936,9 @@ export type PromptVersionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types
   orgId?: boolean
   promptId?: boolean
   version?: boolean
+  type?: boolean
   content?: boolean
+  config?: boolean
   description?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
@@ -748,16 +951,20 @@ export type PromptVersionSelectScalar = {
   orgId?: boolean
   promptId?: boolean
   version?: boolean
+  type?: boolean
   content?: boolean
+  config?: boolean
   description?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
 }
 
-export type PromptVersionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "promptId" | "version" | "content" | "description" | "createdByUserId" | "createdAt", ExtArgs["result"]["promptVersion"]>
+export type PromptVersionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "promptId" | "version" | "type" | "content" | "config" | "description" | "createdByUserId" | "createdAt", ExtArgs["result"]["promptVersion"]>
 export type PromptVersionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   prompt?: boolean | Prisma.PromptDefaultArgs<ExtArgs>
+  labels?: boolean | Prisma.PromptVersion$labelsArgs<ExtArgs>
+  _count?: boolean | Prisma.PromptVersionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type PromptVersionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
@@ -773,13 +980,16 @@ export type $PromptVersionPayload<ExtArgs extends runtime.Types.Extensions.Inter
   objects: {
     organization: Prisma.$OrganizationPayload<ExtArgs>
     prompt: Prisma.$PromptPayload<ExtArgs>
+    labels: Prisma.$PromptLabelPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     orgId: string
     promptId: string
     version: number
+    type: $Enums.PromptType
     content: string
+    config: runtime.JsonValue | null
     description: string | null
     createdByUserId: string | null
     createdAt: Date
@@ -1179,6 +1389,7 @@ export interface Prisma__PromptVersionClient<T, Null = never, ExtArgs extends ru
   readonly [Symbol.toStringTag]: "PrismaPromise"
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   prompt<T extends Prisma.PromptDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.PromptDefaultArgs<ExtArgs>>): Prisma.Prisma__PromptClient<runtime.Types.Result.GetResult<Prisma.$PromptPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  labels<T extends Prisma.PromptVersion$labelsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.PromptVersion$labelsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptLabelPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1212,7 +1423,9 @@ export interface PromptVersionFieldRefs {
   readonly orgId: Prisma.FieldRef<"PromptVersion", 'String'>
   readonly promptId: Prisma.FieldRef<"PromptVersion", 'String'>
   readonly version: Prisma.FieldRef<"PromptVersion", 'Int'>
+  readonly type: Prisma.FieldRef<"PromptVersion", 'PromptType'>
   readonly content: Prisma.FieldRef<"PromptVersion", 'String'>
+  readonly config: Prisma.FieldRef<"PromptVersion", 'Json'>
   readonly description: Prisma.FieldRef<"PromptVersion", 'String'>
   readonly createdByUserId: Prisma.FieldRef<"PromptVersion", 'String'>
   readonly createdAt: Prisma.FieldRef<"PromptVersion", 'DateTime'>
@@ -1614,6 +1827,30 @@ export type PromptVersionDeleteManyArgs<ExtArgs extends runtime.Types.Extensions
    * Limit how many PromptVersions to delete.
    */
   limit?: number
+}
+
+/**
+ * PromptVersion.labels
+ */
+export type PromptVersion$labelsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PromptLabel
+   */
+  select?: Prisma.PromptLabelSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PromptLabel
+   */
+  omit?: Prisma.PromptLabelOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PromptLabelInclude<ExtArgs> | null
+  where?: Prisma.PromptLabelWhereInput
+  orderBy?: Prisma.PromptLabelOrderByWithRelationInput | Prisma.PromptLabelOrderByWithRelationInput[]
+  cursor?: Prisma.PromptLabelWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PromptLabelScalarFieldEnum | Prisma.PromptLabelScalarFieldEnum[]
 }
 
 /**

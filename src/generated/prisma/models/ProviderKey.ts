@@ -14,14 +14,26 @@ import type * as Prisma from "../internal/prismaNamespace"
 
 /**
  * Model ProviderKey
- * Third-party AI provider keys (seeds 000, 002), AES-256-GCM encrypted, one per provider per org.
+ * Third-party AI provider keys (seeds 000, 002), AES-256-GCM encrypted. Several per provider;
+ * at most one ORG key per provider is the org's default. A PERSONAL key belongs to ownerUserId:
+ * row-level security shows it to its owner alone, and it is deleted with its owner's account.
  */
 export type ProviderKeyModel = runtime.Types.Result.DefaultSelection<Prisma.$ProviderKeyPayload>
 
 export type AggregateProviderKey = {
   _count: ProviderKeyCountAggregateOutputType | null
+  _avg: ProviderKeyAvgAggregateOutputType | null
+  _sum: ProviderKeySumAggregateOutputType | null
   _min: ProviderKeyMinAggregateOutputType | null
   _max: ProviderKeyMaxAggregateOutputType | null
+}
+
+export type ProviderKeyAvgAggregateOutputType = {
+  version: number | null
+}
+
+export type ProviderKeySumAggregateOutputType = {
+  version: number | null
 }
 
 export type ProviderKeyMinAggregateOutputType = {
@@ -31,7 +43,14 @@ export type ProviderKeyMinAggregateOutputType = {
   name: string | null
   encryptedKey: string | null
   last4: string | null
+  baseUrl: string | null
+  defaultModel: string | null
+  scope: $Enums.ProviderKeyScope | null
+  ownerUserId: string | null
+  isDefault: boolean | null
   isActive: boolean | null
+  lastUsedAt: Date | null
+  version: number | null
   createdByUserId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -44,7 +63,14 @@ export type ProviderKeyMaxAggregateOutputType = {
   name: string | null
   encryptedKey: string | null
   last4: string | null
+  baseUrl: string | null
+  defaultModel: string | null
+  scope: $Enums.ProviderKeyScope | null
+  ownerUserId: string | null
+  isDefault: boolean | null
   isActive: boolean | null
+  lastUsedAt: Date | null
+  version: number | null
   createdByUserId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -57,13 +83,28 @@ export type ProviderKeyCountAggregateOutputType = {
   name: number
   encryptedKey: number
   last4: number
+  baseUrl: number
+  defaultModel: number
+  scope: number
+  ownerUserId: number
+  isDefault: number
   isActive: number
+  lastUsedAt: number
+  version: number
   createdByUserId: number
   createdAt: number
   updatedAt: number
   _all: number
 }
 
+
+export type ProviderKeyAvgAggregateInputType = {
+  version?: true
+}
+
+export type ProviderKeySumAggregateInputType = {
+  version?: true
+}
 
 export type ProviderKeyMinAggregateInputType = {
   id?: true
@@ -72,7 +113,14 @@ export type ProviderKeyMinAggregateInputType = {
   name?: true
   encryptedKey?: true
   last4?: true
+  baseUrl?: true
+  defaultModel?: true
+  scope?: true
+  ownerUserId?: true
+  isDefault?: true
   isActive?: true
+  lastUsedAt?: true
+  version?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -85,7 +133,14 @@ export type ProviderKeyMaxAggregateInputType = {
   name?: true
   encryptedKey?: true
   last4?: true
+  baseUrl?: true
+  defaultModel?: true
+  scope?: true
+  ownerUserId?: true
+  isDefault?: true
   isActive?: true
+  lastUsedAt?: true
+  version?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -98,7 +153,14 @@ export type ProviderKeyCountAggregateInputType = {
   name?: true
   encryptedKey?: true
   last4?: true
+  baseUrl?: true
+  defaultModel?: true
+  scope?: true
+  ownerUserId?: true
+  isDefault?: true
   isActive?: true
+  lastUsedAt?: true
+  version?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -143,6 +205,18 @@ export type ProviderKeyAggregateArgs<ExtArgs extends runtime.Types.Extensions.In
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
+   * Select which fields to average
+  **/
+  _avg?: ProviderKeyAvgAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
+   * Select which fields to sum
+  **/
+  _sum?: ProviderKeySumAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
    * Select which fields to find the minimum value
   **/
   _min?: ProviderKeyMinAggregateInputType
@@ -173,6 +247,8 @@ export type ProviderKeyGroupByArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   _count?: ProviderKeyCountAggregateInputType | true
+  _avg?: ProviderKeyAvgAggregateInputType
+  _sum?: ProviderKeySumAggregateInputType
   _min?: ProviderKeyMinAggregateInputType
   _max?: ProviderKeyMaxAggregateInputType
 }
@@ -184,11 +260,20 @@ export type ProviderKeyGroupByOutputType = {
   name: string
   encryptedKey: string
   last4: string
+  baseUrl: string | null
+  defaultModel: string | null
+  scope: $Enums.ProviderKeyScope
+  ownerUserId: string | null
+  isDefault: boolean
   isActive: boolean
+  lastUsedAt: Date | null
+  version: number
   createdByUserId: string | null
   createdAt: Date
   updatedAt: Date
   _count: ProviderKeyCountAggregateOutputType | null
+  _avg: ProviderKeyAvgAggregateOutputType | null
+  _sum: ProviderKeySumAggregateOutputType | null
   _min: ProviderKeyMinAggregateOutputType | null
   _max: ProviderKeyMaxAggregateOutputType | null
 }
@@ -218,11 +303,19 @@ export type ProviderKeyWhereInput = {
   name?: Prisma.StringFilter<"ProviderKey"> | string
   encryptedKey?: Prisma.StringFilter<"ProviderKey"> | string
   last4?: Prisma.StringFilter<"ProviderKey"> | string
+  baseUrl?: Prisma.StringNullableFilter<"ProviderKey"> | string | null
+  defaultModel?: Prisma.StringNullableFilter<"ProviderKey"> | string | null
+  scope?: Prisma.EnumProviderKeyScopeFilter<"ProviderKey"> | $Enums.ProviderKeyScope
+  ownerUserId?: Prisma.UuidNullableFilter<"ProviderKey"> | string | null
+  isDefault?: Prisma.BoolFilter<"ProviderKey"> | boolean
   isActive?: Prisma.BoolFilter<"ProviderKey"> | boolean
+  lastUsedAt?: Prisma.DateTimeNullableFilter<"ProviderKey"> | Date | string | null
+  version?: Prisma.IntFilter<"ProviderKey"> | number
   createdByUserId?: Prisma.UuidNullableFilter<"ProviderKey"> | string | null
   createdAt?: Prisma.DateTimeFilter<"ProviderKey"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"ProviderKey"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
+  owner?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
 }
 
 export type ProviderKeyOrderByWithRelationInput = {
@@ -232,15 +325,24 @@ export type ProviderKeyOrderByWithRelationInput = {
   name?: Prisma.SortOrder
   encryptedKey?: Prisma.SortOrder
   last4?: Prisma.SortOrder
+  baseUrl?: Prisma.SortOrderInput | Prisma.SortOrder
+  defaultModel?: Prisma.SortOrderInput | Prisma.SortOrder
+  scope?: Prisma.SortOrder
+  ownerUserId?: Prisma.SortOrderInput | Prisma.SortOrder
+  isDefault?: Prisma.SortOrder
   isActive?: Prisma.SortOrder
+  lastUsedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
+  owner?: Prisma.UserOrderByWithRelationInput
 }
 
 export type ProviderKeyWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  orgId_id?: Prisma.ProviderKeyOrgIdIdCompoundUniqueInput
   orgId_provider?: Prisma.ProviderKeyOrgIdProviderCompoundUniqueInput
   AND?: Prisma.ProviderKeyWhereInput | Prisma.ProviderKeyWhereInput[]
   OR?: Prisma.ProviderKeyWhereInput[]
@@ -250,12 +352,20 @@ export type ProviderKeyWhereUniqueInput = Prisma.AtLeast<{
   name?: Prisma.StringFilter<"ProviderKey"> | string
   encryptedKey?: Prisma.StringFilter<"ProviderKey"> | string
   last4?: Prisma.StringFilter<"ProviderKey"> | string
+  baseUrl?: Prisma.StringNullableFilter<"ProviderKey"> | string | null
+  defaultModel?: Prisma.StringNullableFilter<"ProviderKey"> | string | null
+  scope?: Prisma.EnumProviderKeyScopeFilter<"ProviderKey"> | $Enums.ProviderKeyScope
+  ownerUserId?: Prisma.UuidNullableFilter<"ProviderKey"> | string | null
+  isDefault?: Prisma.BoolFilter<"ProviderKey"> | boolean
   isActive?: Prisma.BoolFilter<"ProviderKey"> | boolean
+  lastUsedAt?: Prisma.DateTimeNullableFilter<"ProviderKey"> | Date | string | null
+  version?: Prisma.IntFilter<"ProviderKey"> | number
   createdByUserId?: Prisma.UuidNullableFilter<"ProviderKey"> | string | null
   createdAt?: Prisma.DateTimeFilter<"ProviderKey"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"ProviderKey"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
-}, "id" | "orgId_provider">
+  owner?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+}, "id" | "orgId_id" | "orgId_provider">
 
 export type ProviderKeyOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -264,13 +374,22 @@ export type ProviderKeyOrderByWithAggregationInput = {
   name?: Prisma.SortOrder
   encryptedKey?: Prisma.SortOrder
   last4?: Prisma.SortOrder
+  baseUrl?: Prisma.SortOrderInput | Prisma.SortOrder
+  defaultModel?: Prisma.SortOrderInput | Prisma.SortOrder
+  scope?: Prisma.SortOrder
+  ownerUserId?: Prisma.SortOrderInput | Prisma.SortOrder
+  isDefault?: Prisma.SortOrder
   isActive?: Prisma.SortOrder
+  lastUsedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.ProviderKeyCountOrderByAggregateInput
+  _avg?: Prisma.ProviderKeyAvgOrderByAggregateInput
   _max?: Prisma.ProviderKeyMaxOrderByAggregateInput
   _min?: Prisma.ProviderKeyMinOrderByAggregateInput
+  _sum?: Prisma.ProviderKeySumOrderByAggregateInput
 }
 
 export type ProviderKeyScalarWhereWithAggregatesInput = {
@@ -283,7 +402,14 @@ export type ProviderKeyScalarWhereWithAggregatesInput = {
   name?: Prisma.StringWithAggregatesFilter<"ProviderKey"> | string
   encryptedKey?: Prisma.StringWithAggregatesFilter<"ProviderKey"> | string
   last4?: Prisma.StringWithAggregatesFilter<"ProviderKey"> | string
+  baseUrl?: Prisma.StringNullableWithAggregatesFilter<"ProviderKey"> | string | null
+  defaultModel?: Prisma.StringNullableWithAggregatesFilter<"ProviderKey"> | string | null
+  scope?: Prisma.EnumProviderKeyScopeWithAggregatesFilter<"ProviderKey"> | $Enums.ProviderKeyScope
+  ownerUserId?: Prisma.UuidNullableWithAggregatesFilter<"ProviderKey"> | string | null
+  isDefault?: Prisma.BoolWithAggregatesFilter<"ProviderKey"> | boolean
   isActive?: Prisma.BoolWithAggregatesFilter<"ProviderKey"> | boolean
+  lastUsedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ProviderKey"> | Date | string | null
+  version?: Prisma.IntWithAggregatesFilter<"ProviderKey"> | number
   createdByUserId?: Prisma.UuidNullableWithAggregatesFilter<"ProviderKey"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"ProviderKey"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"ProviderKey"> | Date | string
@@ -295,11 +421,18 @@ export type ProviderKeyCreateInput = {
   name: string
   encryptedKey: string
   last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  isDefault?: boolean
   isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutProviderKeysInput
+  owner?: Prisma.UserCreateNestedOneWithoutProviderKeysInput
 }
 
 export type ProviderKeyUncheckedCreateInput = {
@@ -309,7 +442,14 @@ export type ProviderKeyUncheckedCreateInput = {
   name: string
   encryptedKey: string
   last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  ownerUserId?: string | null
+  isDefault?: boolean
   isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -321,11 +461,18 @@ export type ProviderKeyUpdateInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
   last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutProviderKeysNestedInput
+  owner?: Prisma.UserUpdateOneWithoutProviderKeysNestedInput
 }
 
 export type ProviderKeyUncheckedUpdateInput = {
@@ -335,7 +482,14 @@ export type ProviderKeyUncheckedUpdateInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
   last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  ownerUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -348,7 +502,14 @@ export type ProviderKeyCreateManyInput = {
   name: string
   encryptedKey: string
   last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  ownerUserId?: string | null
+  isDefault?: boolean
   isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -360,7 +521,13 @@ export type ProviderKeyUpdateManyMutationInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
   last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -373,7 +540,14 @@ export type ProviderKeyUncheckedUpdateManyInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
   last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  ownerUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -389,6 +563,11 @@ export type ProviderKeyOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
+export type ProviderKeyOrgIdIdCompoundUniqueInput = {
+  orgId: string
+  id: string
+}
+
 export type ProviderKeyOrgIdProviderCompoundUniqueInput = {
   orgId: string
   provider: $Enums.AiProvider
@@ -401,10 +580,21 @@ export type ProviderKeyCountOrderByAggregateInput = {
   name?: Prisma.SortOrder
   encryptedKey?: Prisma.SortOrder
   last4?: Prisma.SortOrder
+  baseUrl?: Prisma.SortOrder
+  defaultModel?: Prisma.SortOrder
+  scope?: Prisma.SortOrder
+  ownerUserId?: Prisma.SortOrder
+  isDefault?: Prisma.SortOrder
   isActive?: Prisma.SortOrder
+  lastUsedAt?: Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+}
+
+export type ProviderKeyAvgOrderByAggregateInput = {
+  version?: Prisma.SortOrder
 }
 
 export type ProviderKeyMaxOrderByAggregateInput = {
@@ -414,7 +604,14 @@ export type ProviderKeyMaxOrderByAggregateInput = {
   name?: Prisma.SortOrder
   encryptedKey?: Prisma.SortOrder
   last4?: Prisma.SortOrder
+  baseUrl?: Prisma.SortOrder
+  defaultModel?: Prisma.SortOrder
+  scope?: Prisma.SortOrder
+  ownerUserId?: Prisma.SortOrder
+  isDefault?: Prisma.SortOrder
   isActive?: Prisma.SortOrder
+  lastUsedAt?: Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -427,10 +624,63 @@ export type ProviderKeyMinOrderByAggregateInput = {
   name?: Prisma.SortOrder
   encryptedKey?: Prisma.SortOrder
   last4?: Prisma.SortOrder
+  baseUrl?: Prisma.SortOrder
+  defaultModel?: Prisma.SortOrder
+  scope?: Prisma.SortOrder
+  ownerUserId?: Prisma.SortOrder
+  isDefault?: Prisma.SortOrder
   isActive?: Prisma.SortOrder
+  lastUsedAt?: Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+}
+
+export type ProviderKeySumOrderByAggregateInput = {
+  version?: Prisma.SortOrder
+}
+
+export type ProviderKeyCreateNestedManyWithoutOwnerInput = {
+  create?: Prisma.XOR<Prisma.ProviderKeyCreateWithoutOwnerInput, Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput> | Prisma.ProviderKeyCreateWithoutOwnerInput[] | Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.ProviderKeyCreateOrConnectWithoutOwnerInput | Prisma.ProviderKeyCreateOrConnectWithoutOwnerInput[]
+  createMany?: Prisma.ProviderKeyCreateManyOwnerInputEnvelope
+  connect?: Prisma.ProviderKeyWhereUniqueInput | Prisma.ProviderKeyWhereUniqueInput[]
+}
+
+export type ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput = {
+  create?: Prisma.XOR<Prisma.ProviderKeyCreateWithoutOwnerInput, Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput> | Prisma.ProviderKeyCreateWithoutOwnerInput[] | Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.ProviderKeyCreateOrConnectWithoutOwnerInput | Prisma.ProviderKeyCreateOrConnectWithoutOwnerInput[]
+  createMany?: Prisma.ProviderKeyCreateManyOwnerInputEnvelope
+  connect?: Prisma.ProviderKeyWhereUniqueInput | Prisma.ProviderKeyWhereUniqueInput[]
+}
+
+export type ProviderKeyUpdateManyWithoutOwnerNestedInput = {
+  create?: Prisma.XOR<Prisma.ProviderKeyCreateWithoutOwnerInput, Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput> | Prisma.ProviderKeyCreateWithoutOwnerInput[] | Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.ProviderKeyCreateOrConnectWithoutOwnerInput | Prisma.ProviderKeyCreateOrConnectWithoutOwnerInput[]
+  upsert?: Prisma.ProviderKeyUpsertWithWhereUniqueWithoutOwnerInput | Prisma.ProviderKeyUpsertWithWhereUniqueWithoutOwnerInput[]
+  createMany?: Prisma.ProviderKeyCreateManyOwnerInputEnvelope
+  set?: Prisma.ProviderKeyWhereUniqueInput | Prisma.ProviderKeyWhereUniqueInput[]
+  disconnect?: Prisma.ProviderKeyWhereUniqueInput | Prisma.ProviderKeyWhereUniqueInput[]
+  delete?: Prisma.ProviderKeyWhereUniqueInput | Prisma.ProviderKeyWhereUniqueInput[]
+  connect?: Prisma.ProviderKeyWhereUniqueInput | Prisma.ProviderKeyWhereUniqueInput[]
+  update?: Prisma.ProviderKeyUpdateWithWhereUniqueWithoutOwnerInput | Prisma.ProviderKeyUpdateWithWhereUniqueWithoutOwnerInput[]
+  updateMany?: Prisma.ProviderKeyUpdateManyWithWhereWithoutOwnerInput | Prisma.ProviderKeyUpdateManyWithWhereWithoutOwnerInput[]
+  deleteMany?: Prisma.ProviderKeyScalarWhereInput | Prisma.ProviderKeyScalarWhereInput[]
+}
+
+export type ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput = {
+  create?: Prisma.XOR<Prisma.ProviderKeyCreateWithoutOwnerInput, Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput> | Prisma.ProviderKeyCreateWithoutOwnerInput[] | Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.ProviderKeyCreateOrConnectWithoutOwnerInput | Prisma.ProviderKeyCreateOrConnectWithoutOwnerInput[]
+  upsert?: Prisma.ProviderKeyUpsertWithWhereUniqueWithoutOwnerInput | Prisma.ProviderKeyUpsertWithWhereUniqueWithoutOwnerInput[]
+  createMany?: Prisma.ProviderKeyCreateManyOwnerInputEnvelope
+  set?: Prisma.ProviderKeyWhereUniqueInput | Prisma.ProviderKeyWhereUniqueInput[]
+  disconnect?: Prisma.ProviderKeyWhereUniqueInput | Prisma.ProviderKeyWhereUniqueInput[]
+  delete?: Prisma.ProviderKeyWhereUniqueInput | Prisma.ProviderKeyWhereUniqueInput[]
+  connect?: Prisma.ProviderKeyWhereUniqueInput | Prisma.ProviderKeyWhereUniqueInput[]
+  update?: Prisma.ProviderKeyUpdateWithWhereUniqueWithoutOwnerInput | Prisma.ProviderKeyUpdateWithWhereUniqueWithoutOwnerInput[]
+  updateMany?: Prisma.ProviderKeyUpdateManyWithWhereWithoutOwnerInput | Prisma.ProviderKeyUpdateManyWithWhereWithoutOwnerInput[]
+  deleteMany?: Prisma.ProviderKeyScalarWhereInput | Prisma.ProviderKeyScalarWhereInput[]
 }
 
 export type ProviderKeyCreateNestedManyWithoutOrganizationInput = {
@@ -479,8 +729,107 @@ export type EnumAiProviderFieldUpdateOperationsInput = {
   set?: $Enums.AiProvider
 }
 
+export type EnumProviderKeyScopeFieldUpdateOperationsInput = {
+  set?: $Enums.ProviderKeyScope
+}
+
 export type BoolFieldUpdateOperationsInput = {
   set?: boolean
+}
+
+export type IntFieldUpdateOperationsInput = {
+  set?: number
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
+}
+
+export type ProviderKeyCreateWithoutOwnerInput = {
+  id?: string
+  provider: $Enums.AiProvider
+  name: string
+  encryptedKey: string
+  last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  isDefault?: boolean
+  isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutProviderKeysInput
+}
+
+export type ProviderKeyUncheckedCreateWithoutOwnerInput = {
+  id?: string
+  orgId: string
+  provider: $Enums.AiProvider
+  name: string
+  encryptedKey: string
+  last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  isDefault?: boolean
+  isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type ProviderKeyCreateOrConnectWithoutOwnerInput = {
+  where: Prisma.ProviderKeyWhereUniqueInput
+  create: Prisma.XOR<Prisma.ProviderKeyCreateWithoutOwnerInput, Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput>
+}
+
+export type ProviderKeyCreateManyOwnerInputEnvelope = {
+  data: Prisma.ProviderKeyCreateManyOwnerInput | Prisma.ProviderKeyCreateManyOwnerInput[]
+  skipDuplicates?: boolean
+}
+
+export type ProviderKeyUpsertWithWhereUniqueWithoutOwnerInput = {
+  where: Prisma.ProviderKeyWhereUniqueInput
+  update: Prisma.XOR<Prisma.ProviderKeyUpdateWithoutOwnerInput, Prisma.ProviderKeyUncheckedUpdateWithoutOwnerInput>
+  create: Prisma.XOR<Prisma.ProviderKeyCreateWithoutOwnerInput, Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput>
+}
+
+export type ProviderKeyUpdateWithWhereUniqueWithoutOwnerInput = {
+  where: Prisma.ProviderKeyWhereUniqueInput
+  data: Prisma.XOR<Prisma.ProviderKeyUpdateWithoutOwnerInput, Prisma.ProviderKeyUncheckedUpdateWithoutOwnerInput>
+}
+
+export type ProviderKeyUpdateManyWithWhereWithoutOwnerInput = {
+  where: Prisma.ProviderKeyScalarWhereInput
+  data: Prisma.XOR<Prisma.ProviderKeyUpdateManyMutationInput, Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerInput>
+}
+
+export type ProviderKeyScalarWhereInput = {
+  AND?: Prisma.ProviderKeyScalarWhereInput | Prisma.ProviderKeyScalarWhereInput[]
+  OR?: Prisma.ProviderKeyScalarWhereInput[]
+  NOT?: Prisma.ProviderKeyScalarWhereInput | Prisma.ProviderKeyScalarWhereInput[]
+  id?: Prisma.UuidFilter<"ProviderKey"> | string
+  orgId?: Prisma.UuidFilter<"ProviderKey"> | string
+  provider?: Prisma.EnumAiProviderFilter<"ProviderKey"> | $Enums.AiProvider
+  name?: Prisma.StringFilter<"ProviderKey"> | string
+  encryptedKey?: Prisma.StringFilter<"ProviderKey"> | string
+  last4?: Prisma.StringFilter<"ProviderKey"> | string
+  baseUrl?: Prisma.StringNullableFilter<"ProviderKey"> | string | null
+  defaultModel?: Prisma.StringNullableFilter<"ProviderKey"> | string | null
+  scope?: Prisma.EnumProviderKeyScopeFilter<"ProviderKey"> | $Enums.ProviderKeyScope
+  ownerUserId?: Prisma.UuidNullableFilter<"ProviderKey"> | string | null
+  isDefault?: Prisma.BoolFilter<"ProviderKey"> | boolean
+  isActive?: Prisma.BoolFilter<"ProviderKey"> | boolean
+  lastUsedAt?: Prisma.DateTimeNullableFilter<"ProviderKey"> | Date | string | null
+  version?: Prisma.IntFilter<"ProviderKey"> | number
+  createdByUserId?: Prisma.UuidNullableFilter<"ProviderKey"> | string | null
+  createdAt?: Prisma.DateTimeFilter<"ProviderKey"> | Date | string
+  updatedAt?: Prisma.DateTimeFilter<"ProviderKey"> | Date | string
 }
 
 export type ProviderKeyCreateWithoutOrganizationInput = {
@@ -489,10 +838,17 @@ export type ProviderKeyCreateWithoutOrganizationInput = {
   name: string
   encryptedKey: string
   last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  isDefault?: boolean
   isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  owner?: Prisma.UserCreateNestedOneWithoutProviderKeysInput
 }
 
 export type ProviderKeyUncheckedCreateWithoutOrganizationInput = {
@@ -501,7 +857,14 @@ export type ProviderKeyUncheckedCreateWithoutOrganizationInput = {
   name: string
   encryptedKey: string
   last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  ownerUserId?: string | null
+  isDefault?: boolean
   isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -533,20 +896,80 @@ export type ProviderKeyUpdateManyWithWhereWithoutOrganizationInput = {
   data: Prisma.XOR<Prisma.ProviderKeyUpdateManyMutationInput, Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationInput>
 }
 
-export type ProviderKeyScalarWhereInput = {
-  AND?: Prisma.ProviderKeyScalarWhereInput | Prisma.ProviderKeyScalarWhereInput[]
-  OR?: Prisma.ProviderKeyScalarWhereInput[]
-  NOT?: Prisma.ProviderKeyScalarWhereInput | Prisma.ProviderKeyScalarWhereInput[]
-  id?: Prisma.UuidFilter<"ProviderKey"> | string
-  orgId?: Prisma.UuidFilter<"ProviderKey"> | string
-  provider?: Prisma.EnumAiProviderFilter<"ProviderKey"> | $Enums.AiProvider
-  name?: Prisma.StringFilter<"ProviderKey"> | string
-  encryptedKey?: Prisma.StringFilter<"ProviderKey"> | string
-  last4?: Prisma.StringFilter<"ProviderKey"> | string
-  isActive?: Prisma.BoolFilter<"ProviderKey"> | boolean
-  createdByUserId?: Prisma.UuidNullableFilter<"ProviderKey"> | string | null
-  createdAt?: Prisma.DateTimeFilter<"ProviderKey"> | Date | string
-  updatedAt?: Prisma.DateTimeFilter<"ProviderKey"> | Date | string
+export type ProviderKeyCreateManyOwnerInput = {
+  id?: string
+  orgId: string
+  provider: $Enums.AiProvider
+  name: string
+  encryptedKey: string
+  last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  isDefault?: boolean
+  isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type ProviderKeyUpdateWithoutOwnerInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.EnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
+  last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutProviderKeysNestedInput
+}
+
+export type ProviderKeyUncheckedUpdateWithoutOwnerInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.EnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
+  last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type ProviderKeyUncheckedUpdateManyWithoutOwnerInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.EnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
+  last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type ProviderKeyCreateManyOrganizationInput = {
@@ -555,7 +978,14 @@ export type ProviderKeyCreateManyOrganizationInput = {
   name: string
   encryptedKey: string
   last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  ownerUserId?: string | null
+  isDefault?: boolean
   isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -567,10 +997,17 @@ export type ProviderKeyUpdateWithoutOrganizationInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
   last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  owner?: Prisma.UserUpdateOneWithoutProviderKeysNestedInput
 }
 
 export type ProviderKeyUncheckedUpdateWithoutOrganizationInput = {
@@ -579,7 +1016,14 @@ export type ProviderKeyUncheckedUpdateWithoutOrganizationInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
   last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  ownerUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -591,7 +1035,14 @@ export type ProviderKeyUncheckedUpdateManyWithoutOrganizationInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
   last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  ownerUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -606,11 +1057,19 @@ export type ProviderKeySelect<ExtArgs extends runtime.Types.Extensions.InternalA
   name?: boolean
   encryptedKey?: boolean
   last4?: boolean
+  baseUrl?: boolean
+  defaultModel?: boolean
+  scope?: boolean
+  ownerUserId?: boolean
+  isDefault?: boolean
   isActive?: boolean
+  lastUsedAt?: boolean
+  version?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.ProviderKey$ownerArgs<ExtArgs>
 }, ExtArgs["result"]["providerKey"]>
 
 export type ProviderKeySelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -620,11 +1079,19 @@ export type ProviderKeySelectCreateManyAndReturn<ExtArgs extends runtime.Types.E
   name?: boolean
   encryptedKey?: boolean
   last4?: boolean
+  baseUrl?: boolean
+  defaultModel?: boolean
+  scope?: boolean
+  ownerUserId?: boolean
+  isDefault?: boolean
   isActive?: boolean
+  lastUsedAt?: boolean
+  version?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.ProviderKey$ownerArgs<ExtArgs>
 }, ExtArgs["result"]["providerKey"]>
 
 export type ProviderKeySelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -634,11 +1101,19 @@ export type ProviderKeySelectUpdateManyAndReturn<ExtArgs extends runtime.Types.E
   name?: boolean
   encryptedKey?: boolean
   last4?: boolean
+  baseUrl?: boolean
+  defaultModel?: boolean
+  scope?: boolean
+  ownerUserId?: boolean
+  isDefault?: boolean
   isActive?: boolean
+  lastUsedAt?: boolean
+  version?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.ProviderKey$ownerArgs<ExtArgs>
 }, ExtArgs["result"]["providerKey"]>
 
 export type ProviderKeySelectScalar = {
@@ -648,27 +1123,38 @@ export type ProviderKeySelectScalar = {
   name?: boolean
   encryptedKey?: boolean
   last4?: boolean
+  baseUrl?: boolean
+  defaultModel?: boolean
+  scope?: boolean
+  ownerUserId?: boolean
+  isDefault?: boolean
   isActive?: boolean
+  lastUsedAt?: boolean
+  version?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type ProviderKeyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "provider" | "name" | "encryptedKey" | "last4" | "isActive" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["providerKey"]>
+export type ProviderKeyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "provider" | "name" | "encryptedKey" | "last4" | "baseUrl" | "defaultModel" | "scope" | "ownerUserId" | "isDefault" | "isActive" | "lastUsedAt" | "version" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["providerKey"]>
 export type ProviderKeyInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.ProviderKey$ownerArgs<ExtArgs>
 }
 export type ProviderKeyIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.ProviderKey$ownerArgs<ExtArgs>
 }
 export type ProviderKeyIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.ProviderKey$ownerArgs<ExtArgs>
 }
 
 export type $ProviderKeyPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "ProviderKey"
   objects: {
     organization: Prisma.$OrganizationPayload<ExtArgs>
+    owner: Prisma.$UserPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -677,7 +1163,23 @@ export type $ProviderKeyPayload<ExtArgs extends runtime.Types.Extensions.Interna
     name: string
     encryptedKey: string
     last4: string
+    /**
+     * Required for OPENAI_COMPATIBLE; an outbound URL, checked against the SSRF policy.
+     */
+    baseUrl: string | null
+    defaultModel: string | null
+    scope: $Enums.ProviderKeyScope
+    /**
+     * Set exactly when scope is PERSONAL (a check constraint says so).
+     */
+    ownerUserId: string | null
+    isDefault: boolean
     isActive: boolean
+    lastUsedAt: Date | null
+    /**
+     * Bumped by every update; the ETag.
+     */
+    version: number
     createdByUserId: string | null
     createdAt: Date
     updatedAt: Date
@@ -1076,6 +1578,7 @@ readonly fields: ProviderKeyFieldRefs;
 export interface Prisma__ProviderKeyClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  owner<T extends Prisma.ProviderKey$ownerArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ProviderKey$ownerArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1111,7 +1614,14 @@ export interface ProviderKeyFieldRefs {
   readonly name: Prisma.FieldRef<"ProviderKey", 'String'>
   readonly encryptedKey: Prisma.FieldRef<"ProviderKey", 'String'>
   readonly last4: Prisma.FieldRef<"ProviderKey", 'String'>
+  readonly baseUrl: Prisma.FieldRef<"ProviderKey", 'String'>
+  readonly defaultModel: Prisma.FieldRef<"ProviderKey", 'String'>
+  readonly scope: Prisma.FieldRef<"ProviderKey", 'ProviderKeyScope'>
+  readonly ownerUserId: Prisma.FieldRef<"ProviderKey", 'String'>
+  readonly isDefault: Prisma.FieldRef<"ProviderKey", 'Boolean'>
   readonly isActive: Prisma.FieldRef<"ProviderKey", 'Boolean'>
+  readonly lastUsedAt: Prisma.FieldRef<"ProviderKey", 'DateTime'>
+  readonly version: Prisma.FieldRef<"ProviderKey", 'Int'>
   readonly createdByUserId: Prisma.FieldRef<"ProviderKey", 'String'>
   readonly createdAt: Prisma.FieldRef<"ProviderKey", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"ProviderKey", 'DateTime'>
@@ -1513,6 +2023,25 @@ export type ProviderKeyDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.I
    * Limit how many ProviderKeys to delete.
    */
   limit?: number
+}
+
+/**
+ * ProviderKey.owner
+ */
+export type ProviderKey$ownerArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the User
+   */
+  select?: Prisma.UserSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the User
+   */
+  omit?: Prisma.UserOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UserInclude<ExtArgs> | null
+  where?: Prisma.UserWhereInput
 }
 
 /**

@@ -265,6 +265,7 @@ export type ScenarioWhereInput = {
   expectations?: Prisma.ScenarioExpectationListRelationFilter
   versions?: Prisma.ScenarioVersionListRelationFilter
   suiteItems?: Prisma.ScenarioSuiteItemListRelationFilter
+  runs?: Prisma.EvaluationRunListRelationFilter
 }
 
 export type ScenarioOrderByWithRelationInput = {
@@ -284,6 +285,7 @@ export type ScenarioOrderByWithRelationInput = {
   expectations?: Prisma.ScenarioExpectationOrderByRelationAggregateInput
   versions?: Prisma.ScenarioVersionOrderByRelationAggregateInput
   suiteItems?: Prisma.ScenarioSuiteItemOrderByRelationAggregateInput
+  runs?: Prisma.EvaluationRunOrderByRelationAggregateInput
 }
 
 export type ScenarioWhereUniqueInput = Prisma.AtLeast<{
@@ -308,6 +310,7 @@ export type ScenarioWhereUniqueInput = Prisma.AtLeast<{
   expectations?: Prisma.ScenarioExpectationListRelationFilter
   versions?: Prisma.ScenarioVersionListRelationFilter
   suiteItems?: Prisma.ScenarioSuiteItemListRelationFilter
+  runs?: Prisma.EvaluationRunListRelationFilter
 }, "id" | "orgId_id" | "orgId_name">
 
 export type ScenarioOrderByWithAggregationInput = {
@@ -362,6 +365,7 @@ export type ScenarioCreateInput = {
   expectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutScenarioInput
   versions?: Prisma.ScenarioVersionCreateNestedManyWithoutScenarioInput
   suiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioUncheckedCreateInput = {
@@ -380,6 +384,7 @@ export type ScenarioUncheckedCreateInput = {
   expectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutScenarioInput
   versions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutScenarioInput
   suiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioUpdateInput = {
@@ -398,6 +403,7 @@ export type ScenarioUpdateInput = {
   expectations?: Prisma.ScenarioExpectationUpdateManyWithoutScenarioNestedInput
   versions?: Prisma.ScenarioVersionUpdateManyWithoutScenarioNestedInput
   suiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioUncheckedUpdateInput = {
@@ -416,6 +422,7 @@ export type ScenarioUncheckedUpdateInput = {
   expectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutScenarioNestedInput
   versions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutScenarioNestedInput
   suiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUncheckedUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioCreateManyInput = {
@@ -532,6 +539,11 @@ export type ScenarioScalarRelationFilter = {
   isNot?: Prisma.ScenarioWhereInput
 }
 
+export type ScenarioNullableScalarRelationFilter = {
+  is?: Prisma.ScenarioWhereInput | null
+  isNot?: Prisma.ScenarioWhereInput | null
+}
+
 export type ScenarioCreateNestedManyWithoutOrganizationInput = {
   create?: Prisma.XOR<Prisma.ScenarioCreateWithoutOrganizationInput, Prisma.ScenarioUncheckedCreateWithoutOrganizationInput> | Prisma.ScenarioCreateWithoutOrganizationInput[] | Prisma.ScenarioUncheckedCreateWithoutOrganizationInput[]
   connectOrCreate?: Prisma.ScenarioCreateOrConnectWithoutOrganizationInput | Prisma.ScenarioCreateOrConnectWithoutOrganizationInput[]
@@ -643,6 +655,22 @@ export type ScenarioUpdateOneRequiredWithoutSuiteItemsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ScenarioUpdateToOneWithWhereWithoutSuiteItemsInput, Prisma.ScenarioUpdateWithoutSuiteItemsInput>, Prisma.ScenarioUncheckedUpdateWithoutSuiteItemsInput>
 }
 
+export type ScenarioCreateNestedOneWithoutRunsInput = {
+  create?: Prisma.XOR<Prisma.ScenarioCreateWithoutRunsInput, Prisma.ScenarioUncheckedCreateWithoutRunsInput>
+  connectOrCreate?: Prisma.ScenarioCreateOrConnectWithoutRunsInput
+  connect?: Prisma.ScenarioWhereUniqueInput
+}
+
+export type ScenarioUpdateOneWithoutRunsNestedInput = {
+  create?: Prisma.XOR<Prisma.ScenarioCreateWithoutRunsInput, Prisma.ScenarioUncheckedCreateWithoutRunsInput>
+  connectOrCreate?: Prisma.ScenarioCreateOrConnectWithoutRunsInput
+  upsert?: Prisma.ScenarioUpsertWithoutRunsInput
+  disconnect?: Prisma.ScenarioWhereInput | boolean
+  delete?: Prisma.ScenarioWhereInput | boolean
+  connect?: Prisma.ScenarioWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ScenarioUpdateToOneWithWhereWithoutRunsInput, Prisma.ScenarioUpdateWithoutRunsInput>, Prisma.ScenarioUncheckedUpdateWithoutRunsInput>
+}
+
 export type ScenarioCreateWithoutOrganizationInput = {
   id?: string
   name: string
@@ -658,6 +686,7 @@ export type ScenarioCreateWithoutOrganizationInput = {
   expectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutScenarioInput
   versions?: Prisma.ScenarioVersionCreateNestedManyWithoutScenarioInput
   suiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioUncheckedCreateWithoutOrganizationInput = {
@@ -675,6 +704,7 @@ export type ScenarioUncheckedCreateWithoutOrganizationInput = {
   expectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutScenarioInput
   versions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutScenarioInput
   suiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioCreateOrConnectWithoutOrganizationInput = {
@@ -735,6 +765,7 @@ export type ScenarioCreateWithoutTurnsInput = {
   expectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutScenarioInput
   versions?: Prisma.ScenarioVersionCreateNestedManyWithoutScenarioInput
   suiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioUncheckedCreateWithoutTurnsInput = {
@@ -752,6 +783,7 @@ export type ScenarioUncheckedCreateWithoutTurnsInput = {
   expectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutScenarioInput
   versions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutScenarioInput
   suiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioCreateOrConnectWithoutTurnsInput = {
@@ -785,6 +817,7 @@ export type ScenarioUpdateWithoutTurnsInput = {
   expectations?: Prisma.ScenarioExpectationUpdateManyWithoutScenarioNestedInput
   versions?: Prisma.ScenarioVersionUpdateManyWithoutScenarioNestedInput
   suiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioUncheckedUpdateWithoutTurnsInput = {
@@ -802,6 +835,7 @@ export type ScenarioUncheckedUpdateWithoutTurnsInput = {
   expectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutScenarioNestedInput
   versions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutScenarioNestedInput
   suiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUncheckedUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioCreateWithoutExpectationsInput = {
@@ -819,6 +853,7 @@ export type ScenarioCreateWithoutExpectationsInput = {
   turns?: Prisma.ScenarioTurnCreateNestedManyWithoutScenarioInput
   versions?: Prisma.ScenarioVersionCreateNestedManyWithoutScenarioInput
   suiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioUncheckedCreateWithoutExpectationsInput = {
@@ -836,6 +871,7 @@ export type ScenarioUncheckedCreateWithoutExpectationsInput = {
   turns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutScenarioInput
   versions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutScenarioInput
   suiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioCreateOrConnectWithoutExpectationsInput = {
@@ -869,6 +905,7 @@ export type ScenarioUpdateWithoutExpectationsInput = {
   turns?: Prisma.ScenarioTurnUpdateManyWithoutScenarioNestedInput
   versions?: Prisma.ScenarioVersionUpdateManyWithoutScenarioNestedInput
   suiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioUncheckedUpdateWithoutExpectationsInput = {
@@ -886,6 +923,7 @@ export type ScenarioUncheckedUpdateWithoutExpectationsInput = {
   turns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutScenarioNestedInput
   versions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutScenarioNestedInput
   suiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUncheckedUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioCreateWithoutVersionsInput = {
@@ -903,6 +941,7 @@ export type ScenarioCreateWithoutVersionsInput = {
   turns?: Prisma.ScenarioTurnCreateNestedManyWithoutScenarioInput
   expectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutScenarioInput
   suiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioUncheckedCreateWithoutVersionsInput = {
@@ -920,6 +959,7 @@ export type ScenarioUncheckedCreateWithoutVersionsInput = {
   turns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutScenarioInput
   expectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutScenarioInput
   suiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioCreateOrConnectWithoutVersionsInput = {
@@ -953,6 +993,7 @@ export type ScenarioUpdateWithoutVersionsInput = {
   turns?: Prisma.ScenarioTurnUpdateManyWithoutScenarioNestedInput
   expectations?: Prisma.ScenarioExpectationUpdateManyWithoutScenarioNestedInput
   suiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioUncheckedUpdateWithoutVersionsInput = {
@@ -970,6 +1011,7 @@ export type ScenarioUncheckedUpdateWithoutVersionsInput = {
   turns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutScenarioNestedInput
   expectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutScenarioNestedInput
   suiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUncheckedUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioCreateWithoutSuiteItemsInput = {
@@ -987,6 +1029,7 @@ export type ScenarioCreateWithoutSuiteItemsInput = {
   turns?: Prisma.ScenarioTurnCreateNestedManyWithoutScenarioInput
   expectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutScenarioInput
   versions?: Prisma.ScenarioVersionCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioUncheckedCreateWithoutSuiteItemsInput = {
@@ -1004,6 +1047,7 @@ export type ScenarioUncheckedCreateWithoutSuiteItemsInput = {
   turns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutScenarioInput
   expectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutScenarioInput
   versions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutScenarioInput
+  runs?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutScenarioInput
 }
 
 export type ScenarioCreateOrConnectWithoutSuiteItemsInput = {
@@ -1037,6 +1081,7 @@ export type ScenarioUpdateWithoutSuiteItemsInput = {
   turns?: Prisma.ScenarioTurnUpdateManyWithoutScenarioNestedInput
   expectations?: Prisma.ScenarioExpectationUpdateManyWithoutScenarioNestedInput
   versions?: Prisma.ScenarioVersionUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioUncheckedUpdateWithoutSuiteItemsInput = {
@@ -1054,6 +1099,95 @@ export type ScenarioUncheckedUpdateWithoutSuiteItemsInput = {
   turns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutScenarioNestedInput
   expectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutScenarioNestedInput
   versions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUncheckedUpdateManyWithoutScenarioNestedInput
+}
+
+export type ScenarioCreateWithoutRunsInput = {
+  id?: string
+  name: string
+  description?: string | null
+  locale?: string
+  status?: $Enums.ScenarioStatus
+  version?: number
+  tags?: Prisma.ScenarioCreatetagsInput | string[]
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutScenariosInput
+  turns?: Prisma.ScenarioTurnCreateNestedManyWithoutScenarioInput
+  expectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutScenarioInput
+  versions?: Prisma.ScenarioVersionCreateNestedManyWithoutScenarioInput
+  suiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutScenarioInput
+}
+
+export type ScenarioUncheckedCreateWithoutRunsInput = {
+  id?: string
+  orgId: string
+  name: string
+  description?: string | null
+  locale?: string
+  status?: $Enums.ScenarioStatus
+  version?: number
+  tags?: Prisma.ScenarioCreatetagsInput | string[]
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  turns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutScenarioInput
+  expectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutScenarioInput
+  versions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutScenarioInput
+  suiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutScenarioInput
+}
+
+export type ScenarioCreateOrConnectWithoutRunsInput = {
+  where: Prisma.ScenarioWhereUniqueInput
+  create: Prisma.XOR<Prisma.ScenarioCreateWithoutRunsInput, Prisma.ScenarioUncheckedCreateWithoutRunsInput>
+}
+
+export type ScenarioUpsertWithoutRunsInput = {
+  update: Prisma.XOR<Prisma.ScenarioUpdateWithoutRunsInput, Prisma.ScenarioUncheckedUpdateWithoutRunsInput>
+  create: Prisma.XOR<Prisma.ScenarioCreateWithoutRunsInput, Prisma.ScenarioUncheckedCreateWithoutRunsInput>
+  where?: Prisma.ScenarioWhereInput
+}
+
+export type ScenarioUpdateToOneWithWhereWithoutRunsInput = {
+  where?: Prisma.ScenarioWhereInput
+  data: Prisma.XOR<Prisma.ScenarioUpdateWithoutRunsInput, Prisma.ScenarioUncheckedUpdateWithoutRunsInput>
+}
+
+export type ScenarioUpdateWithoutRunsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  locale?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumScenarioStatusFieldUpdateOperationsInput | $Enums.ScenarioStatus
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  tags?: Prisma.ScenarioUpdatetagsInput | string[]
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutScenariosNestedInput
+  turns?: Prisma.ScenarioTurnUpdateManyWithoutScenarioNestedInput
+  expectations?: Prisma.ScenarioExpectationUpdateManyWithoutScenarioNestedInput
+  versions?: Prisma.ScenarioVersionUpdateManyWithoutScenarioNestedInput
+  suiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutScenarioNestedInput
+}
+
+export type ScenarioUncheckedUpdateWithoutRunsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  locale?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumScenarioStatusFieldUpdateOperationsInput | $Enums.ScenarioStatus
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  tags?: Prisma.ScenarioUpdatetagsInput | string[]
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  turns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutScenarioNestedInput
+  expectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutScenarioNestedInput
+  versions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutScenarioNestedInput
+  suiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioCreateManyOrganizationInput = {
@@ -1084,6 +1218,7 @@ export type ScenarioUpdateWithoutOrganizationInput = {
   expectations?: Prisma.ScenarioExpectationUpdateManyWithoutScenarioNestedInput
   versions?: Prisma.ScenarioVersionUpdateManyWithoutScenarioNestedInput
   suiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioUncheckedUpdateWithoutOrganizationInput = {
@@ -1101,6 +1236,7 @@ export type ScenarioUncheckedUpdateWithoutOrganizationInput = {
   expectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutScenarioNestedInput
   versions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutScenarioNestedInput
   suiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutScenarioNestedInput
+  runs?: Prisma.EvaluationRunUncheckedUpdateManyWithoutScenarioNestedInput
 }
 
 export type ScenarioUncheckedUpdateManyWithoutOrganizationInput = {
@@ -1126,6 +1262,7 @@ export type ScenarioCountOutputType = {
   expectations: number
   versions: number
   suiteItems: number
+  runs: number
 }
 
 export type ScenarioCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1133,6 +1270,7 @@ export type ScenarioCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensio
   expectations?: boolean | ScenarioCountOutputTypeCountExpectationsArgs
   versions?: boolean | ScenarioCountOutputTypeCountVersionsArgs
   suiteItems?: boolean | ScenarioCountOutputTypeCountSuiteItemsArgs
+  runs?: boolean | ScenarioCountOutputTypeCountRunsArgs
 }
 
 /**
@@ -1173,6 +1311,13 @@ export type ScenarioCountOutputTypeCountSuiteItemsArgs<ExtArgs extends runtime.T
   where?: Prisma.ScenarioSuiteItemWhereInput
 }
 
+/**
+ * ScenarioCountOutputType without action
+ */
+export type ScenarioCountOutputTypeCountRunsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.EvaluationRunWhereInput
+}
+
 
 export type ScenarioSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1191,6 +1336,7 @@ export type ScenarioSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   expectations?: boolean | Prisma.Scenario$expectationsArgs<ExtArgs>
   versions?: boolean | Prisma.Scenario$versionsArgs<ExtArgs>
   suiteItems?: boolean | Prisma.Scenario$suiteItemsArgs<ExtArgs>
+  runs?: boolean | Prisma.Scenario$runsArgs<ExtArgs>
   _count?: boolean | Prisma.ScenarioCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["scenario"]>
 
@@ -1245,6 +1391,7 @@ export type ScenarioInclude<ExtArgs extends runtime.Types.Extensions.InternalArg
   expectations?: boolean | Prisma.Scenario$expectationsArgs<ExtArgs>
   versions?: boolean | Prisma.Scenario$versionsArgs<ExtArgs>
   suiteItems?: boolean | Prisma.Scenario$suiteItemsArgs<ExtArgs>
+  runs?: boolean | Prisma.Scenario$runsArgs<ExtArgs>
   _count?: boolean | Prisma.ScenarioCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ScenarioIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1262,6 +1409,7 @@ export type $ScenarioPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     expectations: Prisma.$ScenarioExpectationPayload<ExtArgs>[]
     versions: Prisma.$ScenarioVersionPayload<ExtArgs>[]
     suiteItems: Prisma.$ScenarioSuiteItemPayload<ExtArgs>[]
+    runs: Prisma.$EvaluationRunPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1674,6 +1822,7 @@ export interface Prisma__ScenarioClient<T, Null = never, ExtArgs extends runtime
   expectations<T extends Prisma.Scenario$expectationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Scenario$expectationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ScenarioExpectationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   versions<T extends Prisma.Scenario$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Scenario$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ScenarioVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   suiteItems<T extends Prisma.Scenario$suiteItemsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Scenario$suiteItemsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ScenarioSuiteItemPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  runs<T extends Prisma.Scenario$runsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Scenario$runsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EvaluationRunPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2208,6 +2357,30 @@ export type Scenario$suiteItemsArgs<ExtArgs extends runtime.Types.Extensions.Int
   take?: number
   skip?: number
   distinct?: Prisma.ScenarioSuiteItemScalarFieldEnum | Prisma.ScenarioSuiteItemScalarFieldEnum[]
+}
+
+/**
+ * Scenario.runs
+ */
+export type Scenario$runsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the EvaluationRun
+   */
+  select?: Prisma.EvaluationRunSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the EvaluationRun
+   */
+  omit?: Prisma.EvaluationRunOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.EvaluationRunInclude<ExtArgs> | null
+  where?: Prisma.EvaluationRunWhereInput
+  orderBy?: Prisma.EvaluationRunOrderByWithRelationInput | Prisma.EvaluationRunOrderByWithRelationInput[]
+  cursor?: Prisma.EvaluationRunWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.EvaluationRunScalarFieldEnum | Prisma.EvaluationRunScalarFieldEnum[]
 }
 
 /**

@@ -27,10 +27,12 @@ export type AggregateScenarioExpectation = {
 }
 
 export type ScenarioExpectationAvgAggregateOutputType = {
+  weight: number | null
   orderIndex: number | null
 }
 
 export type ScenarioExpectationSumAggregateOutputType = {
+  weight: number | null
   orderIndex: number | null
 }
 
@@ -43,6 +45,7 @@ export type ScenarioExpectationMinAggregateOutputType = {
   pattern: string | null
   assertion: string | null
   caseSensitive: boolean | null
+  weight: number | null
   orderIndex: number | null
 }
 
@@ -55,6 +58,7 @@ export type ScenarioExpectationMaxAggregateOutputType = {
   pattern: string | null
   assertion: string | null
   caseSensitive: boolean | null
+  weight: number | null
   orderIndex: number | null
 }
 
@@ -68,16 +72,19 @@ export type ScenarioExpectationCountAggregateOutputType = {
   pattern: number
   assertion: number
   caseSensitive: number
+  weight: number
   orderIndex: number
   _all: number
 }
 
 
 export type ScenarioExpectationAvgAggregateInputType = {
+  weight?: true
   orderIndex?: true
 }
 
 export type ScenarioExpectationSumAggregateInputType = {
+  weight?: true
   orderIndex?: true
 }
 
@@ -90,6 +97,7 @@ export type ScenarioExpectationMinAggregateInputType = {
   pattern?: true
   assertion?: true
   caseSensitive?: true
+  weight?: true
   orderIndex?: true
 }
 
@@ -102,6 +110,7 @@ export type ScenarioExpectationMaxAggregateInputType = {
   pattern?: true
   assertion?: true
   caseSensitive?: true
+  weight?: true
   orderIndex?: true
 }
 
@@ -115,6 +124,7 @@ export type ScenarioExpectationCountAggregateInputType = {
   pattern?: true
   assertion?: true
   caseSensitive?: true
+  weight?: true
   orderIndex?: true
   _all?: true
 }
@@ -215,6 +225,7 @@ export type ScenarioExpectationGroupByOutputType = {
   pattern: string | null
   assertion: string | null
   caseSensitive: boolean
+  weight: number
   orderIndex: number
   _count: ScenarioExpectationCountAggregateOutputType | null
   _avg: ScenarioExpectationAvgAggregateOutputType | null
@@ -251,6 +262,7 @@ export type ScenarioExpectationWhereInput = {
   pattern?: Prisma.StringNullableFilter<"ScenarioExpectation"> | string | null
   assertion?: Prisma.StringNullableFilter<"ScenarioExpectation"> | string | null
   caseSensitive?: Prisma.BoolFilter<"ScenarioExpectation"> | boolean
+  weight?: Prisma.FloatFilter<"ScenarioExpectation"> | number
   orderIndex?: Prisma.IntFilter<"ScenarioExpectation"> | number
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   scenario?: Prisma.XOR<Prisma.ScenarioScalarRelationFilter, Prisma.ScenarioWhereInput>
@@ -267,6 +279,7 @@ export type ScenarioExpectationOrderByWithRelationInput = {
   pattern?: Prisma.SortOrderInput | Prisma.SortOrder
   assertion?: Prisma.SortOrderInput | Prisma.SortOrder
   caseSensitive?: Prisma.SortOrder
+  weight?: Prisma.SortOrder
   orderIndex?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
   scenario?: Prisma.ScenarioOrderByWithRelationInput
@@ -286,6 +299,7 @@ export type ScenarioExpectationWhereUniqueInput = Prisma.AtLeast<{
   pattern?: Prisma.StringNullableFilter<"ScenarioExpectation"> | string | null
   assertion?: Prisma.StringNullableFilter<"ScenarioExpectation"> | string | null
   caseSensitive?: Prisma.BoolFilter<"ScenarioExpectation"> | boolean
+  weight?: Prisma.FloatFilter<"ScenarioExpectation"> | number
   orderIndex?: Prisma.IntFilter<"ScenarioExpectation"> | number
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   scenario?: Prisma.XOR<Prisma.ScenarioScalarRelationFilter, Prisma.ScenarioWhereInput>
@@ -302,6 +316,7 @@ export type ScenarioExpectationOrderByWithAggregationInput = {
   pattern?: Prisma.SortOrderInput | Prisma.SortOrder
   assertion?: Prisma.SortOrderInput | Prisma.SortOrder
   caseSensitive?: Prisma.SortOrder
+  weight?: Prisma.SortOrder
   orderIndex?: Prisma.SortOrder
   _count?: Prisma.ScenarioExpectationCountOrderByAggregateInput
   _avg?: Prisma.ScenarioExpectationAvgOrderByAggregateInput
@@ -323,6 +338,7 @@ export type ScenarioExpectationScalarWhereWithAggregatesInput = {
   pattern?: Prisma.StringNullableWithAggregatesFilter<"ScenarioExpectation"> | string | null
   assertion?: Prisma.StringNullableWithAggregatesFilter<"ScenarioExpectation"> | string | null
   caseSensitive?: Prisma.BoolWithAggregatesFilter<"ScenarioExpectation"> | boolean
+  weight?: Prisma.FloatWithAggregatesFilter<"ScenarioExpectation"> | number
   orderIndex?: Prisma.IntWithAggregatesFilter<"ScenarioExpectation"> | number
 }
 
@@ -333,6 +349,7 @@ export type ScenarioExpectationCreateInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
   organization: Prisma.OrganizationCreateNestedOneWithoutScenarioExpectationsInput
   scenario: Prisma.ScenarioCreateNestedOneWithoutExpectationsInput
@@ -349,6 +366,7 @@ export type ScenarioExpectationUncheckedCreateInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
 }
 
@@ -359,6 +377,7 @@ export type ScenarioExpectationUpdateInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutScenarioExpectationsNestedInput
   scenario?: Prisma.ScenarioUpdateOneRequiredWithoutExpectationsNestedInput
@@ -375,6 +394,7 @@ export type ScenarioExpectationUncheckedUpdateInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
@@ -388,6 +408,7 @@ export type ScenarioExpectationCreateManyInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
 }
 
@@ -398,6 +419,7 @@ export type ScenarioExpectationUpdateManyMutationInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
@@ -411,6 +433,7 @@ export type ScenarioExpectationUncheckedUpdateManyInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
@@ -434,10 +457,12 @@ export type ScenarioExpectationCountOrderByAggregateInput = {
   pattern?: Prisma.SortOrder
   assertion?: Prisma.SortOrder
   caseSensitive?: Prisma.SortOrder
+  weight?: Prisma.SortOrder
   orderIndex?: Prisma.SortOrder
 }
 
 export type ScenarioExpectationAvgOrderByAggregateInput = {
+  weight?: Prisma.SortOrder
   orderIndex?: Prisma.SortOrder
 }
 
@@ -450,6 +475,7 @@ export type ScenarioExpectationMaxOrderByAggregateInput = {
   pattern?: Prisma.SortOrder
   assertion?: Prisma.SortOrder
   caseSensitive?: Prisma.SortOrder
+  weight?: Prisma.SortOrder
   orderIndex?: Prisma.SortOrder
 }
 
@@ -462,10 +488,12 @@ export type ScenarioExpectationMinOrderByAggregateInput = {
   pattern?: Prisma.SortOrder
   assertion?: Prisma.SortOrder
   caseSensitive?: Prisma.SortOrder
+  weight?: Prisma.SortOrder
   orderIndex?: Prisma.SortOrder
 }
 
 export type ScenarioExpectationSumOrderByAggregateInput = {
+  weight?: Prisma.SortOrder
   orderIndex?: Prisma.SortOrder
 }
 
@@ -608,6 +636,14 @@ export type ScenarioExpectationUpdatevaluesInput = {
   push?: string | string[]
 }
 
+export type FloatFieldUpdateOperationsInput = {
+  set?: number
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
+}
+
 export type ScenarioExpectationCreateWithoutOrganizationInput = {
   id?: string
   expectationType: $Enums.ExpectationType
@@ -615,6 +651,7 @@ export type ScenarioExpectationCreateWithoutOrganizationInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
   scenario: Prisma.ScenarioCreateNestedOneWithoutExpectationsInput
   turn?: Prisma.ScenarioTurnCreateNestedOneWithoutExpectationsInput
@@ -629,6 +666,7 @@ export type ScenarioExpectationUncheckedCreateWithoutOrganizationInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
 }
 
@@ -671,6 +709,7 @@ export type ScenarioExpectationScalarWhereInput = {
   pattern?: Prisma.StringNullableFilter<"ScenarioExpectation"> | string | null
   assertion?: Prisma.StringNullableFilter<"ScenarioExpectation"> | string | null
   caseSensitive?: Prisma.BoolFilter<"ScenarioExpectation"> | boolean
+  weight?: Prisma.FloatFilter<"ScenarioExpectation"> | number
   orderIndex?: Prisma.IntFilter<"ScenarioExpectation"> | number
 }
 
@@ -681,6 +720,7 @@ export type ScenarioExpectationCreateWithoutScenarioInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
   organization: Prisma.OrganizationCreateNestedOneWithoutScenarioExpectationsInput
   turn?: Prisma.ScenarioTurnCreateNestedOneWithoutExpectationsInput
@@ -694,6 +734,7 @@ export type ScenarioExpectationUncheckedCreateWithoutScenarioInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
 }
 
@@ -730,6 +771,7 @@ export type ScenarioExpectationCreateWithoutTurnInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
   organization: Prisma.OrganizationCreateNestedOneWithoutScenarioExpectationsInput
   scenario: Prisma.ScenarioCreateNestedOneWithoutExpectationsInput
@@ -743,6 +785,7 @@ export type ScenarioExpectationUncheckedCreateWithoutTurnInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
 }
 
@@ -781,6 +824,7 @@ export type ScenarioExpectationCreateManyOrganizationInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
 }
 
@@ -791,6 +835,7 @@ export type ScenarioExpectationUpdateWithoutOrganizationInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
   scenario?: Prisma.ScenarioUpdateOneRequiredWithoutExpectationsNestedInput
   turn?: Prisma.ScenarioTurnUpdateOneWithoutExpectationsNestedInput
@@ -805,6 +850,7 @@ export type ScenarioExpectationUncheckedUpdateWithoutOrganizationInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
@@ -817,6 +863,7 @@ export type ScenarioExpectationUncheckedUpdateManyWithoutOrganizationInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
@@ -828,6 +875,7 @@ export type ScenarioExpectationCreateManyScenarioInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
 }
 
@@ -838,6 +886,7 @@ export type ScenarioExpectationUpdateWithoutScenarioInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutScenarioExpectationsNestedInput
   turn?: Prisma.ScenarioTurnUpdateOneWithoutExpectationsNestedInput
@@ -851,6 +900,7 @@ export type ScenarioExpectationUncheckedUpdateWithoutScenarioInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
@@ -862,6 +912,7 @@ export type ScenarioExpectationUncheckedUpdateManyWithoutScenarioInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
@@ -873,6 +924,7 @@ export type ScenarioExpectationCreateManyTurnInput = {
   pattern?: string | null
   assertion?: string | null
   caseSensitive?: boolean
+  weight?: number
   orderIndex?: number
 }
 
@@ -883,6 +935,7 @@ export type ScenarioExpectationUpdateWithoutTurnInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutScenarioExpectationsNestedInput
   scenario?: Prisma.ScenarioUpdateOneRequiredWithoutExpectationsNestedInput
@@ -896,6 +949,7 @@ export type ScenarioExpectationUncheckedUpdateWithoutTurnInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
@@ -907,6 +961,7 @@ export type ScenarioExpectationUncheckedUpdateManyWithoutTurnInput = {
   pattern?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   assertion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   caseSensitive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  weight?: Prisma.FloatFieldUpdateOperationsInput | number
   orderIndex?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
@@ -922,6 +977,7 @@ export type ScenarioExpectationSelect<ExtArgs extends runtime.Types.Extensions.I
   pattern?: boolean
   assertion?: boolean
   caseSensitive?: boolean
+  weight?: boolean
   orderIndex?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   scenario?: boolean | Prisma.ScenarioDefaultArgs<ExtArgs>
@@ -938,6 +994,7 @@ export type ScenarioExpectationSelectCreateManyAndReturn<ExtArgs extends runtime
   pattern?: boolean
   assertion?: boolean
   caseSensitive?: boolean
+  weight?: boolean
   orderIndex?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   scenario?: boolean | Prisma.ScenarioDefaultArgs<ExtArgs>
@@ -954,6 +1011,7 @@ export type ScenarioExpectationSelectUpdateManyAndReturn<ExtArgs extends runtime
   pattern?: boolean
   assertion?: boolean
   caseSensitive?: boolean
+  weight?: boolean
   orderIndex?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   scenario?: boolean | Prisma.ScenarioDefaultArgs<ExtArgs>
@@ -970,10 +1028,11 @@ export type ScenarioExpectationSelectScalar = {
   pattern?: boolean
   assertion?: boolean
   caseSensitive?: boolean
+  weight?: boolean
   orderIndex?: boolean
 }
 
-export type ScenarioExpectationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "scenarioId" | "turnId" | "expectationType" | "values" | "pattern" | "assertion" | "caseSensitive" | "orderIndex", ExtArgs["result"]["scenarioExpectation"]>
+export type ScenarioExpectationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "scenarioId" | "turnId" | "expectationType" | "values" | "pattern" | "assertion" | "caseSensitive" | "weight" | "orderIndex", ExtArgs["result"]["scenarioExpectation"]>
 export type ScenarioExpectationInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   scenario?: boolean | Prisma.ScenarioDefaultArgs<ExtArgs>
@@ -1007,6 +1066,10 @@ export type $ScenarioExpectationPayload<ExtArgs extends runtime.Types.Extensions
     pattern: string | null
     assertion: string | null
     caseSensitive: boolean
+    /**
+     * Share of the scenario's score (weighted mean of passed expectations); > 0.
+     */
+    weight: number
     orderIndex: number
   }, ExtArgs["result"]["scenarioExpectation"]>
   composites: {}
@@ -1443,6 +1506,7 @@ export interface ScenarioExpectationFieldRefs {
   readonly pattern: Prisma.FieldRef<"ScenarioExpectation", 'String'>
   readonly assertion: Prisma.FieldRef<"ScenarioExpectation", 'String'>
   readonly caseSensitive: Prisma.FieldRef<"ScenarioExpectation", 'Boolean'>
+  readonly weight: Prisma.FieldRef<"ScenarioExpectation", 'Float'>
   readonly orderIndex: Prisma.FieldRef<"ScenarioExpectation", 'Int'>
 }
     

@@ -204,6 +204,7 @@ export type ScenarioSuiteWhereInput = {
   updatedAt?: Prisma.DateTimeFilter<"ScenarioSuite"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   items?: Prisma.ScenarioSuiteItemListRelationFilter
+  runs?: Prisma.EvaluationRunListRelationFilter
 }
 
 export type ScenarioSuiteOrderByWithRelationInput = {
@@ -217,6 +218,7 @@ export type ScenarioSuiteOrderByWithRelationInput = {
   updatedAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
   items?: Prisma.ScenarioSuiteItemOrderByRelationAggregateInput
+  runs?: Prisma.EvaluationRunOrderByRelationAggregateInput
 }
 
 export type ScenarioSuiteWhereUniqueInput = Prisma.AtLeast<{
@@ -235,6 +237,7 @@ export type ScenarioSuiteWhereUniqueInput = Prisma.AtLeast<{
   updatedAt?: Prisma.DateTimeFilter<"ScenarioSuite"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   items?: Prisma.ScenarioSuiteItemListRelationFilter
+  runs?: Prisma.EvaluationRunListRelationFilter
 }, "id" | "orgId_id" | "orgId_name">
 
 export type ScenarioSuiteOrderByWithAggregationInput = {
@@ -275,6 +278,7 @@ export type ScenarioSuiteCreateInput = {
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutScenarioSuitesInput
   items?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutSuiteInput
+  runs?: Prisma.EvaluationRunCreateNestedManyWithoutSuiteInput
 }
 
 export type ScenarioSuiteUncheckedCreateInput = {
@@ -287,6 +291,7 @@ export type ScenarioSuiteUncheckedCreateInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   items?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutSuiteInput
+  runs?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutSuiteInput
 }
 
 export type ScenarioSuiteUpdateInput = {
@@ -299,6 +304,7 @@ export type ScenarioSuiteUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutScenarioSuitesNestedInput
   items?: Prisma.ScenarioSuiteItemUpdateManyWithoutSuiteNestedInput
+  runs?: Prisma.EvaluationRunUpdateManyWithoutSuiteNestedInput
 }
 
 export type ScenarioSuiteUncheckedUpdateInput = {
@@ -311,6 +317,7 @@ export type ScenarioSuiteUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   items?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutSuiteNestedInput
+  runs?: Prisma.EvaluationRunUncheckedUpdateManyWithoutSuiteNestedInput
 }
 
 export type ScenarioSuiteCreateManyInput = {
@@ -401,6 +408,11 @@ export type ScenarioSuiteScalarRelationFilter = {
   isNot?: Prisma.ScenarioSuiteWhereInput
 }
 
+export type ScenarioSuiteNullableScalarRelationFilter = {
+  is?: Prisma.ScenarioSuiteWhereInput | null
+  isNot?: Prisma.ScenarioSuiteWhereInput | null
+}
+
 export type ScenarioSuiteCreateNestedManyWithoutOrganizationInput = {
   create?: Prisma.XOR<Prisma.ScenarioSuiteCreateWithoutOrganizationInput, Prisma.ScenarioSuiteUncheckedCreateWithoutOrganizationInput> | Prisma.ScenarioSuiteCreateWithoutOrganizationInput[] | Prisma.ScenarioSuiteUncheckedCreateWithoutOrganizationInput[]
   connectOrCreate?: Prisma.ScenarioSuiteCreateOrConnectWithoutOrganizationInput | Prisma.ScenarioSuiteCreateOrConnectWithoutOrganizationInput[]
@@ -466,6 +478,22 @@ export type ScenarioSuiteUpdateOneRequiredWithoutItemsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ScenarioSuiteUpdateToOneWithWhereWithoutItemsInput, Prisma.ScenarioSuiteUpdateWithoutItemsInput>, Prisma.ScenarioSuiteUncheckedUpdateWithoutItemsInput>
 }
 
+export type ScenarioSuiteCreateNestedOneWithoutRunsInput = {
+  create?: Prisma.XOR<Prisma.ScenarioSuiteCreateWithoutRunsInput, Prisma.ScenarioSuiteUncheckedCreateWithoutRunsInput>
+  connectOrCreate?: Prisma.ScenarioSuiteCreateOrConnectWithoutRunsInput
+  connect?: Prisma.ScenarioSuiteWhereUniqueInput
+}
+
+export type ScenarioSuiteUpdateOneWithoutRunsNestedInput = {
+  create?: Prisma.XOR<Prisma.ScenarioSuiteCreateWithoutRunsInput, Prisma.ScenarioSuiteUncheckedCreateWithoutRunsInput>
+  connectOrCreate?: Prisma.ScenarioSuiteCreateOrConnectWithoutRunsInput
+  upsert?: Prisma.ScenarioSuiteUpsertWithoutRunsInput
+  disconnect?: Prisma.ScenarioSuiteWhereInput | boolean
+  delete?: Prisma.ScenarioSuiteWhereInput | boolean
+  connect?: Prisma.ScenarioSuiteWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ScenarioSuiteUpdateToOneWithWhereWithoutRunsInput, Prisma.ScenarioSuiteUpdateWithoutRunsInput>, Prisma.ScenarioSuiteUncheckedUpdateWithoutRunsInput>
+}
+
 export type ScenarioSuiteCreateWithoutOrganizationInput = {
   id?: string
   name: string
@@ -475,6 +503,7 @@ export type ScenarioSuiteCreateWithoutOrganizationInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   items?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutSuiteInput
+  runs?: Prisma.EvaluationRunCreateNestedManyWithoutSuiteInput
 }
 
 export type ScenarioSuiteUncheckedCreateWithoutOrganizationInput = {
@@ -486,6 +515,7 @@ export type ScenarioSuiteUncheckedCreateWithoutOrganizationInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   items?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutSuiteInput
+  runs?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutSuiteInput
 }
 
 export type ScenarioSuiteCreateOrConnectWithoutOrganizationInput = {
@@ -537,6 +567,7 @@ export type ScenarioSuiteCreateWithoutItemsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutScenarioSuitesInput
+  runs?: Prisma.EvaluationRunCreateNestedManyWithoutSuiteInput
 }
 
 export type ScenarioSuiteUncheckedCreateWithoutItemsInput = {
@@ -548,6 +579,7 @@ export type ScenarioSuiteUncheckedCreateWithoutItemsInput = {
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  runs?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutSuiteInput
 }
 
 export type ScenarioSuiteCreateOrConnectWithoutItemsInput = {
@@ -575,6 +607,7 @@ export type ScenarioSuiteUpdateWithoutItemsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutScenarioSuitesNestedInput
+  runs?: Prisma.EvaluationRunUpdateManyWithoutSuiteNestedInput
 }
 
 export type ScenarioSuiteUncheckedUpdateWithoutItemsInput = {
@@ -586,6 +619,71 @@ export type ScenarioSuiteUncheckedUpdateWithoutItemsInput = {
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  runs?: Prisma.EvaluationRunUncheckedUpdateManyWithoutSuiteNestedInput
+}
+
+export type ScenarioSuiteCreateWithoutRunsInput = {
+  id?: string
+  name: string
+  description?: string | null
+  tags?: Prisma.ScenarioSuiteCreatetagsInput | string[]
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutScenarioSuitesInput
+  items?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutSuiteInput
+}
+
+export type ScenarioSuiteUncheckedCreateWithoutRunsInput = {
+  id?: string
+  orgId: string
+  name: string
+  description?: string | null
+  tags?: Prisma.ScenarioSuiteCreatetagsInput | string[]
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  items?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutSuiteInput
+}
+
+export type ScenarioSuiteCreateOrConnectWithoutRunsInput = {
+  where: Prisma.ScenarioSuiteWhereUniqueInput
+  create: Prisma.XOR<Prisma.ScenarioSuiteCreateWithoutRunsInput, Prisma.ScenarioSuiteUncheckedCreateWithoutRunsInput>
+}
+
+export type ScenarioSuiteUpsertWithoutRunsInput = {
+  update: Prisma.XOR<Prisma.ScenarioSuiteUpdateWithoutRunsInput, Prisma.ScenarioSuiteUncheckedUpdateWithoutRunsInput>
+  create: Prisma.XOR<Prisma.ScenarioSuiteCreateWithoutRunsInput, Prisma.ScenarioSuiteUncheckedCreateWithoutRunsInput>
+  where?: Prisma.ScenarioSuiteWhereInput
+}
+
+export type ScenarioSuiteUpdateToOneWithWhereWithoutRunsInput = {
+  where?: Prisma.ScenarioSuiteWhereInput
+  data: Prisma.XOR<Prisma.ScenarioSuiteUpdateWithoutRunsInput, Prisma.ScenarioSuiteUncheckedUpdateWithoutRunsInput>
+}
+
+export type ScenarioSuiteUpdateWithoutRunsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tags?: Prisma.ScenarioSuiteUpdatetagsInput | string[]
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutScenarioSuitesNestedInput
+  items?: Prisma.ScenarioSuiteItemUpdateManyWithoutSuiteNestedInput
+}
+
+export type ScenarioSuiteUncheckedUpdateWithoutRunsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tags?: Prisma.ScenarioSuiteUpdatetagsInput | string[]
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  items?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutSuiteNestedInput
 }
 
 export type ScenarioSuiteCreateManyOrganizationInput = {
@@ -607,6 +705,7 @@ export type ScenarioSuiteUpdateWithoutOrganizationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   items?: Prisma.ScenarioSuiteItemUpdateManyWithoutSuiteNestedInput
+  runs?: Prisma.EvaluationRunUpdateManyWithoutSuiteNestedInput
 }
 
 export type ScenarioSuiteUncheckedUpdateWithoutOrganizationInput = {
@@ -618,6 +717,7 @@ export type ScenarioSuiteUncheckedUpdateWithoutOrganizationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   items?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutSuiteNestedInput
+  runs?: Prisma.EvaluationRunUncheckedUpdateManyWithoutSuiteNestedInput
 }
 
 export type ScenarioSuiteUncheckedUpdateManyWithoutOrganizationInput = {
@@ -637,10 +737,12 @@ export type ScenarioSuiteUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type ScenarioSuiteCountOutputType = {
   items: number
+  runs: number
 }
 
 export type ScenarioSuiteCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   items?: boolean | ScenarioSuiteCountOutputTypeCountItemsArgs
+  runs?: boolean | ScenarioSuiteCountOutputTypeCountRunsArgs
 }
 
 /**
@@ -660,6 +762,13 @@ export type ScenarioSuiteCountOutputTypeCountItemsArgs<ExtArgs extends runtime.T
   where?: Prisma.ScenarioSuiteItemWhereInput
 }
 
+/**
+ * ScenarioSuiteCountOutputType without action
+ */
+export type ScenarioSuiteCountOutputTypeCountRunsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.EvaluationRunWhereInput
+}
+
 
 export type ScenarioSuiteSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -672,6 +781,7 @@ export type ScenarioSuiteSelect<ExtArgs extends runtime.Types.Extensions.Interna
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   items?: boolean | Prisma.ScenarioSuite$itemsArgs<ExtArgs>
+  runs?: boolean | Prisma.ScenarioSuite$runsArgs<ExtArgs>
   _count?: boolean | Prisma.ScenarioSuiteCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["scenarioSuite"]>
 
@@ -714,6 +824,7 @@ export type ScenarioSuiteOmit<ExtArgs extends runtime.Types.Extensions.InternalA
 export type ScenarioSuiteInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   items?: boolean | Prisma.ScenarioSuite$itemsArgs<ExtArgs>
+  runs?: boolean | Prisma.ScenarioSuite$runsArgs<ExtArgs>
   _count?: boolean | Prisma.ScenarioSuiteCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ScenarioSuiteIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -728,6 +839,7 @@ export type $ScenarioSuitePayload<ExtArgs extends runtime.Types.Extensions.Inter
   objects: {
     organization: Prisma.$OrganizationPayload<ExtArgs>
     items: Prisma.$ScenarioSuiteItemPayload<ExtArgs>[]
+    runs: Prisma.$EvaluationRunPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1134,6 +1246,7 @@ export interface Prisma__ScenarioSuiteClient<T, Null = never, ExtArgs extends ru
   readonly [Symbol.toStringTag]: "PrismaPromise"
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   items<T extends Prisma.ScenarioSuite$itemsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ScenarioSuite$itemsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ScenarioSuiteItemPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  runs<T extends Prisma.ScenarioSuite$runsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ScenarioSuite$runsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EvaluationRunPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1593,6 +1706,30 @@ export type ScenarioSuite$itemsArgs<ExtArgs extends runtime.Types.Extensions.Int
   take?: number
   skip?: number
   distinct?: Prisma.ScenarioSuiteItemScalarFieldEnum | Prisma.ScenarioSuiteItemScalarFieldEnum[]
+}
+
+/**
+ * ScenarioSuite.runs
+ */
+export type ScenarioSuite$runsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the EvaluationRun
+   */
+  select?: Prisma.EvaluationRunSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the EvaluationRun
+   */
+  omit?: Prisma.EvaluationRunOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.EvaluationRunInclude<ExtArgs> | null
+  where?: Prisma.EvaluationRunWhereInput
+  orderBy?: Prisma.EvaluationRunOrderByWithRelationInput | Prisma.EvaluationRunOrderByWithRelationInput[]
+  cursor?: Prisma.EvaluationRunWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.EvaluationRunScalarFieldEnum | Prisma.EvaluationRunScalarFieldEnum[]
 }
 
 /**

@@ -235,6 +235,7 @@ export type ScenarioSuiteItemOrderByWithRelationInput = {
 export type ScenarioSuiteItemWhereUniqueInput = Prisma.AtLeast<{
   id?: string
   orgId_suiteId_scenarioId?: Prisma.ScenarioSuiteItemOrgIdSuiteIdScenarioIdCompoundUniqueInput
+  orgId_suiteId_orderIndex?: Prisma.ScenarioSuiteItemOrgIdSuiteIdOrderIndexCompoundUniqueInput
   AND?: Prisma.ScenarioSuiteItemWhereInput | Prisma.ScenarioSuiteItemWhereInput[]
   OR?: Prisma.ScenarioSuiteItemWhereInput[]
   NOT?: Prisma.ScenarioSuiteItemWhereInput | Prisma.ScenarioSuiteItemWhereInput[]
@@ -245,7 +246,7 @@ export type ScenarioSuiteItemWhereUniqueInput = Prisma.AtLeast<{
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   suite?: Prisma.XOR<Prisma.ScenarioSuiteScalarRelationFilter, Prisma.ScenarioSuiteWhereInput>
   scenario?: Prisma.XOR<Prisma.ScenarioScalarRelationFilter, Prisma.ScenarioWhereInput>
-}, "id" | "orgId_suiteId_scenarioId">
+}, "id" | "orgId_suiteId_scenarioId" | "orgId_suiteId_orderIndex">
 
 export type ScenarioSuiteItemOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -338,6 +339,12 @@ export type ScenarioSuiteItemOrgIdSuiteIdScenarioIdCompoundUniqueInput = {
   orgId: string
   suiteId: string
   scenarioId: string
+}
+
+export type ScenarioSuiteItemOrgIdSuiteIdOrderIndexCompoundUniqueInput = {
+  orgId: string
+  suiteId: string
+  orderIndex: number
 }
 
 export type ScenarioSuiteItemCountOrderByAggregateInput = {

@@ -238,6 +238,7 @@ export type UserWhereInput = {
   conversations?: Prisma.ConversationListRelationFilter
   messages?: Prisma.MessageListRelationFilter
   canvases?: Prisma.CanvasListRelationFilter
+  providerKeys?: Prisma.ProviderKeyListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -260,6 +261,7 @@ export type UserOrderByWithRelationInput = {
   conversations?: Prisma.ConversationOrderByRelationAggregateInput
   messages?: Prisma.MessageOrderByRelationAggregateInput
   canvases?: Prisma.CanvasOrderByRelationAggregateInput
+  providerKeys?: Prisma.ProviderKeyOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -285,6 +287,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   conversations?: Prisma.ConversationListRelationFilter
   messages?: Prisma.MessageListRelationFilter
   canvases?: Prisma.CanvasListRelationFilter
+  providerKeys?: Prisma.ProviderKeyListRelationFilter
 }, "id" | "email">
 
 export type UserOrderByWithAggregationInput = {
@@ -341,6 +344,7 @@ export type UserCreateInput = {
   conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -363,6 +367,7 @@ export type UserUncheckedCreateInput = {
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUpdateInput = {
@@ -385,6 +390,7 @@ export type UserUpdateInput = {
   conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -407,6 +413,7 @@ export type UserUncheckedUpdateInput = {
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -593,6 +600,22 @@ export type UserUpdateOneRequiredWithoutMembershipsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutMembershipsInput, Prisma.UserUpdateWithoutMembershipsInput>, Prisma.UserUncheckedUpdateWithoutMembershipsInput>
 }
 
+export type UserCreateNestedOneWithoutProviderKeysInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutProviderKeysInput, Prisma.UserUncheckedCreateWithoutProviderKeysInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutProviderKeysInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneWithoutProviderKeysNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutProviderKeysInput, Prisma.UserUncheckedCreateWithoutProviderKeysInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutProviderKeysInput
+  upsert?: Prisma.UserUpsertWithoutProviderKeysInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutProviderKeysInput, Prisma.UserUpdateWithoutProviderKeysInput>, Prisma.UserUncheckedUpdateWithoutProviderKeysInput>
+}
+
 export type UserCreateNestedOneWithoutConversationsInput = {
   create?: Prisma.XOR<Prisma.UserCreateWithoutConversationsInput, Prisma.UserUncheckedCreateWithoutConversationsInput>
   connectOrCreate?: Prisma.UserCreateOrConnectWithoutConversationsInput
@@ -658,6 +681,7 @@ export type UserCreateWithoutSessionsInput = {
   conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -679,6 +703,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -716,6 +741,7 @@ export type UserUpdateWithoutSessionsInput = {
   conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -737,6 +763,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutAccountsInput = {
@@ -758,6 +785,7 @@ export type UserCreateWithoutAccountsInput = {
   conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutAccountsInput = {
@@ -779,6 +807,7 @@ export type UserUncheckedCreateWithoutAccountsInput = {
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutAccountsInput = {
@@ -816,6 +845,7 @@ export type UserUpdateWithoutAccountsInput = {
   conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAccountsInput = {
@@ -837,6 +867,7 @@ export type UserUncheckedUpdateWithoutAccountsInput = {
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutVerificationTokensInput = {
@@ -858,6 +889,7 @@ export type UserCreateWithoutVerificationTokensInput = {
   conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutVerificationTokensInput = {
@@ -879,6 +911,7 @@ export type UserUncheckedCreateWithoutVerificationTokensInput = {
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutVerificationTokensInput = {
@@ -916,6 +949,7 @@ export type UserUpdateWithoutVerificationTokensInput = {
   conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutVerificationTokensInput = {
@@ -937,6 +971,7 @@ export type UserUncheckedUpdateWithoutVerificationTokensInput = {
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutProfileInput = {
@@ -958,6 +993,7 @@ export type UserCreateWithoutProfileInput = {
   conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutProfileInput = {
@@ -979,6 +1015,7 @@ export type UserUncheckedCreateWithoutProfileInput = {
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutProfileInput = {
@@ -1016,6 +1053,7 @@ export type UserUpdateWithoutProfileInput = {
   conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutProfileInput = {
@@ -1037,6 +1075,7 @@ export type UserUncheckedUpdateWithoutProfileInput = {
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutMembershipsInput = {
@@ -1058,6 +1097,7 @@ export type UserCreateWithoutMembershipsInput = {
   conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutMembershipsInput = {
@@ -1079,6 +1119,7 @@ export type UserUncheckedCreateWithoutMembershipsInput = {
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutMembershipsInput = {
@@ -1116,6 +1157,7 @@ export type UserUpdateWithoutMembershipsInput = {
   conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutMembershipsInput = {
@@ -1134,6 +1176,111 @@ export type UserUncheckedUpdateWithoutMembershipsInput = {
   accounts?: Prisma.AccountUncheckedUpdateManyWithoutUserNestedInput
   verificationTokens?: Prisma.VerificationTokenUncheckedUpdateManyWithoutUserNestedInput
   profile?: Prisma.UserProfileUncheckedUpdateOneWithoutUserNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
+}
+
+export type UserCreateWithoutProviderKeysInput = {
+  id?: string
+  email: string
+  name: string
+  passwordHash?: string | null
+  emailVerifiedAt?: Date | string | null
+  image?: string | null
+  platformRole?: $Enums.PlatformRole
+  suspendedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  accounts?: Prisma.AccountCreateNestedManyWithoutUserInput
+  verificationTokens?: Prisma.VerificationTokenCreateNestedManyWithoutUserInput
+  profile?: Prisma.UserProfileCreateNestedOneWithoutUserInput
+  memberships?: Prisma.MembershipCreateNestedManyWithoutUserInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
+  messages?: Prisma.MessageCreateNestedManyWithoutUserInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+}
+
+export type UserUncheckedCreateWithoutProviderKeysInput = {
+  id?: string
+  email: string
+  name: string
+  passwordHash?: string | null
+  emailVerifiedAt?: Date | string | null
+  image?: string | null
+  platformRole?: $Enums.PlatformRole
+  suspendedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  accounts?: Prisma.AccountUncheckedCreateNestedManyWithoutUserInput
+  verificationTokens?: Prisma.VerificationTokenUncheckedCreateNestedManyWithoutUserInput
+  profile?: Prisma.UserProfileUncheckedCreateNestedOneWithoutUserInput
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutUserInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+}
+
+export type UserCreateOrConnectWithoutProviderKeysInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutProviderKeysInput, Prisma.UserUncheckedCreateWithoutProviderKeysInput>
+}
+
+export type UserUpsertWithoutProviderKeysInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutProviderKeysInput, Prisma.UserUncheckedUpdateWithoutProviderKeysInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutProviderKeysInput, Prisma.UserUncheckedCreateWithoutProviderKeysInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutProviderKeysInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutProviderKeysInput, Prisma.UserUncheckedUpdateWithoutProviderKeysInput>
+}
+
+export type UserUpdateWithoutProviderKeysInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerifiedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  image?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  platformRole?: Prisma.EnumPlatformRoleFieldUpdateOperationsInput | $Enums.PlatformRole
+  suspendedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  accounts?: Prisma.AccountUpdateManyWithoutUserNestedInput
+  verificationTokens?: Prisma.VerificationTokenUpdateManyWithoutUserNestedInput
+  profile?: Prisma.UserProfileUpdateOneWithoutUserNestedInput
+  memberships?: Prisma.MembershipUpdateManyWithoutUserNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+}
+
+export type UserUncheckedUpdateWithoutProviderKeysInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerifiedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  image?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  platformRole?: Prisma.EnumPlatformRoleFieldUpdateOperationsInput | $Enums.PlatformRole
+  suspendedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  accounts?: Prisma.AccountUncheckedUpdateManyWithoutUserNestedInput
+  verificationTokens?: Prisma.VerificationTokenUncheckedUpdateManyWithoutUserNestedInput
+  profile?: Prisma.UserProfileUncheckedUpdateOneWithoutUserNestedInput
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutUserNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
@@ -1158,6 +1305,7 @@ export type UserCreateWithoutConversationsInput = {
   memberships?: Prisma.MembershipCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutConversationsInput = {
@@ -1179,6 +1327,7 @@ export type UserUncheckedCreateWithoutConversationsInput = {
   memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutConversationsInput = {
@@ -1216,6 +1365,7 @@ export type UserUpdateWithoutConversationsInput = {
   memberships?: Prisma.MembershipUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutConversationsInput = {
@@ -1237,6 +1387,7 @@ export type UserUncheckedUpdateWithoutConversationsInput = {
   memberships?: Prisma.MembershipUncheckedUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutMessagesInput = {
@@ -1258,6 +1409,7 @@ export type UserCreateWithoutMessagesInput = {
   memberships?: Prisma.MembershipCreateNestedManyWithoutUserInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutMessagesInput = {
@@ -1279,6 +1431,7 @@ export type UserUncheckedCreateWithoutMessagesInput = {
   memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutUserInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutMessagesInput = {
@@ -1316,6 +1469,7 @@ export type UserUpdateWithoutMessagesInput = {
   memberships?: Prisma.MembershipUpdateManyWithoutUserNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutMessagesInput = {
@@ -1337,6 +1491,7 @@ export type UserUncheckedUpdateWithoutMessagesInput = {
   memberships?: Prisma.MembershipUncheckedUpdateManyWithoutUserNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutCanvasesInput = {
@@ -1358,6 +1513,7 @@ export type UserCreateWithoutCanvasesInput = {
   memberships?: Prisma.MembershipCreateNestedManyWithoutUserInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageCreateNestedManyWithoutUserInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutCanvasesInput = {
@@ -1379,6 +1535,7 @@ export type UserUncheckedCreateWithoutCanvasesInput = {
   memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutUserInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutCanvasesInput = {
@@ -1416,6 +1573,7 @@ export type UserUpdateWithoutCanvasesInput = {
   memberships?: Prisma.MembershipUpdateManyWithoutUserNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCanvasesInput = {
@@ -1437,6 +1595,7 @@ export type UserUncheckedUpdateWithoutCanvasesInput = {
   memberships?: Prisma.MembershipUncheckedUpdateManyWithoutUserNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 
@@ -1452,6 +1611,7 @@ export type UserCountOutputType = {
   conversations: number
   messages: number
   canvases: number
+  providerKeys: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1462,6 +1622,7 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   conversations?: boolean | UserCountOutputTypeCountConversationsArgs
   messages?: boolean | UserCountOutputTypeCountMessagesArgs
   canvases?: boolean | UserCountOutputTypeCountCanvasesArgs
+  providerKeys?: boolean | UserCountOutputTypeCountProviderKeysArgs
 }
 
 /**
@@ -1523,6 +1684,13 @@ export type UserCountOutputTypeCountCanvasesArgs<ExtArgs extends runtime.Types.E
   where?: Prisma.CanvasWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountProviderKeysArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ProviderKeyWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1544,6 +1712,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   conversations?: boolean | Prisma.User$conversationsArgs<ExtArgs>
   messages?: boolean | Prisma.User$messagesArgs<ExtArgs>
   canvases?: boolean | Prisma.User$canvasesArgs<ExtArgs>
+  providerKeys?: boolean | Prisma.User$providerKeysArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -1599,6 +1768,7 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   conversations?: boolean | Prisma.User$conversationsArgs<ExtArgs>
   messages?: boolean | Prisma.User$messagesArgs<ExtArgs>
   canvases?: boolean | Prisma.User$canvasesArgs<ExtArgs>
+  providerKeys?: boolean | Prisma.User$providerKeysArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1615,6 +1785,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     conversations: Prisma.$ConversationPayload<ExtArgs>[]
     messages: Prisma.$MessagePayload<ExtArgs>[]
     canvases: Prisma.$CanvasPayload<ExtArgs>[]
+    providerKeys: Prisma.$ProviderKeyPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2034,6 +2205,7 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   conversations<T extends Prisma.User$conversationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$conversationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ConversationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   messages<T extends Prisma.User$messagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$messagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   canvases<T extends Prisma.User$canvasesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$canvasesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CanvasPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  providerKeys<T extends Prisma.User$providerKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$providerKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProviderKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2651,6 +2823,30 @@ export type User$canvasesArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   distinct?: Prisma.CanvasScalarFieldEnum | Prisma.CanvasScalarFieldEnum[]
+}
+
+/**
+ * User.providerKeys
+ */
+export type User$providerKeysArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ProviderKey
+   */
+  select?: Prisma.ProviderKeySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ProviderKey
+   */
+  omit?: Prisma.ProviderKeyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ProviderKeyInclude<ExtArgs> | null
+  where?: Prisma.ProviderKeyWhereInput
+  orderBy?: Prisma.ProviderKeyOrderByWithRelationInput | Prisma.ProviderKeyOrderByWithRelationInput[]
+  cursor?: Prisma.ProviderKeyWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ProviderKeyScalarFieldEnum | Prisma.ProviderKeyScalarFieldEnum[]
 }
 
 /**
