@@ -12,6 +12,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { OrgsModule } from './modules/orgs/orgs.module';
 import { UsersModule } from './modules/users/users.module';
 import { VariablesModule } from './modules/variables/variables.module';
+import { PromptsModule } from './modules/prompts/prompts.module';
 import { HealthModule } from './modules/health/health.module';
 
 @Module({})
@@ -31,6 +32,7 @@ export class AppModule {
         AuditModule,
         AdminModule,
         VariablesModule,
+        PromptsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

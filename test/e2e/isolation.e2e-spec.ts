@@ -17,6 +17,8 @@ interface MatrixRow {
   path: string;
   role: MemberRole;
   scope: string | null;
+  /** The API-key access the route needs: read for GET and for POSTs the matrix marks `:read`. */
+  access: 'read' | 'write';
 }
 
 const ROLES: MemberRole[] = ['VIEWER', 'EDITOR', 'ADMIN', 'OWNER'];
@@ -35,7 +37,15 @@ function readMatrix(): MatrixRow[] {
         .split('|')
         .slice(1, 5)
         .map((cell) => cell.trim());
-      return { method: method!, path: path!, role: role as MemberRole, scope: scope === '—' ? null : scope! };
+      // `prompts:read` names the access of a POST that changes nothing; a bare scope goes by the method.
+      const [name, access] = scope === '—' ? [null] : scope!.split(':');
+      return {
+        method: method!,
+        path: path!,
+        role: role as MemberRole,
+        scope: name ?? null,
+        access: (access as 'read' | 'write' | undefined) ?? (method === 'GET' ? 'read' : 'write'),
+      };
     });
 }
 
@@ -173,7 +183,7 @@ describe('tenant isolation across every organization route (e2e)', () => {
       }
       if (row.scope) {
         const orgId = readsOnly(row) ? world.org.id : await freshOrg();
-        const access = row.method === 'GET' ? 'read' : 'write';
+        const access = row.access;
         expectAllowed(
           await call(row, orgId, await apiKey(orgId, [`${row.scope}:${access}`])),
           `API key with ${row.scope}:${access}`,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { uuidv7, type PrismaService } from '../../src/database/prisma.service';
+import { randomToken, sha256 } from '../../src/common/crypto/tokens';
 import type { MemberRole, OrgTier } from '../../src/generated/prisma/enums';
 import type { TestApp } from '../support/test-app';
 
@@ -122,4 +123,19 @@ export async function orgWithEveryRole(t: TestApp) {
   const outsider = await signUp(t);
   const otherOrg = await createOrg(t, outsider);
   return { org, owner, admin, editor, viewer, outsider, otherOrg };
+}
+
+/** A service API key of the org with these scopes, made in the database: headers to call with it. */
+export async function serviceApiKey(
+  t: HasDatabase,
+  orgId: string,
+  scopes: string[],
+): Promise<{ Authorization: string }> {
+  const key = `ob_${randomToken(32)}`;
+  await inOrg(t, orgId, (tx) =>
+    tx.serviceApiKey.create({
+      data: { orgId, name: `key-${unique()}`, prefix: key.slice(0, 11), keyHash: sha256(key), scopes },
+    }),
+  );
+  return { Authorization: `Bearer ${key}` };
 }

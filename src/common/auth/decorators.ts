@@ -23,6 +23,8 @@ export interface TenantAccessRule {
    * `<scope>:write` otherwise. Without it, API keys are refused.
    */
   scope?: string;
+  /** A POST that changes nothing (render, evaluate): API keys need `<scope>:read` for it. */
+  readOnly?: boolean;
   /** Let the route reach a soft-deleted organization (restore). */
   allowDeletedOrg?: boolean;
 }
@@ -47,10 +49,10 @@ export const ACCESS_EXTENSION = 'x-orgbase-access';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
-/** The scope an API key needs for a call: `<scope>:read` for GET/HEAD, `<scope>:write` otherwise; none when keys are refused. */
+/** The scope an API key needs for a call: `<scope>:read` for GET/HEAD and read-only routes, `<scope>:write` otherwise; none when keys are refused. */
 export function requiredScope(rule: AccessRule, method: string): string | undefined {
   if (!rule.tenant || !rule.scope) return undefined;
-  return `${rule.scope}:${READ_METHODS.has(method.toUpperCase()) ? 'read' : 'write'}`;
+  return `${rule.scope}:${rule.readOnly || READ_METHODS.has(method.toUpperCase()) ? 'read' : 'write'}`;
 }
 
 /** Who may call a route with this rule, in words (the operation's description in the OpenAPI document). */

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   PRECONDITION_REQUIRED: HttpStatus.PRECONDITION_REQUIRED,
   /** An Idempotency-Key already used for a different request (another body, path or caller). */
   IDEMPOTENCY_KEY_REUSED: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** A prompt's {{placeholder}} has no value, neither in the request nor among the org's variables. */
+  MISSING_VARIABLE: HttpStatus.UNPROCESSABLE_ENTITY,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
