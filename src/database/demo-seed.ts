@@ -105,6 +105,9 @@ export class DemoSeeder {
       await tx.variable.create({
         data: { orgId, key: 'company_name', value: 'Acme Labs', description: 'Used in greetings', ...by },
       });
+      await tx.variable.create({
+        data: { orgId, key: 'language', value: 'English', description: 'Language of the replies', ...by },
+      });
       const prompt = await tx.prompt.create({
         data: {
           orgId,
@@ -115,8 +118,20 @@ export class DemoSeeder {
           ...by,
         },
       });
-      await tx.promptVersion.create({
-        data: { orgId, promptId: prompt.id, version: 1, content: prompt.content, ...by },
+      // Two versions: production serves the first, latest is the second.
+      const second = 'You are the support assistant of {{company_name}}. Answer in {{language}}.';
+      await tx.promptVersion.createMany({
+        data: [
+          { orgId, promptId: prompt.id, version: 1, content: prompt.content, ...by },
+          { orgId, promptId: prompt.id, version: 2, content: second, ...by },
+        ],
+      });
+      await tx.prompt.update({
+        where: { id: prompt.id },
+        data: { content: second, latestVersion: 2, version: 2 },
+      });
+      await tx.promptLabel.create({
+        data: { orgId, promptId: prompt.id, label: 'production', version: 1, updatedByUserId: owner.id },
       });
       const scenario = await tx.scenario.create({
         data: {

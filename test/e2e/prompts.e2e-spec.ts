@@ -163,6 +163,17 @@ describe('prompts (e2e)', () => {
       expect(again.body).toMatchObject({ version: 1, latestVersion: 1 });
     });
 
+    it('two concurrent content changes with the same If-Match: one 200, one 412, one new version', async () => {
+      const p = await prompt({ content: 'base' });
+      const results = await Promise.all([
+        patch(p.id, { content: 'left' }, '"1"'),
+        patch(p.id, { content: 'right' }, '"1"'),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 412]);
+      const versions = await t.http().get(`${base}/${p.id}/versions`).set(world.viewer.auth).expect(200);
+      expect(versions.body.data.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    });
+
     it('401, 403 for a VIEWER, 404 for another org, 409 for a taken name', async () => {
       const p = await prompt();
       const other = await prompt();
