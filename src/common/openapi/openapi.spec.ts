@@ -46,6 +46,12 @@ describe('access in words', () => {
     expect(describeAccess({ tenant: true, role: 'ADMIN' }, 'GET')).toContain('Service API keys cannot call it');
     expect(describeAccess({ platformAdmin: true }, 'GET')).toContain('Platform administrators only');
   });
+
+  it('asks for the read scope on a read-only POST (prompt render)', () => {
+    const rule = { tenant: true, role: 'VIEWER', scope: 'prompts', readOnly: true } as const;
+    expect(requiredScope(rule, 'POST')).toBe('prompts:read');
+    expect(describeAccess(rule, 'POST')).toContain('`prompts:read`');
+  });
 });
 
 describe('canonicalJson', () => {
