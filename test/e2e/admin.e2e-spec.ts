@@ -134,7 +134,7 @@ describe('platform administration (e2e)', () => {
         { tier: 'GOLD' },
         { limits: { apiKeys: -1 } },
         { limits: { apiKeys: 1.5 } },
-        { limits: { prompts: 3 } },
+        { limits: { widgets: 3 } },
         { limits: [1] },
         { limits: 'many' },
         { name: 'renamed' },

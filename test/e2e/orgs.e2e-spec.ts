@@ -46,7 +46,7 @@ describe('organizations (e2e)', () => {
         domain: null,
         tier: 'FREE',
         featureFlags: {},
-        limits: { members: 5, apiKeys: 2, variables: 100 },
+        limits: { members: 5, apiKeys: 2, variables: 100, prompts: 50 },
         role: 'OWNER',
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
@@ -301,6 +301,7 @@ describe('organizations (e2e)', () => {
           members: { limit: 5, used: 5 },
           apiKeys: { limit: 2, used: 0 },
           variables: { limit: 100, used: 1 },
+          prompts: { limit: 50, used: 0 },
         },
       });
     });

@@ -139,7 +139,11 @@ describe('prompts (e2e)', () => {
       const tagged = await patch(p.id, { tags: ['x'] }, '"1"').expect(200);
       expect(tagged.body).toMatchObject({ version: 2, latestVersion: 1, tags: ['x'] });
       expect(tagged.headers.etag).toBe('"2"');
-      const changed = await patch(p.id, { content: 'v2 {{who}}', config: { temperature: 1 } }, '"2"').expect(200);
+      const changed = await patch(
+        p.id,
+        { content: 'v2 {{who}}', config: { temperature: 1, model: 'm' } },
+        '"2"',
+      ).expect(200);
       expect(changed.body).toMatchObject({
         version: 3,
         latestVersion: 2,
@@ -149,8 +153,18 @@ describe('prompts (e2e)', () => {
       const v1 = await t.http().get(`${base}/${p.id}/versions/1`).set(world.viewer.auth).expect(200);
       expect(v1.body).toMatchObject({ version: 1, content: 'v1 {{who}}', config: null, labels: [] });
       const v2 = await t.http().get(`${base}/${p.id}/versions/2`).set(world.viewer.auth).expect(200);
-      expect(v2.body).toMatchObject({ version: 2, content: 'v2 {{who}}', config: { temperature: 1 } });
-      expect(await auditActions(p.id)).toEqual(['prompt.created', 'prompt.updated', 'prompt.updated']);
+      expect(v2.body).toMatchObject({ version: 2, content: 'v2 {{who}}', config: { temperature: 1, model: 'm' } });
+      // The same content and config again (keys in another order) is no new version.
+      const same = await patch(p.id, { content: 'v2 {{who}}', config: { model: 'm', temperature: 1 } }, '"3"').expect(
+        200,
+      );
+      expect(same.body).toMatchObject({ version: 4, latestVersion: 2 });
+      expect(await auditActions(p.id)).toEqual([
+        'prompt.created',
+        'prompt.updated',
+        'prompt.updated',
+        'prompt.updated',
+      ]);
     });
 
     it('400 on a null name or bad CHAT content, 428 without If-Match, 412 on a stale one', async () => {

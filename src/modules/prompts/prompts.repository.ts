@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { matchVersion, type ExpectedVersion } from '../../common/http/etag';
 import { keyset, TIME_CURSOR, type Cursor, type CursorShape } from '../../common/pagination/pagination';
@@ -117,7 +118,7 @@ export class PromptsRepository {
         const changesContent =
           (data.content !== undefined && data.content !== before.content) ||
           (data.type !== undefined && data.type !== before.type) ||
-          (data.config !== undefined && JSON.stringify(data.config) !== JSON.stringify(before.config));
+          (data.config !== undefined && !isDeepStrictEqual(data.config, before.config));
         const after = await this.db.client.prompt.update({
           where: { id, orgId, version: matchVersion(before.version, expected) },
           data: {
