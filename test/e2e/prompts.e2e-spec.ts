@@ -167,14 +167,24 @@ describe('prompts (e2e)', () => {
       ]);
     });
 
-    it('400 on a null name or bad CHAT content, 428 without If-Match, 412 on a stale one', async () => {
+    it('400 on null for fields that cannot be empty or on bad CHAT content, 428 without If-Match, 412 when stale', async () => {
       const p = await prompt();
       expect((await patch(p.id, { name: null }, '"1"').expect(400)).body.code).toBe('VALIDATION_FAILED');
+      const nulls = await patch(p.id, { type: null, tags: null, status: null, content: null }, '"1"').expect(400);
+      expect(nulls.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+        'content',
+        'status',
+        'tags',
+        'type',
+      ]);
+      // config and description may be cleared.
+      await patch(p.id, { config: null, description: null }, '"1"').expect(200);
+      await patch(p.id, { content: 'x' }, '"1"').expect(412);
       await patch(p.id, { type: 'CHAT' }, '"1"').expect(400);
       await patch(p.id, { content: 'x' }, null).expect(428);
       await patch(p.id, { content: 'x' }, '"7"').expect(412);
       const again = await t.http().get(`${base}/${p.id}`).set(world.viewer.auth).expect(200);
-      expect(again.body).toMatchObject({ version: 1, latestVersion: 1 });
+      expect(again.body).toMatchObject({ version: 2, latestVersion: 1 });
     });
 
     it('two concurrent content changes with the same If-Match: one 200, one 412, one new version', async () => {

@@ -13,6 +13,7 @@ import {
   Min,
   MinLength,
   ValidateBy,
+  ValidateIf,
 } from 'class-validator';
 import { PatchOf } from '../../../common/dto/patch-of';
 import { PageQueryDto } from '../../../common/pagination/pagination';
@@ -27,6 +28,8 @@ export const LATEST = 'latest';
 const MAX_CONFIG_KEYS = 50;
 const MAX_VARIABLES = 100;
 export const MAX_VALUE_LENGTH = 10000;
+/** Fields with a default but no empty value: absent means the default (or "leave as is"), null is a 400. */
+const unlessAbsent = (_: object, value: unknown) => value !== undefined;
 
 /** An object with at most `max` keys (OpenAPI `maxProperties`). */
 function MaxKeys(max: number) {
@@ -68,7 +71,7 @@ export class CreatePromptDto {
   content!: string;
 
   @ApiPropertyOptional({ enum: PromptType, enumName: 'PromptType', default: PromptType.TEXT })
-  @IsOptional()
+  @ValidateIf(unlessAbsent)
   @IsIn(Object.values(PromptType))
   type?: PromptType;
 
@@ -85,7 +88,7 @@ export class CreatePromptDto {
   config?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: [String], example: ['support'], maxItems: 20 })
-  @IsOptional()
+  @ValidateIf(unlessAbsent)
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
@@ -94,7 +97,7 @@ export class CreatePromptDto {
   tags?: string[];
 
   @ApiPropertyOptional({ enum: PromptStatus, enumName: 'PromptStatus', default: PromptStatus.DRAFT })
-  @IsOptional()
+  @ValidateIf(unlessAbsent)
   @IsIn(Object.values(PromptStatus))
   status?: PromptStatus;
 }
