@@ -57,7 +57,7 @@ describe('workbench schema (e2e)', () => {
     ).rejects.toThrow();
   });
 
-  it('refuses a PERSONAL key without an owner and an ORG key with one (check constraint, RLS aside)', async () => {
+  it('refuses a PERSONAL key without an owner and an ORG key with one (row rule, RLS aside)', async () => {
     const insert = (scope: string, owner: string | null) =>
       t.asOwner((db) =>
         db.query(
@@ -69,6 +69,38 @@ describe('workbench schema (e2e)', () => {
     await expect(insert('PERSONAL', null)).rejects.toThrow(/provider_keys_owner_matches_scope/);
     await expect(insert('ORG', world.editor.id)).rejects.toThrow(/provider_keys_owner_matches_scope/);
     await insert('PERSONAL', world.editor.id);
+  });
+
+  it('refuses an expectation weight that is not positive, and a run with both or neither target', async () => {
+    const orgId = world.org.id;
+    const scenario = await as(orgId, world.editor.id, (tx) =>
+      tx.scenario.create({ data: { orgId, name: `s-${Date.now()}` } }),
+    );
+    const expectation = (weight: number) =>
+      as(orgId, world.editor.id, (tx) =>
+        tx.scenarioExpectation.create({
+          data: { orgId, scenarioId: scenario.id, expectationType: 'MUST_CONTAIN', values: ['x'], weight },
+        }),
+      );
+    await expect(expectation(0)).rejects.toThrow(/scenario_expectations_weight_positive/);
+    await expect(expectation(-1)).rejects.toThrow(/scenario_expectations_weight_positive/);
+    await expect(expectation(Number.NaN)).rejects.toThrow(/scenario_expectations_weight_positive/);
+    await expectation(0.5);
+
+    const suite = await as(orgId, world.editor.id, (tx) =>
+      tx.scenarioSuite.create({ data: { orgId, name: `suite-${Date.now()}` } }),
+    );
+    const run = (target: { scenarioId?: string; suiteId?: string }) =>
+      t.asOwner((db) =>
+        db.query(
+          `INSERT INTO evaluation_runs (id, "orgId", "scenarioId", "suiteId", "providerKeyId", provider, model, "updatedAt")
+           VALUES (gen_random_uuid(), $1, $2, $3, gen_random_uuid(), 'OPENAI', 'm', now())`,
+          [orgId, target.scenarioId ?? null, target.suiteId ?? null],
+        ),
+      );
+    await expect(run({})).rejects.toThrow(/evaluation_runs_one_target/);
+    await expect(run({ scenarioId: scenario.id, suiteId: suite.id })).rejects.toThrow(/evaluation_runs_one_target/);
+    await run({ suiteId: suite.id });
   });
 
   it('allows several keys per provider but one ORG default per provider', async () => {
