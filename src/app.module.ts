@@ -14,6 +14,7 @@ import { UsersModule } from './modules/users/users.module';
 import { VariablesModule } from './modules/variables/variables.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
 import { HealthModule } from './modules/health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 
 @Module({})
 export class AppModule {
@@ -24,6 +25,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         CommonModule,
+        JobsModule,
         HealthModule,
         AuthModule,
         UsersModule,

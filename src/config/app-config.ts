@@ -142,6 +142,61 @@ export class AppConfig {
   WEB_CONCURRENCY?: number = undefined;
 
   /**
+   * Scenario runs (background jobs, pg-boss) this process plays at once; 0: it plays none (it
+   * still queues them for other instances). Every instance and worker process shares the queue.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  RUN_CONCURRENCY = 2;
+
+  /** How often an idle job worker looks for queued jobs (ms; a job queued here starts at once). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(60_000)
+  JOBS_POLL_INTERVAL_MS = 2000;
+
+  /** Tries of a model call that failed with a retryable error (429, 5xx, timeout), the first included. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  RUN_MODEL_ATTEMPTS = 3;
+
+  /** The wait before the second try of a model call; it doubles with each further try (plus jitter). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  RUN_RETRY_DELAY_MS = 1000;
+
+  /** The longest one scenario of a run may take; past it the scenario is tried again, then an error. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3600)
+  RUN_SCENARIO_TIMEOUT_SECONDS = 900;
+
+  /**
+   * How often this process looks for runs that made no progress for as long (a crash between
+   * the run's commit and its jobs, a job that failed for good) to queue or close what they lack.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  RUN_SWEEP_INTERVAL_SECONDS = 60;
+
+  /** At shutdown, how long scenarios being played may go on before they are stopped (and retried elsewhere). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  JOBS_SHUTDOWN_GRACE_MS = 5000;
+
+  /**
    * redis:// or rediss:// URL. With it, request rate limits and sign-in limits are counted in Redis,
    * shared by every worker and instance; without it, each process counts on its own.
    */

@@ -26,6 +26,16 @@ export interface DatabaseConnection {
    * `live(true)` that they are received again (after which the listener re-reads what it relies on).
    */
   listen(channel: string, listener: NotificationListener): Promise<() => Promise<void>>;
+  /**
+   * SQL for the background job queue (pg-boss), as the connecting (owner) user: the queue's
+   * schema is not the app role's to read. Opened on first use, closed with the connection.
+   */
+  jobsSql(): JobsSql;
+}
+
+/** What pg-boss calls to reach its tables (its `db` option). */
+export interface JobsSql {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 export interface NotificationListener {
@@ -68,11 +78,27 @@ async function openPostgres(config: AppConfig, url: string): Promise<DatabaseCon
     client.on('error', lost);
     beginTransactionsWithPrelude(client);
   });
+  let jobsPool: Pool | undefined;
   return {
     kind: 'postgresql',
     adapter: new PrismaPg(pool, { disposeExternalPool: true, statementNameGenerator: preparedStatementNames() }),
     migrated,
-    close: async () => undefined,
+    close: async () => {
+      await jobsPool?.end();
+    },
+    jobsSql: () => {
+      // The owner's connections, without the app role (pg-boss locks its rows with SKIP LOCKED,
+      // so every instance and worker process shares the queue and each job runs once).
+      jobsPool ??= new Pool({
+        connectionString: url,
+        max: 3,
+        connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
+        application_name: 'orgbase-jobs',
+      });
+      jobsPool.on('error', lost);
+      const pool = jobsPool;
+      return { executeSql: async (text, values) => ({ rows: (await pool.query(text, values)).rows }) };
+    },
     asOwner: (run) => withClient(url, run),
     listen: (channel, listener) =>
       listenOnPostgres({ connectionString: url, options: pool.options.options }, channel, listener),
@@ -183,6 +209,7 @@ async function openEmbedded(config: AppConfig, options: PGliteOptions): Promise<
     adapter: new PrismaPGlite(pglite),
     migrated,
     close: () => pglite.close(),
+    jobsSql: () => pgliteJobsSql(pglite),
     listen: async (channel, listener) => {
       const stop = await pglite.listen(channel, (payload) => listener.message(payload));
       listener.live(true);
@@ -211,5 +238,32 @@ export function pgliteSession(pglite: PGlite): SqlSession {
   return {
     query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await pglite.query<T>(sql, params)).rows }),
     exec: (sql) => pglite.exec(sql),
+  };
+}
+
+/**
+ * pg-boss on the embedded database. PGlite has one connection, shared with Prisma's adapter, and
+ * a mutex for transactions: `transaction()` holds it from BEGIN to COMMIT, and every `query()` or
+ * `exec()` outside it waits for it (pglite-prisma-adapter opens Prisma's interactive transactions
+ * with `transaction()`, its other queries use `query()`). So each statement pg-boss sends runs in
+ * a transaction of its own between Prisma's, never inside one. `SET LOCAL ROLE NONE` makes it the
+ * owner (the session user) until that transaction ends, the app role again after it whether it
+ * commits or fails; the app role has no privilege on the queue's schema.
+ *
+ * pg-boss's maintenance scripts bring their own BEGIN and COMMIT (without parameters): inside
+ * ours the BEGIN is a warning and their COMMIT ends the transaction, ours then a warning.
+ *
+ * Never await this inside a Prisma transaction on PGlite: it would wait for the mutex that
+ * transaction holds. JobsService.send defers to after the commit for that reason.
+ */
+export function pgliteJobsSql(pglite: PGlite): JobsSql {
+  return {
+    executeSql: (text, values) =>
+      pglite.transaction(async (tx) => {
+        await tx.exec('SET LOCAL ROLE NONE');
+        if (values && values.length > 0) return { rows: (await tx.query(text, values)).rows };
+        const results = await tx.exec(text);
+        return { rows: results.at(-1)?.rows ?? [] };
+      }),
   };
 }

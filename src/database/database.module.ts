@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { openDatabase } from './database-connection';
 import { AccessChanges } from './access-changes';
 import { DemoSeeder } from './demo-seed';
+import { JobsDatabase } from './jobs-database';
 import { PrismaService } from './prisma.service';
 
 /**
@@ -40,7 +41,8 @@ export async function openPrisma(config: AppConfig, embedded?: PGliteOptions): P
       useFactory: openPrisma,
     },
     AccessChanges,
+    JobsDatabase,
   ],
-  exports: [PrismaService, AccessChanges],
+  exports: [PrismaService, AccessChanges, JobsDatabase],
 })
 export class DatabaseModule {}

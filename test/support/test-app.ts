@@ -7,7 +7,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import type { AppConfig } from '../../src/config/app-config';
 import { PrismaService } from '../../src/database/prisma.service';
-import { createTestDatabase } from './database';
+import { createTestDatabase, type TestDatabase } from './database';
 import { forgetLimits, pairDatabase, pairFor } from './pair';
 import { testConfig, testDatabaseModule } from './test-config';
 
@@ -31,6 +31,11 @@ export interface TestAppOptions {
   imports?: Type[];
   /** Where the app's log goes (with `env.LOG_LEVEL`), for tests that read it. */
   logDestination?: DestinationStream;
+  /**
+   * A database another app of the test uses too (PostgreSQL; two instances, or a restart); the
+   * test drops it. Without it the app gets a fresh database of its own, dropped by close().
+   */
+  database?: TestDatabase;
 }
 
 /**
@@ -39,7 +44,8 @@ export interface TestAppOptions {
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const pair = pairFor(options);
-  const database = pair ? pairDatabase(pair) : await createTestDatabase();
+  const database = pair ? pairDatabase(pair) : (options.database ?? (await createTestDatabase()));
+  const dropDatabase = () => (options.database ? Promise.resolve() : database.drop());
   const config = testConfig(database, { ...pair?.env, ...options.env });
   if (pair) await forgetLimits(pair);
 
@@ -65,7 +71,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   } catch (error) {
     // An app that refuses to start (a test of start-up checks) still gives back its database.
     await app.close().catch(() => undefined);
-    await database.drop();
+    await dropDatabase();
     throw error;
   }
 
@@ -77,7 +83,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     http: () => request(pair ? pair.url : app.getHttpServer()),
     close: async () => {
       await app.close();
-      await database.drop();
+      await dropDatabase();
     },
   };
 }
