@@ -13,6 +13,7 @@ import { OrgsModule } from './modules/orgs/orgs.module';
 import { UsersModule } from './modules/users/users.module';
 import { VariablesModule } from './modules/variables/variables.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
+import { RunsModule } from './modules/runs/runs.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 
@@ -35,6 +36,7 @@ export class AppModule {
         AdminModule,
         VariablesModule,
         PromptsModule,
+        RunsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

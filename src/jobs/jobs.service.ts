@@ -56,6 +56,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly queues = new Map<string, Queue>();
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly listeners: (() => Promise<void>)[] = [];
   private boss?: PgBoss;
   private starting?: Promise<void>;
 
@@ -98,8 +99,18 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     return (job?.state as JobState | undefined) ?? null;
   }
 
+  /**
+   * Calls `onMessage` with each payload NOTIFY sends on `channel` (in any instance) until the
+   * app stops: how a job running here learns of a change made elsewhere (a cancelled run).
+   */
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<void> {
+    const stop = await this.database.listen(channel, { message: onMessage, live: () => undefined });
+    this.listeners.push(stop);
+  }
+
   /** Stops fetching, lets running jobs finish for JOBS_SHUTDOWN_GRACE_MS, then aborts them. */
   async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.listeners.splice(0).map((stop) => stop().catch(() => undefined)));
     await this.starting?.catch(() => undefined);
     const boss = this.boss;
     if (!boss) return;
@@ -175,7 +186,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async started(): Promise<PgBoss> {
-    await this.starting;
+    await this.onApplicationBootstrap();
     if (!this.boss) throw new Error('The job queue is not running');
     return this.boss;
   }

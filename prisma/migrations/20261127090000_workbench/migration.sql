@@ -310,3 +310,15 @@ CREATE TRIGGER users_delete_personal_provider_keys
   FOR EACH ROW
   WHEN (OLD."deletedAt" IS NULL AND NEW."deletedAt" IS NOT NULL)
   EXECUTE FUNCTION app_delete_personal_provider_keys();
+
+-- runs helper: the runs that made no progress for idle_seconds while QUEUED or RUNNING, across
+-- organizations, for the server's sweep (a crash between a run's commit and its jobs, a job that
+-- failed for good). Ids and scope only: the sweep then works on each inside its own org's scope.
+CREATE FUNCTION app_idle_evaluation_runs(idle_seconds integer)
+  RETURNS TABLE ("id" uuid, "orgId" uuid, "triggeredByUserId" uuid)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$ SELECT r."id", r."orgId", r."triggeredByUserId" FROM "evaluation_runs" r
+    WHERE r."status" IN ('QUEUED', 'RUNNING') AND r."updatedAt" < now() - make_interval(secs => idle_seconds)
+    ORDER BY r."updatedAt" LIMIT 100 $$;
+REVOKE EXECUTE ON FUNCTION app_idle_evaluation_runs(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_idle_evaluation_runs(integer) TO orgbase_app;

@@ -17,6 +17,12 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: HttpStatus.UNPROCESSABLE_ENTITY,
   /** A prompt's {{placeholder}} has no value, neither in the request nor among the org's variables. */
   MISSING_VARIABLE: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** An evaluation run cannot start: no model, no judge for SEMANTIC_ASSERT, an empty suite, nothing failed to rerun. */
+  RUN_NOT_STARTABLE: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** The evaluation run has finished (it cannot be cancelled). */
+  RUN_FINISHED: HttpStatus.CONFLICT,
+  /** The evaluation run is still queued or running (it cannot be rerun yet). */
+  RUN_NOT_FINISHED: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
