@@ -46,6 +46,12 @@ export async function signUp(
 }
 
 /**
+ * Prisma's default wait for a pooled connection is 2 s; tests that make rows in parallel on a
+ * busy 2-core machine waited longer than that. The app itself waits 10 s (DbContext).
+ */
+const FACTORY_TX = { maxWait: 10_000 };
+
+/**
  * A user made directly in the database, under their own email's scope as registration makes
  * them (for tests without HTTP; they have no password to sign in with).
  */
@@ -58,7 +64,7 @@ export async function createUser(t: HasDatabase, overrides: { email?: string; na
       data: { email, name: overrides.name ?? `User ${id}`, passwordHash: '!', emailVerifiedAt: new Date() },
       select: { id: true, email: true },
     });
-  });
+  }, FACTORY_TX);
 }
 
 /** Inserts rows of one org as the app would: inside a transaction scoped to it (RLS). */
@@ -70,7 +76,7 @@ export function inOrg<T>(
   return t.prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT set_config('app.org_id', ${orgId}, true)`;
     return work(tx);
-  });
+  }, FACTORY_TX);
 }
 
 /**
@@ -97,7 +103,7 @@ export async function createOrg(
     });
     await tx.membership.create({ data: { orgId: id, userId: owner.id, role: 'OWNER' } });
     return org;
-  });
+  }, FACTORY_TX);
 }
 
 export function addMember(t: HasDatabase, orgId: string, userId: string, role: MemberRole) {
