@@ -14,6 +14,7 @@ import { UsersModule } from './modules/users/users.module';
 import { VariablesModule } from './modules/variables/variables.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
 import { RunsModule } from './modules/runs/runs.module';
+import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 
@@ -37,6 +38,7 @@ export class AppModule {
         VariablesModule,
         PromptsModule,
         RunsModule,
+        ProviderKeysModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

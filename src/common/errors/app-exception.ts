@@ -23,6 +23,10 @@ export const ERROR_CODES = {
   RUN_FINISHED: HttpStatus.CONFLICT,
   /** The evaluation run is still queued or running (it cannot be rerun yet). */
   RUN_NOT_FINISHED: HttpStatus.CONFLICT,
+  /** A URL the server would call on the client's behalf breaks the outbound (SSRF) policy; `errors` says why. */
+  OUTBOUND_URL_REFUSED: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** A provider key that cannot be used for a model call: deactivated, or missing its base URL. */
+  PROVIDER_KEY_UNUSABLE: HttpStatus.UNPROCESSABLE_ENTITY,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
