@@ -12,6 +12,8 @@ import { AuditModule } from './modules/audit/audit.module';
 import { OrgsModule } from './modules/orgs/orgs.module';
 import { UsersModule } from './modules/users/users.module';
 import { VariablesModule } from './modules/variables/variables.module';
+import { ScenarioSuitesModule } from './modules/scenario-suites/scenario-suites.module';
+import { ScenariosModule } from './modules/scenarios/scenarios.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
 import { HealthModule } from './modules/health/health.module';
 
@@ -33,6 +35,8 @@ export class AppModule {
         AdminModule,
         VariablesModule,
         PromptsModule,
+        ScenariosModule,
+        ScenarioSuitesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };
