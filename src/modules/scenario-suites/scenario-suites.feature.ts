@@ -4,7 +4,7 @@ import { ScenarioSuitesRepository } from './scenario-suites.repository';
 /** The suites' plan limit. No scope of their own: their routes use `scenarios`. */
 @Feature({
   name: 'scenario-suites',
-  limits: { scenarioSuites: { FREE: 10, PRO: 500, ENTERPRISE: null } },
+  limits: { scenarioSuites: { FREE: 25, PRO: 1000, ENTERPRISE: null } },
 })
 export class ScenarioSuitesFeature implements FeatureUsage {
   constructor(private readonly repository: ScenarioSuitesRepository) {}
