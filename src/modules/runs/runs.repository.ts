@@ -193,24 +193,21 @@ export class RunsRepository {
   createRun(orgId: string, run: NewRun, results: NewResult[]): Promise<RunRow & { results: ResultRow[] }> {
     return this.audited.create(
       'evaluation_run',
-      () =>
-        this.db.client.evaluationRun.create({
-          data: {
-            ...run,
+      async () => {
+        const created = await this.db.client.evaluationRun.create({
+          data: { ...run, orgId, variables: run.variables ?? Prisma.DbNull, totalCount: results.length },
+        });
+        await this.db.client.evaluationResult.createMany({
+          data: results.map((result, orderIndex) => ({
+            ...result,
             orgId,
-            variables: run.variables ?? Prisma.DbNull,
-            totalCount: results.length,
-            results: {
-              create: results.map((result, orderIndex) => ({
-                ...result,
-                orgId,
-                orderIndex,
-                transcript: result.transcript as unknown as Prisma.InputJsonValue,
-              })),
-            },
-          },
-          include: { results: { orderBy: { orderIndex: 'asc' } } },
-        }),
+            runId: created.id,
+            orderIndex,
+            transcript: result.transcript as unknown as Prisma.InputJsonValue,
+          })),
+        });
+        return { ...created, results: await this.findResults(orgId, created.id) };
+      },
       { view: auditView },
     );
   }
