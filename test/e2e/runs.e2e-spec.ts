@@ -228,7 +228,13 @@ describe('evaluation runs (e2e)', () => {
       const run = await finished(res.body.id);
       expect(run.status).toBe('PASSED');
       expect(run.results[0]!.expectations).toEqual([
-        expect.objectContaining({ type: 'SEMANTIC_ASSERT', passed: true, score: 0.9, reason: 'It is polite' }),
+        expect.objectContaining({
+          type: 'SEMANTIC_ASSERT',
+          passed: true,
+          score: 0.9,
+          reason: expect.stringContaining('It is polite'),
+          rule: { assertion: 'The reply is polite' },
+        }),
       ]);
       const judged = stub.requests.find(isJudge)!;
       expect(judged).toMatchObject({ provider: 'anthropic', model: 'claude-3-5-haiku-latest' });
@@ -250,6 +256,11 @@ describe('evaluation runs (e2e)', () => {
       const run = await finished((await start(passing).expect(202)).body.id);
       expect(run).toMatchObject({ status: 'ERROR', errorCount: 1 });
       expect(run.results[0]).toMatchObject({ status: 'ERROR', attempts: 3, error: expect.any(String) });
+      expect(run.results[0]!.transcript.at(-1)).toMatchObject({
+        role: 'assistant',
+        attempts: 3,
+        error: expect.any(String),
+      });
       expect(stub.requests).toHaveLength(3);
       stub.reset();
       stub.reply(politeEcho);

@@ -253,10 +253,10 @@ export class RunsRepository {
   }
 
   /**
-   * Cancels an unfinished run and its unfinished results; null when there is no such run, the
-   * run unchanged when it had finished. Instances playing it hear of it at commit (NOTIFY).
+   * Cancels an unfinished run and its unfinished results; null when there is no such run,
+   * `cancelled: false` when it had finished. Instances playing it hear of it at commit (NOTIFY).
    */
-  async cancel(orgId: string, id: string): Promise<RunRow | null> {
+  async cancel(orgId: string, id: string): Promise<{ run: RunRow; cancelled: boolean } | null> {
     let finished: RunRow | undefined;
     const cancelled = await this.audited.update(
       'evaluation_run',
@@ -279,7 +279,8 @@ export class RunsRepository {
       },
       { action: 'evaluation_run.cancelled', view: auditView },
     );
-    return finished ?? cancelled;
+    if (finished) return { run: finished, cancelled: false };
+    return cancelled && { run: cancelled, cancelled: true };
   }
 
   /**

@@ -56,12 +56,11 @@ class Usage {
   latencyMs = 0;
   attempts = 0;
 
-  add(reply: ModelReply, attempts: number): void {
+  add(reply: ModelReply): void {
     this.inputTokens += reply.inputTokens;
     this.outputTokens += reply.outputTokens;
     if (reply.costUsd !== null) this.costUsd = (this.costUsd ?? 0) + reply.costUsd;
     this.latencyMs += reply.latencyMs;
-    this.attempts += attempts;
   }
 }
 
@@ -217,10 +216,21 @@ export class RunsRunner implements OnModuleInit, OnApplicationBootstrap, OnAppli
         const text = turn.text ?? '';
         play.transcript.push({ turnIndex: turn.orderIndex, role: 'user', text });
         history.push({ role: 'user', content: text });
-        const { value, attempts } = await this.withRetries(signal, () =>
+        const before = play.usage.attempts;
+        const { value, attempts } = await this.withRetries(signal, play.usage, () =>
           this.gateway.complete({ key, model: run.model, system, messages: history, signal }),
-        );
-        play.usage.add(value, attempts);
+        ).catch((error: unknown) => {
+          const tries = play.usage.attempts - before;
+          play.transcript.push({
+            turnIndex: turn.orderIndex,
+            role: 'assistant',
+            text: '',
+            attempts: tries,
+            error: messageOf(error),
+          });
+          throw error;
+        });
+        play.usage.add(value);
         reply = value.text;
         history.push({ role: 'assistant', content: reply });
         play.transcript.push({
@@ -299,7 +309,7 @@ export class RunsRunner implements OnModuleInit, OnApplicationBootstrap, OnAppli
   /** A judge for SEMANTIC_ASSERT: the judge model answers JSON {pass, score, reason}, read defensively. */
   private judge(key: UsableProviderKey, model: string, usage: Usage, signal: AbortSignal): Judge {
     return async ({ assertion, reply }) => {
-      const { value } = await this.withRetries(signal, async () => {
+      const { value } = await this.withRetries(signal, usage, async () => {
         const answer = await this.gateway.complete({
           key,
           model,
@@ -309,7 +319,7 @@ export class RunsRunner implements OnModuleInit, OnApplicationBootstrap, OnAppli
           maxTokens: 300,
           signal,
         });
-        usage.add(answer, 1);
+        usage.add(answer);
         return parseVerdict(answer.text);
       });
       return value;
@@ -320,8 +330,13 @@ export class RunsRunner implements OnModuleInit, OnApplicationBootstrap, OnAppli
    * Tries `call` up to RUN_MODEL_ATTEMPTS times while it fails with a retryable ModelCallError,
    * waiting RUN_RETRY_DELAY_MS, then twice that, … (with jitter) in between.
    */
-  private async withRetries<T>(signal: AbortSignal, call: () => Promise<T>): Promise<{ value: T; attempts: number }> {
+  private async withRetries<T>(
+    signal: AbortSignal,
+    usage: Usage,
+    call: () => Promise<T>,
+  ): Promise<{ value: T; attempts: number }> {
     for (let attempt = 1; ; attempt++) {
+      usage.attempts++;
       try {
         return { value: await call(), attempts: attempt };
       } catch (error) {

@@ -7,6 +7,7 @@ import { DbContext } from '../../database/db-context';
 import { EvaluationRunStatus } from '../../generated/prisma/enums';
 import { JobsService } from '../../jobs/jobs.service';
 import type { UsableProviderKey } from '../llm/model-gateway';
+import { MAX_VALUE_LENGTH } from '../prompts/dto/prompt.dto';
 import { PromptsService } from '../prompts/prompts.service';
 import { ProviderKeysService } from '../provider-keys/provider-keys.service';
 import {
@@ -66,6 +67,7 @@ export class RunsService {
   ) {}
 
   async start(orgId: string, target: RunTarget, dto: StartRunDto): Promise<RunResponseDto> {
+    checkVariables(dto.variables);
     const scenarios =
       'scenarioId' in target
         ? [orNotFound(await this.repository.scenarioTarget(orgId, target.scenarioId), 'Scenario')]
@@ -105,9 +107,8 @@ export class RunsService {
 
   /** Cancels a queued or running run: 409 when it has finished. The scenario being played stops. */
   async cancel(orgId: string, id: string): Promise<RunResponseDto> {
-    const run = orNotFound(await this.repository.cancel(orgId, id), 'Run');
-    if (run.status !== EvaluationRunStatus.CANCELLED || !run.finishedAt)
-      throw new AppException('RUN_FINISHED', `The run has finished (${run.status})`);
+    const { run, cancelled } = orNotFound(await this.repository.cancel(orgId, id), 'Run');
+    if (!cancelled) throw new AppException('RUN_FINISHED', `The run has finished (${run.status})`);
     return toRunResponse(run);
   }
 
@@ -224,6 +225,22 @@ function modelOf(model: string | null, key: UsableProviderKey, field: string): s
 function systemOf(result: ResultRow): string | null {
   const first = (result.transcript as unknown as TranscriptEntry[])[0];
   return first?.role === 'system' ? first.text : null;
+}
+
+/** Variable values are strings (checked here too when no prompt is given: they are stored with the run). */
+function checkVariables(variables: Record<string, unknown> | undefined): void {
+  const bad = Object.entries(variables ?? {}).filter(
+    ([, value]) => typeof value !== 'string' || value.length > MAX_VALUE_LENGTH,
+  );
+  if (bad.length > 0)
+    throw new AppException(
+      'VALIDATION_FAILED',
+      'Variable values must be strings',
+      bad.map(([name]) => ({
+        field: `variables.${name}`,
+        messages: [`${name} must be a string of at most ${MAX_VALUE_LENGTH} characters`],
+      })),
+    );
 }
 
 function unprocessable(field: string, detail: string): AppException {
