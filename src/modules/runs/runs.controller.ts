@@ -32,6 +32,7 @@ export class RunsController {
   @ApiAcceptedResponse({ type: RunResponseDto, headers: LOCATION })
   @ApiProblem('RUN_NOT_STARTABLE', 'no model, a SEMANTIC_ASSERT without a judge, a scenario without turns')
   @ApiProblem('MISSING_VARIABLE', 'a placeholder of the prompt has no value; `errors` names each')
+  @ApiOperation({ operationId: 'startScenarioRun' })
   async startScenario(
     @OrgId() orgId: string,
     @Param('scenarioId', UuidParamPipe) scenarioId: string,
@@ -48,6 +49,7 @@ export class RunsController {
   @ApiAcceptedResponse({ type: RunResponseDto, headers: LOCATION })
   @ApiProblem('RUN_NOT_STARTABLE', 'an empty suite, no model, a SEMANTIC_ASSERT without a judge')
   @ApiProblem('MISSING_VARIABLE', 'a placeholder of the prompt has no value; `errors` names each')
+  @ApiOperation({ operationId: 'startSuiteRun' })
   async startSuite(
     @OrgId() orgId: string,
     @Param('suiteId', UuidParamPipe) suiteId: string,
@@ -79,6 +81,7 @@ export class RunsController {
   @Authenticated({ ...RUNS, role: 'EDITOR' })
   @ApiOkResponse({ type: RunResponseDto })
   @ApiConflictResponse({ description: 'RUN_FINISHED: the run has finished' })
+  @ApiOperation({ operationId: 'cancelRun' })
   cancel(@OrgId() orgId: string, @Param('runId', UuidParamPipe) id: string): Promise<RunResponseDto> {
     return this.runs.cancel(orgId, id);
   }
@@ -90,6 +93,7 @@ export class RunsController {
   @ApiAcceptedResponse({ type: RunResponseDto, headers: LOCATION })
   @ApiConflictResponse({ description: 'RUN_NOT_FINISHED: the run is still queued or running' })
   @ApiProblem('RUN_NOT_STARTABLE', 'nothing failed, or its scenarios were deleted')
+  @ApiOperation({ operationId: 'rerunRun' })
   async rerun(
     @OrgId() orgId: string,
     @Param('runId', UuidParamPipe) id: string,
