@@ -1594,7 +1594,35 @@ export interface components {
              *     ]
              */
             tags?: string[];
-            /** @description The conversation in order; saving replaces all turns. */
+            /**
+             * @description The conversation in order; saving replaces all turns.
+             * @example [
+             *       {
+             *         "text": "I want my money back for order 1234",
+             *         "type": "USER"
+             *       },
+             *       {
+             *         "expectations": [
+             *           {
+             *             "type": "MUST_CONTAIN",
+             *             "values": [
+             *               "refund"
+             *             ]
+             *           },
+             *           {
+             *             "pattern": "order #?\\d{4}",
+             *             "type": "REGEX"
+             *           },
+             *           {
+             *             "assertion": "The reply is polite",
+             *             "type": "SEMANTIC_ASSERT",
+             *             "weight": 2
+             *           }
+             *         ],
+             *         "type": "EXPECT"
+             *       }
+             *     ]
+             */
             turns: components["schemas"]["TurnDto"][];
         };
         CreateSuiteDto: {
@@ -2124,7 +2152,35 @@ export interface components {
              *     ]
              */
             tags?: string[];
-            /** @description The conversation in order; saving replaces all turns. */
+            /**
+             * @description The conversation in order; saving replaces all turns.
+             * @example [
+             *       {
+             *         "text": "I want my money back for order 1234",
+             *         "type": "USER"
+             *       },
+             *       {
+             *         "expectations": [
+             *           {
+             *             "type": "MUST_CONTAIN",
+             *             "values": [
+             *               "refund"
+             *             ]
+             *           },
+             *           {
+             *             "pattern": "order #?\\d{4}",
+             *             "type": "REGEX"
+             *           },
+             *           {
+             *             "assertion": "The reply is polite",
+             *             "type": "SEMANTIC_ASSERT",
+             *             "weight": 2
+             *           }
+             *         ],
+             *         "type": "EXPECT"
+             *       }
+             *     ]
+             */
             turns: components["schemas"]["TurnDto"][];
         };
         ResetPasswordDto: {
@@ -2302,7 +2358,13 @@ export interface components {
             version: number;
         };
         SetSuiteItemsDto: {
-            /** @description The suite's scenarios in the order they run; replaces the current list. */
+            /**
+             * @description The suite's scenarios in the order they run; replaces the current list.
+             * @example [
+             *       "01936f0e-8c1a-7c3e-9d2b-5a4f3e2d1c0b",
+             *       "01936f0e-9d2b-7a4f-8e3d-2c1b0a9f8e7d"
+             *     ]
+             */
             scenarioIds: string[];
         };
         SuiteItemResponseDto: {
@@ -2474,7 +2536,35 @@ export interface components {
              *     ]
              */
             tags?: string[];
-            /** @description The conversation in order; saving replaces all turns. */
+            /**
+             * @description The conversation in order; saving replaces all turns.
+             * @example [
+             *       {
+             *         "text": "I want my money back for order 1234",
+             *         "type": "USER"
+             *       },
+             *       {
+             *         "expectations": [
+             *           {
+             *             "type": "MUST_CONTAIN",
+             *             "values": [
+             *               "refund"
+             *             ]
+             *           },
+             *           {
+             *             "pattern": "order #?\\d{4}",
+             *             "type": "REGEX"
+             *           },
+             *           {
+             *             "assertion": "The reply is polite",
+             *             "type": "SEMANTIC_ASSERT",
+             *             "weight": 2
+             *           }
+             *         ],
+             *         "type": "EXPECT"
+             *       }
+             *     ]
+             */
             turns?: components["schemas"]["TurnDto"][];
         };
         UpdateSuiteDto: {

@@ -50,7 +50,13 @@ export class UpdateSuiteDto extends PatchOf(CreateSuiteDto) {}
 
 export class SetSuiteItemsDto {
   /** The suite's scenarios in the order they run; replaces the current list. */
-  @ApiProperty({ type: [String], format: 'uuid', maxItems: MAX_SUITE_ITEMS, uniqueItems: true })
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    maxItems: MAX_SUITE_ITEMS,
+    uniqueItems: true,
+    example: ['01936f0e-8c1a-7c3e-9d2b-5a4f3e2d1c0b', '01936f0e-9d2b-7a4f-8e3d-2c1b0a9f8e7d'],
+  })
   @IsArray()
   @ArrayMaxSize(MAX_SUITE_ITEMS)
   @ArrayUnique({ message: 'scenarioIds must not repeat a scenario' })

@@ -149,7 +149,21 @@ export class CreateScenarioDto {
   tags?: string[];
 
   /** The conversation in order; saving replaces all turns. */
-  @ApiProperty({ type: [TurnDto], maxItems: LIMITS.turns })
+  @ApiProperty({
+    type: [TurnDto],
+    maxItems: LIMITS.turns,
+    example: [
+      { type: 'USER', text: 'I want my money back for order 1234' },
+      {
+        type: 'EXPECT',
+        expectations: [
+          { type: 'MUST_CONTAIN', values: ['refund'] },
+          { type: 'REGEX', pattern: 'order #?\\d{4}' },
+          { type: 'SEMANTIC_ASSERT', assertion: 'The reply is polite', weight: 2 },
+        ],
+      },
+    ],
+  })
   @IsArray()
   @ArrayMaxSize(LIMITS.turns)
   @ValidateNested({ each: true })
