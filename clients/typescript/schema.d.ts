@@ -8666,7 +8666,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                /** @description Suites carrying this tag. */
+                /** @description Only those carrying this tag. */
                 tag?: string;
                 /** @description Case-insensitive search in the name. */
                 q?: string;
@@ -9300,11 +9300,11 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                status?: components["schemas"]["ScenarioStatus"];
-                /** @description Scenarios carrying this tag. */
+                /** @description Only those carrying this tag. */
                 tag?: string;
                 /** @description Case-insensitive search in the name. */
                 q?: string;
+                status?: components["schemas"]["ScenarioStatus"];
             };
             header?: never;
             path: {

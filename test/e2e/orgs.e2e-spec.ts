@@ -46,7 +46,7 @@ describe('organizations (e2e)', () => {
         domain: null,
         tier: 'FREE',
         featureFlags: {},
-        limits: { members: 5, apiKeys: 2, variables: 100, prompts: 50 },
+        limits: { members: 5, apiKeys: 2, variables: 100, prompts: 50, scenarios: 50, scenarioSuites: 25 },
         role: 'OWNER',
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
@@ -302,6 +302,8 @@ describe('organizations (e2e)', () => {
           apiKeys: { limit: 2, used: 0 },
           variables: { limit: 100, used: 1 },
           prompts: { limit: 50, used: 0 },
+          scenarios: { limit: 50, used: 0 },
+          scenarioSuites: { limit: 25, used: 0 },
         },
       });
     });
