@@ -75,7 +75,7 @@ export class ScenarioSuitesController {
   @Put(':suiteId/items')
   @Authenticated({ ...SUITE, role: 'EDITOR' })
   @ApiOkResponse({ type: SuiteResponseDto })
-  setItems(
+  setScenarioSuiteItems(
     @OrgId() orgId: string,
     @Param('suiteId', UuidParamPipe) id: string,
     @Body() dto: SetSuiteItemsDto,

@@ -131,7 +131,11 @@ export class ScenariosController {
   @Get(':scenarioId/versions')
   @Authenticated({ ...SCENARIO, role: 'VIEWER' })
   @ApiOkResponse({ type: PageOf(ScenarioVersionResponseDto) })
-  listVersions(@OrgId() orgId: string, @Param('scenarioId', UuidParamPipe) id: string, @Query() query: PageQueryDto) {
+  listScenarioVersions(
+    @OrgId() orgId: string,
+    @Param('scenarioId', UuidParamPipe) id: string,
+    @Query() query: PageQueryDto,
+  ) {
     return this.scenarios.listVersions(orgId, id, query);
   }
 
@@ -146,7 +150,7 @@ export class ScenariosController {
     schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 999999999 },
   })
   @ApiOkResponse({ type: ScenarioResponseDto, headers: ETAG_HEADER })
-  restore(
+  restoreScenarioVersion(
     @OrgId() orgId: string,
     @Param('scenarioId', UuidParamPipe) id: string,
     @Param('version', SnapshotParamPipe) version: number,
@@ -161,7 +165,7 @@ export class ScenariosController {
   @Authenticated({ ...SCENARIO, role: 'EDITOR' })
   @ApiCreatedResponse({ type: ScenarioResponseDto, headers: ETAG_HEADER })
   @ApiConflictResponse({ description: 'DUPLICATE: the name is taken' })
-  duplicate(
+  duplicateScenario(
     @OrgId() orgId: string,
     @Param('scenarioId', UuidParamPipe) id: string,
     @Body() dto: DuplicateScenarioDto,
@@ -178,7 +182,7 @@ export class ScenariosController {
   @HttpCode(200)
   @Authenticated({ ...SCENARIO, role: 'VIEWER', readOnly: true })
   @ApiOkResponse({ type: ScenarioEvaluationResponseDto })
-  evaluate(
+  evaluateScenario(
     @OrgId() orgId: string,
     @Param('scenarioId', UuidParamPipe) id: string,
     @Body() dto: EvaluateScenarioDto,

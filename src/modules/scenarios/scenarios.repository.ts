@@ -5,8 +5,9 @@ import { keyset, TIME_CURSOR, type Cursor, type CursorShape } from '../../common
 import { DbContext } from '../../database/db-context';
 import { uuidv7 } from '../../database/prisma.service';
 import { Prisma } from '../../generated/prisma/client';
-import { ScenarioStatus, ScenarioTurnType, type ExpectationType } from '../../generated/prisma/enums';
+import { ScenarioStatus, ScenarioTurnType } from '../../generated/prisma/enums';
 import { AuditedWrites } from '../audit/audited-writes';
+import type { ExpectationRule } from '../evaluation/expectations';
 
 const WITH_TURNS = {
   turns: {
@@ -23,14 +24,8 @@ export type ScenarioRow = Prisma.ScenarioGetPayload<{ include: typeof WITH_TURNS
 /** A scenario in a list: counts instead of loaded turns. */
 export type ScenarioListRow = Prisma.ScenarioGetPayload<{ include: typeof WITH_COUNTS }>;
 
-export interface ExpectationData {
-  type: ExpectationType;
-  values: string[];
-  pattern: string | null;
-  assertion: string | null;
-  caseSensitive: boolean;
-  weight: number;
-}
+/** An expectation as stored is the rule the evaluators take. */
+export type ExpectationData = ExpectationRule;
 export interface TurnData {
   type: ScenarioTurnType;
   text: string | null;

@@ -12,14 +12,13 @@ import {
   Matches,
   Max,
   MaxLength,
-  MinLength,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { PatchOf } from '../../../common/dto/patch-of';
-import { PageQueryDto } from '../../../common/pagination/pagination';
 import { ExpectationType, ScenarioStatus, ScenarioTurnType } from '../../../generated/prisma/enums';
 import { MAX_PATTERN_LENGTH } from '../../evaluation/regex-policy';
+import { NameField, TagsField, TaggedListQueryDto, unlessAbsent } from './library.dto';
 
 /** Sane maxima: a scenario is a conversation script, not a corpus. */
 export const LIMITS = {
@@ -34,11 +33,7 @@ export const LIMITS = {
   maxWeight: 100,
 } as const;
 
-const NAME = /\S/;
-const TAG = /^[A-Za-z0-9_.:-]+$/;
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
-/** Fields with a default but no empty value: absent means the default (or "leave as is"), null is a 400. */
-const unlessAbsent = (_: object, value: unknown) => value !== undefined;
 
 /**
  * One rule a reply must satisfy. The type says which field it uses: `values` (MUST_CONTAIN: all
@@ -113,10 +108,7 @@ export class TurnDto {
 
 export class CreateScenarioDto {
   /** Unique in the organization. */
-  @ApiProperty({ example: 'refund-request', maxLength: 200 })
-  @IsString()
-  @MaxLength(200)
-  @Matches(NAME, { message: 'name must not be blank' })
+  @NameField('refund-request')
   name!: string;
 
   @ApiPropertyOptional({ type: String, example: 'A customer asks for a refund', maxLength: 1000, nullable: true })
@@ -139,17 +131,25 @@ export class CreateScenarioDto {
   @IsIn(Object.values(ScenarioStatus))
   status?: ScenarioStatus;
 
-  @ApiPropertyOptional({ type: [String], example: ['support'], maxItems: 20 })
-  @ValidateIf(unlessAbsent)
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @MaxLength(50, { each: true })
-  @Matches(TAG, { each: true, message: 'each tag uses letters, digits, _ . : -' })
+  @TagsField()
   tags?: string[];
 
   /** The conversation in order; saving replaces all turns. */
-  @ApiProperty({ type: [TurnDto], maxItems: LIMITS.turns })
+  @ApiProperty({
+    type: [TurnDto],
+    maxItems: LIMITS.turns,
+    example: [
+      { type: 'USER', text: 'I want my money back for order 1234' },
+      {
+        type: 'EXPECT',
+        expectations: [
+          { type: 'MUST_CONTAIN', values: ['refund'] },
+          { type: 'REGEX', pattern: 'order #?\\d{4}' },
+          { type: 'SEMANTIC_ASSERT', assertion: 'The reply is polite', weight: 2 },
+        ],
+      },
+    ],
+  })
   @IsArray()
   @ArrayMaxSize(LIMITS.turns)
   @ValidateNested({ each: true })
@@ -163,33 +163,15 @@ export class ReplaceScenarioDto extends CreateScenarioDto {}
 /** Only the fields to change; `turns`, when given, replaces all turns. */
 export class UpdateScenarioDto extends PatchOf(CreateScenarioDto) {}
 
-export class ListScenariosQueryDto extends PageQueryDto {
+export class ListScenariosQueryDto extends TaggedListQueryDto {
   @ApiPropertyOptional({ enum: ScenarioStatus, enumName: 'ScenarioStatus' })
   @IsOptional()
   @IsIn(Object.values(ScenarioStatus))
   status?: ScenarioStatus;
-
-  /** Scenarios carrying this tag. */
-  @ApiPropertyOptional({ maxLength: 50 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(50)
-  tag?: string;
-
-  /** Case-insensitive search in the name. */
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  q?: string;
 }
 
 export class DuplicateScenarioDto {
-  @ApiProperty({ example: 'refund-request-copy', maxLength: 200 })
-  @IsString()
-  @MaxLength(200)
-  @Matches(NAME, { message: 'name must not be blank' })
+  @NameField('refund-request-copy')
   name!: string;
 }
 
