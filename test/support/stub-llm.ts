@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
  *   stub.apiKey            // the one key accepted (option `apiKeys` for more); others get 401
  *   stub.reply((req) => `echo: ${req.messages.at(-1)?.content}`);   // script the replies
  *   stub.reply(() => ({ status: 429, retryAfter: 1 }));            // or fail, or go slow
- *   stub.failNext({ status: 500 }, { status: 429 });                // then the script again
+ *   stub.failNext({ status: 500 }, { status: 429 });                // then the script again (also /v1/models)
  *   stub.requests          // every request received: provider, path, headers, apiKey, model, system, messages, stream
  *   stub.reset()           // forget requests, queued failures, and the script (back to the default)
  *   await stub.close()
@@ -290,7 +290,11 @@ export async function startStubLlm(options: { apiKeys?: string[] } = {}): Promis
         res.on('close', () => (closed = true));
         if (!request.apiKey || !keys.includes(request.apiKey))
           return sendError(res, request, 401, 'Incorrect API key provided');
-        if (req.method === 'GET' && path === '/v1/models') return listModels(res, request, stub.models);
+        if (req.method === 'GET' && path === '/v1/models') {
+          const failure = failures.shift();
+          if (failure?.status) return sendError(res, request, failure.status, failure.message ?? 'Stub failure');
+          return listModels(res, request, stub.models);
+        }
         if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/v1/messages'))
           return sendError(res, request, 404, `No route ${req.method} ${path}`);
         const scripted = failures.shift() ?? (await script(request));

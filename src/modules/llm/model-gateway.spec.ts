@@ -132,6 +132,26 @@ describe('ModelGateway (against stub OpenAI and Anthropic servers)', () => {
     });
   });
 
+  it("sends the key's own credentials only, never the server's SDK environment", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      OPENAI_ORG_ID: 'org-server',
+      OPENAI_PROJECT_ID: 'proj-server',
+      ANTHROPIC_AUTH_TOKEN: 'server-token',
+    });
+    try {
+      await gateway.complete(call('OPENAI'));
+      await gateway.complete(call('ANTHROPIC'));
+    } finally {
+      process.env = saved;
+    }
+    const headers = stub.requests.map((r) => r.headers);
+    expect(headers[0]).not.toHaveProperty('openai-organization');
+    expect(headers[0]).not.toHaveProperty('openai-project');
+    expect(JSON.stringify(headers)).not.toContain('server-token');
+    expect(stub.requests.map((r) => r.apiKey)).toEqual([stub.apiKey, stub.apiKey]);
+  });
+
   it('a refused connection is retryable', async () => {
     const closed = await startStubLlm();
     await closed.close();

@@ -65,6 +65,9 @@ export class ModelCallError extends Error {
   }
 }
 
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+
 /** Anthropic requires max_tokens; this is what a call without maxTokens asks for. */
 export const DEFAULT_MAX_TOKENS = 1024;
 
@@ -130,19 +133,26 @@ export class ModelGateway {
     };
   }
 
+  // Everything the SDKs would otherwise read from the server's environment (OPENAI_BASE_URL,
+  // OPENAI_ORG_ID, ANTHROPIC_AUTH_TOKEN, …) is set here: a user's call carries the user's key only.
   private openaiClient(key: UsableProviderKey): OpenAI {
-    return new OpenAI(this.clientOptions(key));
+    return new OpenAI({
+      ...this.clientOptions(key, OPENAI_BASE_URL),
+      organization: null,
+      project: null,
+      adminAPIKey: null,
+    });
   }
 
   private anthropicClient(key: UsableProviderKey): Anthropic {
-    return new Anthropic(this.clientOptions(key));
+    return new Anthropic({ ...this.clientOptions(key, ANTHROPIC_BASE_URL), authToken: null });
   }
 
-  /** Both SDKs take the same options: no retries of their own, our timeout, the policed fetch. */
-  private clientOptions(key: UsableProviderKey) {
+  /** Both SDKs take these alike: no retries of their own, our timeout, the policed fetch. */
+  private clientOptions(key: UsableProviderKey, defaultBaseUrl: string) {
     return {
       apiKey: key.apiKey,
-      baseURL: key.baseUrl ?? undefined,
+      baseURL: key.baseUrl ?? defaultBaseUrl,
       maxRetries: 0,
       timeout: this.config.LLM_TIMEOUT_MS,
       fetch: this.outbound.fetch,

@@ -4,6 +4,7 @@ import { FeatureRegistry } from '../../common/features/feature-registry';
 import type { ExpectedVersion } from '../../common/http/etag';
 import { OutboundPolicy } from '../../common/outbound/outbound.service';
 import { paginate, type Page } from '../../common/pagination/pagination';
+import { SecretDecryptionError } from '../../common/secrets/key-ring';
 import { KeyRing } from '../../common/secrets/key-ring.provider';
 import { secretAad } from '../../common/secrets/secret-columns';
 import { RequestContext } from '../../common/tenancy/request-context';
@@ -158,10 +159,20 @@ export class ProviderKeysService {
   private usable(row: ProviderKeyRow): UsableProviderKey {
     if (row.provider === AiProvider.OPENAI_COMPATIBLE && !row.baseUrl)
       throw new AppException('PROVIDER_KEY_UNUSABLE', `The provider key ${row.name} has no base URL`);
+    let apiKey: string;
+    try {
+      apiKey = this.keyRing.decrypt(row.encryptedKey, secretAad('provider_keys.encryptedKey', row.orgId));
+    } catch (error) {
+      if (!(error instanceof SecretDecryptionError)) throw error;
+      throw new AppException(
+        'PROVIDER_KEY_UNUSABLE',
+        `The secret of the provider key ${row.name} cannot be read (was ENCRYPTION_KEYS changed?); set it again`,
+      );
+    }
     return {
       id: row.id,
       provider: row.provider,
-      apiKey: this.keyRing.decrypt(row.encryptedKey, secretAad('provider_keys.encryptedKey', row.orgId)),
+      apiKey,
       baseUrl: row.baseUrl,
       defaultModel: row.defaultModel,
     };
