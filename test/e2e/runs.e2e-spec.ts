@@ -548,3 +548,85 @@ onPostgres('evaluation runs across a restart (e2e, PostgreSQL)', () => {
     }
   });
 });
+
+describe('the sweep of idle runs (e2e)', () => {
+  let t: TestApp;
+  let stub: StubLlm;
+
+  beforeAll(async () => {
+    stub = await startStubLlm();
+    // No workers here: jobs stay queued, as after a crash, for the sweep to find.
+    t = await createTestApp({ env: { ...ENV, RUN_CONCURRENCY: '0', RUN_SWEEP_INTERVAL_SECONDS: '1' } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await stub.close();
+  });
+
+  it('queues again a scenario whose job was lost, and closes as ERROR one whose job ended without a result', async () => {
+    const owner = await signUp(t);
+    const org = await createOrg(t, owner);
+    const base = `/v1/orgs/${org.id}`;
+    const key = (
+      await t
+        .http()
+        .post(`${base}/provider-keys`)
+        .set(owner.auth)
+        .send({ provider: 'OPENAI', name: 'k', apiKey: stub.apiKey, baseUrl: stub.openaiBaseUrl, defaultModel: 'm' })
+        .expect(201)
+    ).body.id;
+    const scenario = (
+      await t
+        .http()
+        .post(`${base}/scenarios`)
+        .set(owner.auth)
+        .send({ name: 's', turns: [{ type: 'USER', text: 'hi' }] })
+        .expect(201)
+    ).body.id;
+    const start = async () =>
+      (
+        await t
+          .http()
+          .post(`${base}/scenarios/${scenario}/runs`)
+          .set(owner.auth)
+          .send({ providerKeyId: key })
+          .expect(202)
+      ).body.id as string;
+    const lost = await start();
+    const failed = await start();
+    const jobOf = async (runId: string) =>
+      (
+        await t.asOwner((db) =>
+          db.query<{ state: string }>(
+            `SELECT j.state::text AS state FROM pgboss.job j JOIN evaluation_results r ON r.id = j.id WHERE r."runId" = $1`,
+            [runId],
+          ),
+        )
+      ).rows;
+    await until(
+      () => jobOf(lost),
+      (rows) => rows.length === 1,
+    );
+    await until(
+      () => jobOf(failed),
+      (rows) => rows.length === 1,
+    );
+    await t.asOwner(async (db) => {
+      await db.query(`DELETE FROM pgboss.job j USING evaluation_results r WHERE r.id = j.id AND r."runId" = $1`, [
+        lost,
+      ]);
+      await db.query(
+        `UPDATE pgboss.job j SET state = 'failed' FROM evaluation_results r WHERE r.id = j.id AND r."runId" = $1`,
+        [failed],
+      );
+    });
+    await sleep(1100);
+    const { RunsRunner } = await import('../../src/modules/runs/runs.runner');
+    await t.app.get(RunsRunner).sweep();
+    expect(await jobOf(lost)).toEqual([{ state: 'created' }]);
+    const run = (await t.http().get(`${base}/runs/${failed}`).set(owner.auth).expect(200)).body as Run;
+    expect(run).toMatchObject({ status: 'ERROR', errorCount: 1, progress: { done: 1, total: 1 } });
+    expect(run.results[0]!.error).toContain('failed');
+    expect((await t.http().get(`${base}/runs/${lost}`).set(owner.auth).expect(200)).body.status).toBe('QUEUED');
+  });
+});
