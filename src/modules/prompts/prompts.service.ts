@@ -197,8 +197,8 @@ function checkContent(type: PromptType, content: string): void {
     throw new AppException('VALIDATION_FAILED', parsed, [{ field: 'content', messages: [parsed] }]);
 }
 
-/** The request's variables: string values only (a 400 otherwise). */
-function requestVariables(variables: Record<string, unknown> | undefined): Map<string, string> {
+/** The request's variables: string values only (a 400 otherwise). Runs check theirs with it too. */
+export function requestVariables(variables: Record<string, unknown> | undefined): Map<string, string> {
   const entries = Object.entries(variables ?? {});
   const bad = entries.filter(([, value]) => typeof value !== 'string' || value.length > MAX_VALUE_LENGTH);
   if (bad.length > 0)

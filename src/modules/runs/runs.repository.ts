@@ -9,6 +9,7 @@ import {
 } from '../../generated/prisma/client';
 import { EvaluationRunStatus, ExpectationType, ScenarioTurnType, type AiProvider } from '../../generated/prisma/enums';
 import { AuditedWrites } from '../audit/audited-writes';
+import type { ExpectationRule } from '../evaluation/expectations';
 
 export type RunRow = EvaluationRun;
 export type ResultRow = EvaluationResult;
@@ -25,15 +26,7 @@ export interface ScenarioTarget {
 }
 
 /** An expectation to evaluate, with where it came from. */
-export interface PlayExpectation {
-  id: string;
-  type: ExpectationType;
-  values: string[];
-  pattern: string | null;
-  assertion: string | null;
-  caseSensitive: boolean;
-  weight: number;
-}
+export type PlayExpectation = ExpectationRule & { id: string };
 
 export interface PlayTurn {
   orderIndex: number;

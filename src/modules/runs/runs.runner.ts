@@ -253,14 +253,7 @@ export class RunsRunner implements OnModuleInit, OnApplicationBootstrap, OnAppli
   }
 
   private async evaluate(play: Play, turnIndex: number, rules: PlayExpectation[], reply: string, judge?: Judge) {
-    const asRules: ExpectationRule[] = rules.map(({ type, values, pattern, assertion, caseSensitive, weight }) => ({
-      type,
-      values,
-      pattern,
-      assertion,
-      caseSensitive,
-      weight,
-    }));
+    const asRules: ExpectationRule[] = rules.map(({ id, ...rule }) => (void id, rule));
     const verdicts = await evaluateExpectations(asRules, reply, judge);
     verdicts.forEach((verdict, orderIndex) => {
       const rule = rules[orderIndex]!;

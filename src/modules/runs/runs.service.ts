@@ -7,8 +7,7 @@ import { DbContext } from '../../database/db-context';
 import { EvaluationRunStatus } from '../../generated/prisma/enums';
 import { JobsService } from '../../jobs/jobs.service';
 import type { UsableProviderKey } from '../llm/model-gateway';
-import { MAX_VALUE_LENGTH } from '../prompts/dto/prompt.dto';
-import { PromptsService } from '../prompts/prompts.service';
+import { PromptsService, requestVariables } from '../prompts/prompts.service';
 import { ProviderKeysService } from '../provider-keys/provider-keys.service';
 import {
   toRunDetailResponse,
@@ -67,7 +66,7 @@ export class RunsService {
   ) {}
 
   async start(orgId: string, target: RunTarget, dto: StartRunDto): Promise<RunResponseDto> {
-    checkVariables(dto.variables);
+    requestVariables(dto.variables); // stored with the run even without a prompt: strings only
     const scenarios =
       'scenarioId' in target
         ? [orNotFound(await this.repository.scenarioTarget(orgId, target.scenarioId), 'Scenario')]
@@ -225,22 +224,6 @@ function modelOf(model: string | null, key: UsableProviderKey, field: string): s
 function systemOf(result: ResultRow): string | null {
   const first = (result.transcript as unknown as TranscriptEntry[])[0];
   return first?.role === 'system' ? first.text : null;
-}
-
-/** Variable values are strings (checked here too when no prompt is given: they are stored with the run). */
-function checkVariables(variables: Record<string, unknown> | undefined): void {
-  const bad = Object.entries(variables ?? {}).filter(
-    ([, value]) => typeof value !== 'string' || value.length > MAX_VALUE_LENGTH,
-  );
-  if (bad.length > 0)
-    throw new AppException(
-      'VALIDATION_FAILED',
-      'Variable values must be strings',
-      bad.map(([name]) => ({
-        field: `variables.${name}`,
-        messages: [`${name} must be a string of at most ${MAX_VALUE_LENGTH} characters`],
-      })),
-    );
 }
 
 function unprocessable(field: string, detail: string): AppException {

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type as TransformType } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/pagination';
@@ -6,27 +6,9 @@ import { AiProvider, EvaluationRunStatus, ExpectationType } from '../../../gener
 import { RenderPromptDto } from '../../prompts/dto/prompt.dto';
 import type { ExpectationResultRow, ResultRow, RunRow, RunWithResults, TranscriptEntry } from '../runs.repository';
 
-export class JudgeDto {
-  /** The provider key the judge calls with (an org key, or your own personal key). */
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  providerKeyId!: string;
-
-  /** The judge's model; the key's default model when absent. */
-  @ApiPropertyOptional({ example: 'gpt-4o-mini', maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  model?: string;
-}
-
-/**
- * What to play the scenarios against. `label`/`version` select the prompt's version (neither:
- * the latest); `variables` fill its placeholders before the org's variables.
- */
-export class StartRunDto extends RenderPromptDto {
-  /** The provider key to call the model with (an org key, or your own personal key). */
+/** A provider key and a model to call with. */
+export class ModelChoiceDto {
+  /** The provider key to call with (an org key, or your own personal key). */
   @ApiProperty({ format: 'uuid' })
   @IsUUID()
   providerKeyId!: string;
@@ -38,7 +20,16 @@ export class StartRunDto extends RenderPromptDto {
   @MinLength(1)
   @MaxLength(200)
   model?: string;
+}
 
+/** The LLM judge of SEMANTIC_ASSERT expectations. */
+export class JudgeDto extends ModelChoiceDto {}
+
+/**
+ * What to play the scenarios against. `label`/`version` select the prompt's version (neither:
+ * the latest); `variables` fill its placeholders before the org's variables.
+ */
+export class StartRunDto extends IntersectionType(RenderPromptDto, ModelChoiceDto) {
   /** The prompt played as the system message. */
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
