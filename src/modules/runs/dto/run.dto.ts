@@ -9,7 +9,7 @@ import type { ExpectationResultRow, ResultRow, RunRow, RunWithResults, Transcrip
 /** A provider key and a model to call with. */
 export class ModelChoiceDto {
   /** The provider key to call with (an org key, or your own personal key). */
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '01936f4e-9a2b-7c3d-8e4f-5a6b7c8d9e0f' })
   @IsUUID()
   providerKeyId!: string;
 
@@ -31,7 +31,7 @@ export class JudgeDto extends ModelChoiceDto {}
  */
 export class StartRunDto extends IntersectionType(RenderPromptDto, ModelChoiceDto) {
   /** The prompt played as the system message. */
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', example: '01936f4e-1b2c-7d3e-8f4a-5b6c7d8e9f0a' })
   @IsOptional()
   @IsUUID()
   promptId?: string;
