@@ -3,6 +3,7 @@ import { createOrg, orgWithEveryRole, serviceApiKey, signUp, unique, type TestUs
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startStubLlm, type StubLlm, type StubRequest } from '../support/stub-llm';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { RunsService } from '../../src/modules/runs/runs.service';
 
 type Body = Record<string, unknown>;
 type Run = {
@@ -344,6 +345,23 @@ describe('evaluation runs (e2e)', () => {
       const dones = parsed.map((e) => e.data.progress.done);
       expect(dones).toEqual([...dones].sort());
       expect(parsed.length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('stops looking at the run once the client of the stream has gone', async () => {
+      stub.reply(() => ({ text: 'answer', delayMs: 4000 }));
+      const id = (await start(passing).expect(202)).body.id;
+      const snapshot = jest.spyOn(t.app.get(RunsService), 'snapshot');
+      // The client gives up after 800 ms (supertest aborts the request).
+      await expect(
+        http().get(`${base}/runs/${id}/events`).set(world.viewer.auth).buffer(true).timeout(800),
+      ).rejects.toThrow();
+      await sleep(700);
+      const looks = snapshot.mock.calls.length;
+      expect(looks).toBeGreaterThan(0);
+      await sleep(1500);
+      expect(snapshot.mock.calls.length).toBe(looks);
+      snapshot.mockRestore();
+      await post(`/runs/${id}/cancel`, {}).expect(200);
     });
 
     it('lists runs newest first, filtered by status, scenario and suite', async () => {

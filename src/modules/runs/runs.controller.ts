@@ -118,8 +118,15 @@ export class RunsController {
     schema: { type: 'string' },
   })
   @ApiOperation({ operationId: 'streamRunEvents' })
-  async stream(@OrgId() orgId: string, @Param('runId', UuidParamPipe) id: string): Promise<StreamableFile> {
-    const lines = await this.events.open(orgId, id);
+  async stream(
+    @OrgId() orgId: string,
+    @Param('runId', UuidParamPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<StreamableFile> {
+    // The response closes when the stream ends, or when the client goes away: stop looking then.
+    const gone = new AbortController();
+    reply.raw.once('close', () => gone.abort());
+    const lines = await this.events.open(orgId, id, gone.signal);
     return new StreamableFile(Readable.from(lines), { type: 'text/event-stream; charset=utf-8' });
   }
 }

@@ -14,7 +14,7 @@ const KEEP_ALIVE_MS = 15_000;
  * The server-sent events of a run: `progress` when its status or progress changes, then one
  * `done` with the finished run, then the stream ends. Each look at the run is a short scope of
  * its own, so a stream holds no transaction (nor connection) between looks; it stops looking
- * when the client goes away (the stream's consumer returns the generator).
+ * as soon as the client goes away (`gone`: the response stream closed).
  */
 @Injectable()
 export class RunsEvents {
@@ -23,8 +23,8 @@ export class RunsEvents {
     private readonly context: RequestContext,
   ) {}
 
-  /** 404 when there is no such run; else the stream's lines. */
-  async open(orgId: string, id: string): Promise<AsyncGenerator<string>> {
+  /** 404 when there is no such run; else the stream's lines, until `gone` (the client went away). */
+  async open(orgId: string, id: string, gone: AbortSignal): Promise<AsyncGenerator<string>> {
     const userId = this.context.userId;
     const look = () => this.runs.snapshot(orgId, userId, id);
     const first = orNotFound(await look(), 'Run');
@@ -33,7 +33,7 @@ export class RunsEvents {
       let last = '';
       let quietSince = Date.now();
       // Ends when the run is gone (its scenario was deleted), too.
-      while (run) {
+      while (run && !gone.aborted) {
         const state = `${run.status}:${run.doneCount}`;
         if (isFinished(run.status)) {
           yield event('done', toRunResponse(run));
@@ -47,8 +47,8 @@ export class RunsEvents {
           yield ': keep-alive\n\n';
           quietSince = Date.now();
         }
-        await sleep(POLL_MS);
-        run = await look();
+        await sleep(POLL_MS, undefined, { signal: gone }).catch(() => undefined);
+        if (!gone.aborted) run = await look();
       }
     })();
   }
