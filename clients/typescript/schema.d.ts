@@ -2104,13 +2104,14 @@ export interface components {
         };
         JudgeDto: {
             /**
-             * @description The judge's model; the key's default model when absent.
+             * @description The model; the key's default model when absent (a 422 when it has none).
              * @example gpt-4o-mini
              */
             model?: string;
             /**
              * Format: uuid
-             * @description The provider key the judge calls with (an org key, or your own personal key).
+             * @description The provider key to call with (an org key, or your own personal key).
+             * @example 01936f4e-9a2b-7c3d-8e4f-5a6b7c8d9e0f
              */
             providerKeyId: string;
         };
@@ -2874,11 +2875,13 @@ export interface components {
             /**
              * Format: uuid
              * @description The prompt played as the system message.
+             * @example 01936f4e-1b2c-7d3e-8f4a-5b6c7d8e9f0a
              */
             promptId?: string;
             /**
              * Format: uuid
-             * @description The provider key to call the model with (an org key, or your own personal key).
+             * @description The provider key to call with (an org key, or your own personal key).
+             * @example 01936f4e-9a2b-7c3d-8e4f-5a6b7c8d9e0f
              */
             providerKeyId: string;
             /**
