@@ -13,6 +13,7 @@ import { OrgsModule } from './modules/orgs/orgs.module';
 import { UsersModule } from './modules/users/users.module';
 import { VariablesModule } from './modules/variables/variables.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
+import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
 import { HealthModule } from './modules/health/health.module';
 
 @Module({})
@@ -33,6 +34,7 @@ export class AppModule {
         AdminModule,
         VariablesModule,
         PromptsModule,
+        ProviderKeysModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

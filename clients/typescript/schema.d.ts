@@ -1019,6 +1019,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/provider-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's keys and the caller's own personal keys, oldest first.
+         * @description **Access:** members of the organization with the VIEWER role or higher (OWNER, ADMIN, EDITOR, VIEWER); other members get 403, non-members 404. Service API keys of the organization need the `provider-keys:read` scope.
+         */
+        get: operations["listProviderKeys"];
+        put?: never;
+        /**
+         * Add a key: an ORG key (ADMIN+, or an API key) or the caller's PERSONAL key (any member).
+         * @description **Access:** members of the organization with the VIEWER role or higher (OWNER, ADMIN, EDITOR, VIEWER); other members get 403, non-members 404. Service API keys of the organization need the `provider-keys:write` scope.
+         */
+        post: operations["createProviderKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/provider-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One key (another member's personal key is 404).
+         * @description **Access:** members of the organization with the VIEWER role or higher (OWNER, ADMIN, EDITOR, VIEWER); other members get 403, non-members 404. Service API keys of the organization need the `provider-keys:read` scope.
+         */
+        get: operations["getProviderKey"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a key (If-Match: its ETag).
+         * @description **Access:** members of the organization with the VIEWER role or higher (OWNER, ADMIN, EDITOR, VIEWER); other members get 403, non-members 404. Service API keys of the organization need the `provider-keys:write` scope.
+         */
+        delete: operations["deleteProviderKey"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a key (If-Match: its ETag): rename, replace the secret, make it the default, deactivate.
+         * @description **Access:** members of the organization with the VIEWER role or higher (OWNER, ADMIN, EDITOR, VIEWER); other members get 403, non-members 404. Service API keys of the organization need the `provider-keys:write` scope.
+         */
+        patch: operations["updateProviderKey"];
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/provider-keys/{keyId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try the key with a real, cheap call (it lists the provider's models): `ok`, the latency, and
+         *     the provider's reason when it refused. A refusal is a 200 with `ok: false`, not an error.
+         * @description **Access:** members of the organization with the VIEWER role or higher (OWNER, ADMIN, EDITOR, VIEWER); other members get 403, non-members 404. Service API keys of the organization need the `provider-keys:write` scope.
+         */
+        post: operations["test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/restore": {
         parameters: {
             query?: never;
@@ -1187,6 +1260,8 @@ export interface components {
             /** @description Pass as ?cursor= for the next page; null on the last page */
             nextCursor: string | null;
         };
+        /** @enum {string} */
+        AiProvider: "OPENAI" | "ANTHROPIC" | "OPENAI_COMPATIBLE";
         ApiKeyResponseDto: {
             /** Format: date-time */
             createdAt: string;
@@ -1358,6 +1433,44 @@ export interface components {
             /** @default TEXT */
             type: components["schemas"]["PromptType"];
         };
+        CreateProviderKeyDto: {
+            /**
+             * @description The provider's secret. Stored encrypted; never returned (reads show its last four characters).
+             * @example sk-proj-…
+             */
+            apiKey: string;
+            /**
+             * @description Where the provider's API is: required for OPENAI_COMPATIBLE (e.g. `http://llm.internal:8000/v1`),
+             *     an override for the others (a proxy; Anthropic's without `/v1`). It must pass the outbound
+             *     policy (422 OUTBOUND_URL_REFUSED otherwise).
+             * @example https://api.openai.com/v1
+             */
+            baseUrl?: string | null;
+            /**
+             * @description The model calls use when they name none.
+             * @example gpt-4o-mini
+             */
+            defaultModel?: string | null;
+            /**
+             * @description false: kept but not usable.
+             * @default true
+             */
+            isActive: boolean;
+            /**
+             * @description ORG keys only: the org's default key for its provider (the previous default stops being it).
+             * @default false
+             */
+            isDefault: boolean;
+            /** @example OpenAI production */
+            name: string;
+            provider: components["schemas"]["AiProvider"];
+            /**
+             * @description ORG: the organization's key (ADMIN+ manages it, EDITOR+ uses it). PERSONAL: the caller's own,
+             *     seen and used by them alone.
+             * @default ORG
+             */
+            scope: components["schemas"]["ProviderKeyScope"];
+        };
         CreateVariableDto: {
             /** @example Greeting used by the support prompts */
             description?: string;
@@ -1406,7 +1519,7 @@ export interface components {
          * @description Stable error code to switch on (README lists them)
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "PLAN_LIMIT_REACHED" | "FEATURE_DISABLED" | "NOT_FOUND" | "DUPLICATE" | "LAST_OWNER" | "VERSION_CONFLICT" | "PRECONDITION_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "MISSING_VARIABLE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAVAILABLE" | "REQUEST_TIMEOUT" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "PLAN_LIMIT_REACHED" | "FEATURE_DISABLED" | "NOT_FOUND" | "DUPLICATE" | "LAST_OWNER" | "VERSION_CONFLICT" | "PRECONDITION_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "MISSING_VARIABLE" | "OUTBOUND_URL_REFUSED" | "PROVIDER_KEY_UNUSABLE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "UNAVAILABLE" | "REQUEST_TIMEOUT" | "INTERNAL";
         FeatureFlagsDto: {
             /**
              * @example {
@@ -1716,6 +1829,76 @@ export interface components {
             /** @description Pass as ?cursor= for the next page; null on the last page */
             nextCursor: string | null;
         };
+        ProviderKeyResponseDto: {
+            baseUrl: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdByUserId: string | null;
+            defaultModel: string | null;
+            /** Format: uuid */
+            id: string;
+            isActive: boolean;
+            isDefault: boolean;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /**
+             * @description The secret's last four characters, nothing more.
+             * @example ••••abcd
+             */
+            maskedKey: string;
+            name: string;
+            /** Format: uuid */
+            orgId: string;
+            /**
+             * Format: uuid
+             * @description The owner of a PERSONAL key; null for ORG keys.
+             */
+            ownerUserId: string | null;
+            provider: components["schemas"]["AiProvider"];
+            scope: components["schemas"]["ProviderKeyScope"];
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * @description Bumped by every update (the ETag).
+             * @example 1
+             */
+            version: number;
+        };
+        ProviderKeyResponsePageDto: {
+            data: components["schemas"]["ProviderKeyResponseDto"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /**
+         * @description ORG: the organization's key (ADMIN+ manages it, EDITOR+ uses it). PERSONAL: the caller's own,
+         *     seen and used by them alone.
+         * @enum {string}
+         */
+        ProviderKeyScope: "ORG" | "PERSONAL";
+        ProviderKeyTestResponseDto: {
+            /**
+             * @description Why not, in the provider's words with any secret cut out.
+             * @example The provider answered 401: Incorrect API key provided
+             */
+            error?: string;
+            /** @example 312 */
+            latencyMs: number;
+            /**
+             * @description A few of the models the key can use.
+             * @example [
+             *       "gpt-4o-mini"
+             *     ]
+             */
+            models?: string[];
+            /** @description Whether the provider accepted the key. */
+            ok: boolean;
+            /**
+             * @description The provider's HTTP status when it answered with an error.
+             * @example 401
+             */
+            status?: number;
+        };
         RefreshDto: {
             /** @example rt_3q2-7wZr9cXk1bYq0pLm */
             refreshToken: string;
@@ -1918,6 +2101,37 @@ export interface components {
             tags?: string[];
             /** @default TEXT */
             type: components["schemas"]["PromptType"];
+        };
+        UpdateProviderKeyDto: {
+            /**
+             * @description The provider's secret. Stored encrypted; never returned (reads show its last four characters).
+             * @example sk-proj-…
+             */
+            apiKey?: string;
+            /**
+             * @description Where the provider's API is: required for OPENAI_COMPATIBLE (e.g. `http://llm.internal:8000/v1`),
+             *     an override for the others (a proxy; Anthropic's without `/v1`). It must pass the outbound
+             *     policy (422 OUTBOUND_URL_REFUSED otherwise).
+             * @example https://api.openai.com/v1
+             */
+            baseUrl?: string | null;
+            /**
+             * @description The model calls use when they name none.
+             * @example gpt-4o-mini
+             */
+            defaultModel?: string | null;
+            /**
+             * @description false: kept but not usable.
+             * @default true
+             */
+            isActive: boolean;
+            /**
+             * @description ORG keys only: the org's default key for its provider (the previous default stops being it).
+             * @default false
+             */
+            isDefault: boolean;
+            /** @example OpenAI production */
+            name?: string;
         };
         UpdateVariableDto: {
             /** @example Greeting used by the support prompts */
@@ -7851,6 +8065,687 @@ export interface operations {
              *     NOT_FOUND: no prompt with this `promptId` in the organization
              */
             404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; quote `requestId` when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listProviderKeys: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                provider?: components["schemas"]["AiProvider"];
+                scope?: components["schemas"]["ProviderKeyScope"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyResponsePageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body or query breaks a rule; `errors` names each field */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description FORBIDDEN: the member's role is below VIEWER, or the API key lacks the scope */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description NOT_FOUND: no such organization among the caller's */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; quote `requestId` when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    createProviderKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key runs; for 24 hours a retry with the same key and body gets the first response back (marked `Idempotent-Replayed: true`) instead of running again. A retry while the first is still running waits for it. A failed request keeps no key. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The organization */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProviderKeyDto"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The version of the resource, quoted: send it back in If-Match */
+                    ETag?: string;
+                    /** @description Present (`true`) when this is the stored response of an earlier request with the same key */
+                    "Idempotent-Replayed"?: "true";
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyResponseDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body or query breaks a rule; `errors` names each field */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description FORBIDDEN: the member's role is below VIEWER, or the API key lacks the scope */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description NOT_FOUND: no such organization among the caller's */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description OUTBOUND_URL_REFUSED: baseUrl breaks the outbound (SSRF) policy; `errors` says why */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; quote `requestId` when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getProviderKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key */
+                keyId: string;
+                /** @description The organization */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    /** @description The version of the resource, quoted: send it back in If-Match */
+                    ETag?: string;
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyResponseDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description FORBIDDEN: the member's role is below VIEWER, or the API key lacks the scope */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description NOT_FOUND: no such organization among the caller's
+             *
+             *     NOT_FOUND: no key with this `keyId` in the organization
+             */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; quote `requestId` when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    deleteProviderKey: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the resource as last read (e.g. "3"), or * to match any version */
+                "If-Match": string;
+            };
+            path: {
+                /** @description The key */
+                keyId: string;
+                /** @description The organization */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHENTICATED: missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description FORBIDDEN: the member's role is below VIEWER, or the API key lacks the scope */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description NOT_FOUND: no such organization among the caller's
+             *
+             *     NOT_FOUND: no key with this `keyId` in the organization
+             */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: If-Match does not match the current version */
+            412: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description PRECONDITION_REQUIRED: the If-Match header is missing */
+            428: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; quote `requestId` when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    updateProviderKey: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the resource as last read (e.g. "3"), or * to match any version */
+                "If-Match": string;
+            };
+            path: {
+                /** @description The key */
+                keyId: string;
+                /** @description The organization */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProviderKeyDto"];
+            };
+        };
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    /** @description The version of the resource, quoted: send it back in If-Match */
+                    ETag?: string;
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyResponseDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body or query breaks a rule; `errors` names each field */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description FORBIDDEN: the member's role is below VIEWER, or the API key lacks the scope */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description NOT_FOUND: no such organization among the caller's
+             *
+             *     NOT_FOUND: no key with this `keyId` in the organization
+             */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: If-Match does not match the current version */
+            412: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description OUTBOUND_URL_REFUSED: baseUrl breaks the outbound (SSRF) policy; `errors` says why */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description PRECONDITION_REQUIRED: the If-Match header is missing */
+            428: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description RATE_LIMITED: over the caller's per-minute request budget; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error; quote `requestId` when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    test: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key runs; for 24 hours a retry with the same key and body gets the first response back (marked `Idempotent-Replayed: true`) instead of running again. A retry while the first is still running waits for it. A failed request keeps no key. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The key */
+                keyId: string;
+                /** @description The organization */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    /** @description Present (`true`) when this is the stored response of an earlier request with the same key */
+                    "Idempotent-Replayed"?: "true";
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyTestResponseDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description FORBIDDEN: the member's role is below VIEWER, or the API key lacks the scope */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description NOT_FOUND: no such organization among the caller's
+             *
+             *     NOT_FOUND: no key with this `keyId` in the organization
+             */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description PROVIDER_KEY_UNUSABLE: an OPENAI_COMPATIBLE key without a base URL */
+            422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

@@ -34,6 +34,7 @@ import { IdempotencyService } from './idempotency/idempotency.service';
 import { REDIS, RedisModule } from './redis/redis.module';
 import { RedisFallback } from './redis/redis-fallback';
 import { throttlerStorage } from './auth/throttler-storage';
+import { OutboundPolicy } from './outbound/outbound.service';
 
 /**
  * Request context, the three tenancy guards (authentication → tenant → role/scope, in that
@@ -75,6 +76,7 @@ import { throttlerStorage } from './auth/throttler-storage';
     FeatureRegistry,
     IdempotencyRepository,
     IdempotencyService,
+    OutboundPolicy,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: TenantGuard },
     { provide: APP_GUARD, useClass: RoleGuard },
@@ -96,6 +98,7 @@ import { throttlerStorage } from './auth/throttler-storage';
     AuditedWrites,
     AuditRepository,
     MailService,
+    OutboundPolicy,
     SECRETS,
   ],
 })

@@ -268,6 +268,29 @@ export class AppConfig {
   @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' })
   APP_URL = 'http://localhost:3000';
 
+  /**
+   * Outbound requests the server makes on a user's behalf (provider base URLs, later webhooks and
+   * git servers) may reach loopback, private, unique-local and CGNAT addresses. Off by default:
+   * link-local and cloud metadata addresses are refused even when on.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  OUTBOUND_ALLOW_PRIVATE = false;
+
+  /**
+   * Comma-separated host names (or addresses) outbound requests may reach even when they resolve
+   * to private addresses, e.g. an in-house model server; link-local and metadata stay refused.
+   */
+  @IsString()
+  OUTBOUND_ALLOWED_HOSTS = '';
+
+  /** How long one model call (request and whole reply) may take before it fails as retryable. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  LLM_TIMEOUT_MS = 60_000;
+
   get isEmbedded(): boolean {
     return !this.DATABASE_URL;
   }

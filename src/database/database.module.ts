@@ -1,6 +1,7 @@
 import type { PGliteOptions } from '@electric-sql/pglite';
 import { Global, Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { resolveKeyRing } from '../common/secrets/key-ring.provider';
 import { openDatabase } from './database-connection';
 import { AccessChanges } from './access-changes';
 import { DemoSeeder } from './demo-seed';
@@ -27,7 +28,8 @@ export async function openPrisma(config: AppConfig, embedded?: PGliteOptions): P
   );
   if (connection.migrated.length) logger.log(`Applied migrations: ${connection.migrated.join(', ')}`);
   const prisma = new PrismaService(connection);
-  if (config.seedsDemoData(connection.kind === 'embedded')) await new DemoSeeder(prisma, logger).seedIfEmpty();
+  if (config.seedsDemoData(connection.kind === 'embedded'))
+    await new DemoSeeder(prisma, logger, undefined, resolveKeyRing(config)).seedIfEmpty();
   return prisma;
 }
 

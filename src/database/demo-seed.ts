@@ -1,5 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { hash } from 'bcrypt';
+import type { KeyRing } from '../common/secrets/key-ring';
+import { secretAad } from '../common/secrets/secret-columns';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { DatabaseConnection } from './database-connection';
 import { uuidv7 } from './prisma.service';
@@ -26,6 +28,8 @@ export class DemoSeeder {
     private readonly prisma: PrismaClient & { connection?: DatabaseConnection },
     private readonly logger: Pick<LoggerService, 'log'>,
     private readonly bcryptCost = 10,
+    /** Encrypts the demo provider key; without it no provider key is seeded. */
+    private readonly keyRing?: KeyRing,
   ) {}
 
   async seedIfEmpty(): Promise<boolean> {
@@ -249,6 +253,26 @@ export class DemoSeeder {
           defaultBranch: 'main',
         },
       });
+
+      // ---- Provider keys (issue 9, providers helper) ----
+      // The org's default OpenAI key. Its secret is fake on purpose: a test of it answers ok:false.
+      if (this.keyRing) {
+        const fakeSecret = 'sk-demo-FAKE-not-a-real-key-0000';
+        await tx.providerKey.create({
+          data: {
+            orgId,
+            provider: 'OPENAI',
+            name: 'OpenAI (demo, fake key)',
+            encryptedKey: this.keyRing.encrypt(fakeSecret, secretAad('provider_keys.encryptedKey', orgId)),
+            last4: fakeSecret.slice(-4),
+            defaultModel: 'gpt-4o-mini',
+            scope: 'ORG',
+            isDefault: true,
+            ...by,
+          },
+        });
+      }
+      // ---- end of provider keys ----
     });
   }
 }

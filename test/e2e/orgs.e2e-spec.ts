@@ -46,7 +46,7 @@ describe('organizations (e2e)', () => {
         domain: null,
         tier: 'FREE',
         featureFlags: {},
-        limits: { members: 5, apiKeys: 2, variables: 100, prompts: 50 },
+        limits: { members: 5, apiKeys: 2, variables: 100, prompts: 50, providerKeys: 10 },
         role: 'OWNER',
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
@@ -302,6 +302,7 @@ describe('organizations (e2e)', () => {
           apiKeys: { limit: 2, used: 0 },
           variables: { limit: 100, used: 1 },
           prompts: { limit: 50, used: 0 },
+          providerKeys: { limit: 10, used: 0 },
         },
       });
     });

@@ -17,6 +17,10 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: HttpStatus.UNPROCESSABLE_ENTITY,
   /** A prompt's {{placeholder}} has no value, neither in the request nor among the org's variables. */
   MISSING_VARIABLE: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** A URL the server would call on the client's behalf breaks the outbound (SSRF) policy; `errors` says why. */
+  OUTBOUND_URL_REFUSED: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** A provider key that cannot be used for a model call: deactivated, or missing its base URL. */
+  PROVIDER_KEY_UNUSABLE: HttpStatus.UNPROCESSABLE_ENTITY,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,

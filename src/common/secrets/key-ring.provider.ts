@@ -9,6 +9,8 @@ export { KeyRing };
 /** Id of the key the embedded default generates (copy it into ENCRYPTION_KEYS to keep its data readable). */
 export const GENERATED_KEY_ID = 'local';
 
+const memoryRings = new WeakMap<AppConfig, KeyRing>();
+
 /**
  * ENCRYPTION_KEYS from the environment; otherwise (never in production, where config refuses to
  * start without it) a key generated once and kept in DATA_DIR/secrets.json as `encryptionKeys`,
@@ -16,7 +18,12 @@ export const GENERATED_KEY_ID = 'local';
  */
 export function resolveKeyRing(config: AppConfig): KeyRing {
   if (config.ENCRYPTION_KEYS) return KeyRing.fromSpec(config.ENCRYPTION_KEYS);
-  if (config.DATA_DIR === 'memory://') return new KeyRing([generateEncryptionKey(GENERATED_KEY_ID)]);
+  if (config.DATA_DIR === 'memory://') {
+    // One per configuration, so the demo seeder and the server encrypt and read with the same key.
+    const ring = memoryRings.get(config) ?? new KeyRing([generateEncryptionKey(GENERATED_KEY_ID)]);
+    memoryRings.set(config, ring);
+    return ring;
+  }
   const spec = keptSecret(
     config.DATA_DIR,
     'encryptionKeys',
