@@ -12,6 +12,8 @@ import { AuditModule } from './modules/audit/audit.module';
 import { OrgsModule } from './modules/orgs/orgs.module';
 import { UsersModule } from './modules/users/users.module';
 import { VariablesModule } from './modules/variables/variables.module';
+import { ScenarioSuitesModule } from './modules/scenario-suites/scenario-suites.module';
+import { ScenariosModule } from './modules/scenarios/scenarios.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
 import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
 import { HealthModule } from './modules/health/health.module';
@@ -34,6 +36,8 @@ export class AppModule {
         AdminModule,
         VariablesModule,
         PromptsModule,
+        ScenariosModule,
+        ScenarioSuitesModule,
         ProviderKeysModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
