@@ -39,10 +39,10 @@ export class AppModule {
         AdminModule,
         VariablesModule,
         PromptsModule,
-        RunsModule,
-        ProviderKeysModule,
         ScenariosModule,
         ScenarioSuitesModule,
+        ProviderKeysModule,
+        RunsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -4,6 +4,7 @@ import type { KeyRing } from '../common/secrets/key-ring';
 import { secretAad } from '../common/secrets/secret-columns';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { DatabaseConnection } from './database-connection';
+import type { TurnData } from '../modules/scenarios/scenarios.repository';
 import { uuidv7 } from './prisma.service';
 
 /** Credentials of the demo data; README.md lists them and the start-up log repeats them. */
@@ -137,32 +138,9 @@ export class DemoSeeder {
       await tx.promptLabel.create({
         data: { orgId, promptId: prompt.id, label: 'production', version: 1, updatedByUserId: owner.id },
       });
-      const scenario = await tx.scenario.create({
-        data: {
-          orgId,
-          name: 'Refund request',
-          description: 'The assistant explains the refund policy',
-          tags: ['support'],
-          ...by,
-        },
-      });
-      await tx.scenarioTurn.create({
-        data: { orgId, scenarioId: scenario.id, orderIndex: 0, turnType: 'USER', userText: 'Can I get a refund?' },
-      });
-      const expectTurn = await tx.scenarioTurn.create({
-        data: { orgId, scenarioId: scenario.id, orderIndex: 1, turnType: 'EXPECT' },
-      });
-      await tx.scenarioExpectation.create({
-        data: {
-          orgId,
-          scenarioId: scenario.id,
-          turnId: expectTurn.id,
-          expectationType: 'MUST_CONTAIN',
-          values: ['30 days'],
-        },
-      });
-      const suite = await tx.scenarioSuite.create({ data: { orgId, name: 'Support regression', ...by } });
-      await tx.scenarioSuiteItem.create({ data: { orgId, suiteId: suite.id, scenarioId: scenario.id } });
+
+      // ── Scenarios and suites (issue 9): see DEMO_SCENARIOS below ──
+      await seedScenarios(tx, orgId, owner.id);
 
       // AI chat (seed 002)
       const conversation = await tx.conversation.create({
@@ -275,4 +253,120 @@ export class DemoSeeder {
       // ---- end of provider keys ----
     });
   }
+}
+
+// ── Scenarios and suites (issue 9) ─────────────────────────────────────────────────────────────
+// Every expectation type, a published scenario with its snapshot, a German draft showing the
+// case folding (Straße / STRASSE), and one suite holding them all in order.
+
+interface DemoScenario {
+  name: string;
+  description: string;
+  locale: string;
+  status: 'DRAFT' | 'PUBLISHED';
+  tags: string[];
+  turns: TurnData[];
+}
+
+const rule = (type: TurnData['expectations'][number]['type'], fields: Partial<TurnData['expectations'][number]>) => ({
+  type,
+  values: [],
+  pattern: null,
+  assertion: null,
+  caseSensitive: false,
+  weight: 1,
+  ...fields,
+});
+const user = (text: string): TurnData => ({ type: 'USER', text, expectations: [] });
+const expecting = (...expectations: TurnData['expectations']): TurnData => ({
+  type: 'EXPECT',
+  text: null,
+  expectations,
+});
+
+export const DEMO_SCENARIOS: DemoScenario[] = [
+  {
+    name: 'Refund request',
+    description: 'The assistant explains the refund policy',
+    locale: 'en',
+    status: 'PUBLISHED',
+    tags: ['support'],
+    turns: [
+      user('Can I get a refund for order 1234?'),
+      expecting(
+        rule('MUST_CONTAIN', { values: ['refund', '30 days'], weight: 2 }),
+        rule('REGEX', { pattern: 'order #?\\d{4}' }),
+        rule('SEMANTIC_ASSERT', { assertion: 'The reply says how to ask for the refund, politely', weight: 2 }),
+      ),
+    ],
+  },
+  {
+    name: 'Contact options',
+    description: 'The assistant names a way to reach support and promises nothing',
+    locale: 'en',
+    status: 'PUBLISHED',
+    tags: ['support'],
+    turns: [
+      user('How can I reach a person?'),
+      expecting(rule('MUST_CONTAIN_ANY', { values: ['email', 'phone', 'chat'] })),
+      user('Will you fix it today?'),
+      expecting(rule('MUST_NOT_CONTAIN', { values: ['guarantee', 'promise'] })),
+    ],
+  },
+  {
+    name: 'Office address (German)',
+    description: 'Case-insensitive matching folds ß: "Straße" matches STRASSE',
+    locale: 'de',
+    status: 'DRAFT',
+    tags: ['support', 'de'],
+    turns: [
+      user('Wo ist Ihr Büro?'),
+      expecting(rule('MUST_CONTAIN', { values: ['Straße'] }), rule('MUST_NOT_CONTAIN', { values: ['office'] })),
+    ],
+  },
+];
+
+/** The demo scenarios (published ones with their version 1) and the suite holding them. */
+async function seedScenarios(tx: Prisma.TransactionClient, orgId: string, ownerId: string) {
+  const by = { createdByUserId: ownerId };
+  const scenarioIds: string[] = [];
+  for (const { turns, ...fields } of DEMO_SCENARIOS) {
+    const scenario = await tx.scenario.create({ data: { orgId, ...fields, ...by } });
+    scenarioIds.push(scenario.id);
+    for (const [orderIndex, turn] of turns.entries()) {
+      const row = await tx.scenarioTurn.create({
+        data: { orgId, scenarioId: scenario.id, orderIndex, turnType: turn.type, userText: turn.text },
+      });
+      await tx.scenarioExpectation.createMany({
+        data: turn.expectations.map(({ type, ...e }, i) => ({
+          orgId,
+          scenarioId: scenario.id,
+          turnId: row.id,
+          orderIndex: i,
+          expectationType: type,
+          ...e,
+        })),
+      });
+    }
+    if (fields.status === 'PUBLISHED') {
+      const { name, description, locale, tags } = fields;
+      const snapshot = { name, description, locale, tags, turns };
+      await tx.scenarioVersion.create({
+        data: {
+          orgId,
+          scenarioId: scenario.id,
+          version: 1,
+          snapshot: snapshot as unknown as Prisma.InputJsonValue,
+          ...by,
+        },
+      });
+    }
+  }
+  const suite = await tx.scenarioSuite.create({
+    data: { orgId, name: 'Support regression', description: 'Every support scenario', tags: ['support'], ...by },
+  });
+  await tx.scenarioSuiteItem.createMany({
+    data: scenarioIds.map((scenarioId, orderIndex) => ({ orgId, suiteId: suite.id, scenarioId, orderIndex })),
+  });
+  return { scenarioIds, suiteId: suite.id };
 }

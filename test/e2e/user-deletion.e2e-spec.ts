@@ -1,5 +1,6 @@
 import { uuidv7 } from '../../src/database/prisma.service';
 import { addMember, createOrg, memberOf, signUp, unique, type TestUser } from '../factories';
+import { statusOnceSettled } from '../support/pair';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
@@ -124,13 +125,16 @@ describe('user deletion (e2e)', () => {
 
       await deleteMe(user).expect(204);
 
-      // Every token is dead at once, and the password no longer signs in.
-      await t.http().get('/v1/me').set(user.auth).expect(401);
-      await t
-        .http()
-        .get('/v1/me')
-        .set({ Authorization: `Bearer ${secondSession.body.accessToken}` })
-        .expect(401);
+      // Every token is dead at once (on other instances once they hear of it), and the password no longer signs in.
+      expect(await statusOnceSettled(() => t.http().get('/v1/me').set(user.auth))).toBe(401);
+      expect(
+        await statusOnceSettled(() =>
+          t
+            .http()
+            .get('/v1/me')
+            .set({ Authorization: `Bearer ${secondSession.body.accessToken}` }),
+        ),
+      ).toBe(401);
       await t.http().post('/v1/auth/refresh').send({ refreshToken: user.refreshToken }).expect(401);
       await t.http().post('/v1/auth/login').send({ email: user.email, password: user.password }).expect(401);
 

@@ -83,3 +83,22 @@ export async function forgetLimits(pair: Pair): Promise<void> {
     redis.disconnect();
   }
 }
+
+/**
+ * The status a request gets once a change that ends access (logout, deletion, suspension) has
+ * reached every instance. In process that is at once. Through the pair the other instance hears
+ * of it by a database notification within milliseconds (README, "Scaling out"), so a request that
+ * lands there first is asked again, for up to `withinMs`.
+ */
+export async function statusOnceSettled(
+  send: () => PromiseLike<{ status: number }>,
+  withinMs = 2_000,
+): Promise<number> {
+  let { status } = await send();
+  const until = Date.now() + withinMs;
+  while (runningPair() && status < 400 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    ({ status } = await send());
+  }
+  return status;
+}

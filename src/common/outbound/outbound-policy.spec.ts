@@ -1,6 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { addressRefusal, checkOutboundUrl, OutboundRefusedError, outboundRules } from './outbound-policy';
+import { connect } from 'node:net';
+import { loadConfig } from '../../config/app-config';
+import {
+  addressRefusal,
+  checkOutboundHost,
+  checkOutboundUrl,
+  guardedLookup,
+  OutboundRefusedError,
+  outboundRules,
+} from './outbound-policy';
+import { OutboundPolicy } from './outbound.service';
 import { outboundFetch } from './outbound-fetch';
 
 const strict = outboundRules({ OUTBOUND_ALLOW_PRIVATE: false, OUTBOUND_ALLOWED_HOSTS: '' });
@@ -85,6 +95,30 @@ describe('outbound policy', () => {
       });
     }
     await expect(check('http://10.0.0.1:8000/v1', lenient)).resolves.toBeInstanceOf(URL);
+  });
+
+  it('checks bare hosts (TCP targets) alike; the policy service answers 422 OUTBOUND_URL_REFUSED', async () => {
+    const resolve = dns({ 'db.example.com': ['10.0.0.9'], 'pub.example.com': ['93.184.216.34'] });
+    await expect(checkOutboundHost('pub.example.com', strict, resolve)).resolves.toBeUndefined();
+    await expect(checkOutboundHost('db.example.com', strict, resolve)).rejects.toBeInstanceOf(OutboundRefusedError);
+    await expect(checkOutboundHost('db.example.com', lenient, resolve)).resolves.toBeUndefined();
+    const policy = new OutboundPolicy(loadConfig({ NODE_ENV: 'test' }));
+    await expect(policy.assertHostAllowed('[::1]', 'host')).rejects.toMatchObject({
+      code: 'OUTBOUND_URL_REFUSED',
+      status: 422,
+      errors: [{ field: 'host', messages: [expect.stringContaining('loopback')] }],
+    });
+    await expect(policy.assertAllowed('http://169.254.169.254/', 'baseUrl')).rejects.toMatchObject({
+      code: 'OUTBOUND_URL_REFUSED',
+    });
+  });
+
+  it('guardedLookup refuses a socket connection to a name that resolves to a refused address', async () => {
+    const error = await new Promise<Error>((resolve) => {
+      const socket = connect({ host: 'localhost', port: 9, lookup: guardedLookup(strict) });
+      socket.on('error', resolve);
+    });
+    expect(error).toBeInstanceOf(OutboundRefusedError);
   });
 
   describe('outboundFetch (connect-time check)', () => {

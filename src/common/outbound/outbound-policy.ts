@@ -97,7 +97,19 @@ export async function checkOutboundUrl(
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new OutboundRefusedError(`the scheme ${url.protocol.replace(':', '')} is not allowed (http or https only)`);
   if (url.username || url.password) throw new OutboundRefusedError('the URL must not carry credentials');
-  const host = hostOf(url);
+  await checkOutboundHost(hostOf(url), rules, resolve);
+  return url;
+}
+
+/**
+ * Checks a bare host (a name or an address, e.g. a TCP target) the same way: every address it
+ * resolves to must pass. Throws OutboundRefusedError.
+ */
+export async function checkOutboundHost(
+  host: string,
+  rules: OutboundRules,
+  resolve: (host: string) => Promise<LookupAddress[]> = lookupAll,
+): Promise<void> {
   let addresses: string[];
   if (ipaddr.isValid(host)) addresses = [host];
   else {
@@ -112,7 +124,6 @@ export async function checkOutboundUrl(
     const reason = addressRefusal(address, rules, host);
     if (reason) throw new OutboundRefusedError(reason);
   }
-  return url;
 }
 
 /**

@@ -3,6 +3,7 @@ import { type Cursor, type CursorShape, keyset } from '../../common/pagination/p
 import { DbContext } from '../../database/db-context';
 import type { Prisma } from '../../generated/prisma/client';
 import { AuditedWrites } from '../audit/audited-writes';
+import { taggedNameFilter } from '../scenarios/scenarios.repository';
 
 const WITH_ITEMS = {
   items: {
@@ -51,8 +52,7 @@ export class ScenarioSuitesRepository {
     return this.db.client.scenarioSuite.findMany({
       where: {
         orgId,
-        tags: options.tag ? { has: options.tag } : undefined,
-        name: options.search ? { contains: options.search, mode: 'insensitive' } : undefined,
+        ...taggedNameFilter(options),
         AND: page.where,
       },
       orderBy: page.orderBy,

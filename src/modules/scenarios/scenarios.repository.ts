@@ -77,6 +77,14 @@ export function turnsOf(row: ScenarioRow): TurnData[] {
   }));
 }
 
+/** The filters of a scenario-library list: a tag, and a case-insensitive search in the name. */
+export function taggedNameFilter(options: { tag?: string; search?: string }) {
+  return {
+    tags: options.tag ? { has: options.tag } : undefined,
+    name: options.search ? { contains: options.search, mode: 'insensitive' as const } : undefined,
+  };
+}
+
 export function snapshotOf(row: ScenarioRow): ScenarioSnapshot {
   const { name, description, locale, tags } = row;
   return { name, description, locale, tags, turns: turnsOf(row) };
@@ -125,8 +133,7 @@ export class ScenariosRepository {
       where: {
         orgId,
         status: options.status,
-        tags: options.tag ? { has: options.tag } : undefined,
-        name: options.search ? { contains: options.search, mode: 'insensitive' } : undefined,
+        ...taggedNameFilter(options),
         AND: page.where,
       },
       orderBy: page.orderBy,
