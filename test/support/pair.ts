@@ -52,6 +52,7 @@ export function pairFor(options: TestAppOptions): Pair | undefined {
 function reasonNotServed(pair: Pair, options: TestAppOptions): string | undefined {
   if (options.controllers?.length || options.imports?.length) return 'it adds controllers or modules';
   if (options.logDestination) return 'it reads the log';
+  if (options.database) return 'it brings its own database';
   const base = { ...pair.env, DATABASE_URL: pair.databaseUrl };
   const pairs = loadConfig(base);
   const wanted = loadConfig({ ...base, ...options.env });
