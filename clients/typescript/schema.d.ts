@@ -7871,11 +7871,11 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                status?: components["schemas"]["PromptStatus"];
-                /** @description Prompts carrying this tag. */
+                /** @description Only those carrying this tag. */
                 tag?: string;
                 /** @description Case-insensitive search in the name. */
                 q?: string;
+                status?: components["schemas"]["PromptStatus"];
             };
             header?: never;
             path: {

@@ -140,7 +140,7 @@ export class DemoSeeder {
       });
 
       // ── Scenarios and suites (issue 9): see DEMO_SCENARIOS below ──
-      await seedScenarios(tx, orgId, owner.id);
+      const { scenarioIds } = await seedScenarios(tx, orgId, owner.id);
 
       // AI chat (seed 002)
       const conversation = await tx.conversation.create({
@@ -234,9 +234,10 @@ export class DemoSeeder {
 
       // ---- Provider keys (issue 9, providers helper) ----
       // The org's default OpenAI key. Its secret is fake on purpose: a test of it answers ok:false.
+      let demoKeyId: string | null = null;
       if (this.keyRing) {
         const fakeSecret = 'sk-demo-FAKE-not-a-real-key-0000';
-        await tx.providerKey.create({
+        ({ id: demoKeyId } = await tx.providerKey.create({
           data: {
             orgId,
             provider: 'OPENAI',
@@ -248,9 +249,12 @@ export class DemoSeeder {
             isDefault: true,
             ...by,
           },
-        });
+        }));
       }
       // ---- end of provider keys ----
+
+      // One finished run, so the runs list and a run's transcript show real-looking data.
+      await seedFinishedRun(tx, orgId, owner.id, scenarioIds[1], demoKeyId);
     });
   }
 }
@@ -369,4 +373,97 @@ async function seedScenarios(tx: Prisma.TransactionClient, orgId: string, ownerI
     data: scenarioIds.map((scenarioId, orderIndex) => ({ orgId, suiteId: suite.id, scenarioId, orderIndex })),
   });
   return { scenarioIds, suiteId: suite.id };
+}
+
+// ── A finished run (issue 9) ───────────────────────────────────────────────────────────────────
+// "Contact options" played against gpt-4o-mini a day ago: both expectations passed. Written as
+// the runner writes a run (transcript, per-expectation verdicts), not played: the demo key is fake.
+
+async function seedFinishedRun(
+  tx: Prisma.TransactionClient,
+  orgId: string,
+  ownerId: string,
+  scenarioId: string,
+  providerKeyId: string | null,
+) {
+  const finishedAt = new Date(Date.now() - 24 * 3600_000);
+  const startedAt = new Date(finishedAt.getTime() - 3_400);
+  const replies = [
+    'You can reach a person by email at support@example.com or through the chat in the app.',
+    'I will pass it to the team right away; they usually answer within one business day.',
+  ];
+  const usage = { inputTokens: 412, outputTokens: 61 };
+  const run = await tx.evaluationRun.create({
+    data: {
+      orgId,
+      scenarioId,
+      status: 'PASSED',
+      providerKeyId,
+      provider: 'OPENAI',
+      model: 'gpt-4o-mini',
+      doneCount: 1,
+      totalCount: 1,
+      passedCount: 1,
+      score: 1,
+      ...usage,
+      costUsd: 0.000098,
+      triggeredByUserId: ownerId,
+      startedAt,
+      finishedAt,
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      createdAt: startedAt,
+    },
+  });
+  const scenario = DEMO_SCENARIOS[1];
+  const result = await tx.evaluationResult.create({
+    data: {
+      orgId,
+      runId: run.id,
+      orderIndex: 0,
+      scenarioId,
+      scenarioName: scenario.name,
+      scenarioVersion: 1,
+      status: 'PASSED',
+      transcript: [
+        { turnIndex: 0, role: 'user', text: scenario.turns[0].text! },
+        { turnIndex: 0, role: 'assistant', text: replies[0], latencyMs: 1_480, inputTokens: 190, outputTokens: 27 },
+        { turnIndex: 2, role: 'user', text: scenario.turns[2].text! },
+        { turnIndex: 2, role: 'assistant', text: replies[1], latencyMs: 1_710, inputTokens: 222, outputTokens: 34 },
+      ],
+      passedCount: 2,
+      score: 1,
+      ...usage,
+      costUsd: 0.000098,
+      latencyMs: 3_190,
+      attempts: 2,
+      startedAt,
+      finishedAt,
+    },
+  });
+  await tx.expectationResult.createMany({
+    data: [
+      {
+        orgId,
+        resultId: result.id,
+        turnIndex: 1,
+        orderIndex: 0,
+        expectationType: 'MUST_CONTAIN_ANY',
+        rule: { values: ['email', 'phone', 'chat'], pattern: null, assertion: null, caseSensitive: false },
+        passed: true,
+        score: 1,
+        reason: 'contains: "email", "chat"',
+      },
+      {
+        orgId,
+        resultId: result.id,
+        turnIndex: 3,
+        orderIndex: 0,
+        expectationType: 'MUST_NOT_CONTAIN',
+        rule: { values: ['guarantee', 'promise'], pattern: null, assertion: null, caseSensitive: false },
+        passed: true,
+        score: 1,
+        reason: 'contains none of: "guarantee", "promise"',
+      },
+    ],
+  });
 }

@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type as TransformType } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  IsArray,
   IsIn,
   IsInt,
   IsObject,
@@ -15,21 +13,18 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
+import { TagsField, TaggedListQueryDto, unlessAbsent } from '../../../common/dto/library-fields.dto';
 import { PatchOf } from '../../../common/dto/patch-of';
-import { PageQueryDto } from '../../../common/pagination/pagination';
 import { PromptStatus, PromptType } from '../../../generated/prisma/enums';
 import type { PromptLabelRow, PromptRow, PromptVersionRow } from '../prompts.repository';
 
 const NAME = /^[^\s/][^/]*$/;
-const TAG = /^[A-Za-z0-9_.:-]+$/;
 /** Label names: lower-case words; `latest` is the prompt's newest version and cannot be set. */
 export const LABEL = /^[a-z][a-z0-9_-]{0,49}$/;
 export const LATEST = 'latest';
 const MAX_CONFIG_KEYS = 50;
 const MAX_VARIABLES = 100;
 export const MAX_VALUE_LENGTH = 10000;
-/** Fields with a default but no empty value: absent means the default (or "leave as is"), null is a 400. */
-const unlessAbsent = (_: object, value: unknown) => value !== undefined;
 
 /** An object with at most `max` keys (OpenAPI `maxProperties`). */
 function MaxKeys(max: number) {
@@ -87,13 +82,7 @@ export class CreatePromptDto {
   @MaxKeys(MAX_CONFIG_KEYS)
   config?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: [String], example: ['support'], maxItems: 20 })
-  @ValidateIf(unlessAbsent)
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @MaxLength(50, { each: true })
-  @Matches(TAG, { each: true, message: 'each tag uses letters, digits, _ . : -' })
+  @TagsField()
   tags?: string[];
 
   @ApiPropertyOptional({ enum: PromptStatus, enumName: 'PromptStatus', default: PromptStatus.DRAFT })
@@ -105,26 +94,11 @@ export class CreatePromptDto {
 /** Only the fields to change. A change of content, type or config makes a new version. */
 export class UpdatePromptDto extends PatchOf(CreatePromptDto) {}
 
-export class ListPromptsQueryDto extends PageQueryDto {
+export class ListPromptsQueryDto extends TaggedListQueryDto {
   @ApiPropertyOptional({ enum: PromptStatus, enumName: 'PromptStatus' })
   @IsOptional()
   @IsIn(Object.values(PromptStatus))
   status?: PromptStatus;
-
-  /** Prompts carrying this tag. */
-  @ApiPropertyOptional({ maxLength: 50 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(50)
-  tag?: string;
-
-  /** Case-insensitive search in the name. */
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  q?: string;
 }
 
 export class SetPromptLabelDto {

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PatchOf } from '../../../common/dto/patch-of';
 import { ScenarioStatus } from '../../../generated/prisma/enums';
-import { NameField, TagsField, TaggedListQueryDto } from '../../scenarios/dto/library.dto';
+import { NameField, TagsField, TaggedListQueryDto } from '../../../common/dto/library-fields.dto';
 
 /** Most scenarios one suite holds. */
 export const MAX_SUITE_ITEMS = 200;

@@ -18,7 +18,7 @@ import {
 import { PatchOf } from '../../../common/dto/patch-of';
 import { ExpectationType, ScenarioStatus, ScenarioTurnType } from '../../../generated/prisma/enums';
 import { MAX_PATTERN_LENGTH } from '../../evaluation/regex-policy';
-import { NameField, TagsField, TaggedListQueryDto, unlessAbsent } from './library.dto';
+import { NameField, TagsField, TaggedListQueryDto, unlessAbsent } from '../../../common/dto/library-fields.dto';
 
 /** Sane maxima: a scenario is a conversation script, not a corpus. */
 export const LIMITS = {

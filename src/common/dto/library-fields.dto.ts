@@ -10,9 +10,9 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { PageQueryDto } from '../../../common/pagination/pagination';
+import { PageQueryDto } from '../pagination/pagination';
 
-// Fields scenarios and suites (the scenario library) share.
+// Fields the workbench's libraries (prompts, scenarios, suites) share.
 
 const NAME = /\S/;
 const TAG = /^[A-Za-z0-9_.:-]+$/;
