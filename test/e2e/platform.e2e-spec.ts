@@ -259,6 +259,47 @@ describe('demo data at start (e2e)', () => {
         .expect(200);
       const orgs = await t.http().get('/v1/orgs').set('Authorization', `Bearer ${login.body.accessToken}`).expect(200);
       expect(orgs.body.data.length).toBeGreaterThan(0);
+
+      // The workbench shows real-looking data on first start (issue 9): a labelled prompt that
+      // renders, scenarios of every expectation type in a suite, a masked key and a finished run.
+      const auth = { Authorization: `Bearer ${login.body.accessToken}` };
+      const acme = (orgs.body.data as { id: string; slug: string }[]).find((o) => o.slug === 'acme-labs')!;
+      const org = `/v1/orgs/${acme.id}`;
+      const production = await t
+        .http()
+        .get(`${org}/prompts/by-name/${encodeURIComponent('Support greeting')}`)
+        .set(auth)
+        .expect(200);
+      expect(production.body).toMatchObject({
+        name: 'Support greeting',
+        version: 1,
+        labels: expect.arrayContaining(['production']),
+      });
+      const scenarios = await t.http().get(`${org}/scenarios`).set(auth).expect(200);
+      const types = new Set<string>();
+      for (const { id } of scenarios.body.data as { id: string }[]) {
+        const scenario = await t.http().get(`${org}/scenarios/${id}`).set(auth).expect(200);
+        for (const turn of scenario.body.turns as { expectations: { type: string }[] }[])
+          for (const expectation of turn.expectations) types.add(expectation.type);
+      }
+      expect([...types].sort()).toEqual([
+        'MUST_CONTAIN',
+        'MUST_CONTAIN_ANY',
+        'MUST_NOT_CONTAIN',
+        'REGEX',
+        'SEMANTIC_ASSERT',
+      ]);
+      const suites = await t.http().get(`${org}/scenario-suites`).set(auth).expect(200);
+      expect(suites.body.data).toEqual([expect.objectContaining({ name: 'Support regression', itemCount: 3 })]);
+      const keys = await t.http().get(`${org}/provider-keys`).set(auth).expect(200);
+      expect(keys.body.data).toEqual([
+        expect.objectContaining({ provider: 'OPENAI', isDefault: true, maskedKey: expect.stringMatching(/0000$/) }),
+      ]);
+      const runs = await t.http().get(`${org}/runs`).set(auth).expect(200);
+      expect(runs.body.data).toEqual([expect.objectContaining({ status: 'PASSED', progress: { done: 1, total: 1 } })]);
+      const run = await t.http().get(`${org}/runs/${runs.body.data[0].id}`).set(auth).expect(200);
+      expect(run.body.results[0]).toMatchObject({ scenarioName: 'Contact options', status: 'PASSED', passedCount: 2 });
+      expect(run.body.results[0].expectations).toHaveLength(2);
     } finally {
       await t.close();
     }
