@@ -136,7 +136,7 @@ const PAIRS: [string, string, ParentTable, (p: Parents) => Row, ('23503' | '4250
     '42501',
   ],
   ['agent_versions', 'agentId', 'agents', (p) => ({ agentId: p.agents, version: 1, config: '{}' })],
-  ['executions', 'agentId', 'agents', (p) => ({ agentId: p.agents, agentVersion: 1 })],
+  ['executions', 'agentId', 'agents', (p) => ({ agentId: p.agents, agentVersion: 1, updatedAt: now() })],
   [
     'canvas_model_versions',
     'modelId',

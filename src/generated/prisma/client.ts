@@ -192,6 +192,27 @@ export type Conversation = Prisma.ConversationModel
  */
 export type Message = Prisma.MessageModel
 /**
+ * Model ConversationTemplate
+ * A way to start a conversation (seed 002's templates): a system prompt, or a workbench prompt at a
+ * label, a model and a first message. Org-owned: members read, EDITOR+ write.
+ */
+export type ConversationTemplate = Prisma.ConversationTemplateModel
+/**
+ * Model Attachment
+ * A file given to a conversation (seed 002's attachments), referenced from a message once sent.
+ * The bytes live in storage (DATA_DIR or S3) under storageKey. Visible and writable as its
+ * conversation is; deleted with it (the service deletes the stored files first).
+ */
+export type Attachment = Prisma.AttachmentModel
+/**
+ * Model ShareLink
+ * A read-only link to one conversation or one canvas (exactly one, a row rule says so). The token
+ * is shown once and stored as its SHA-256; the link works until revokedAt or expiresAt. Only the
+ * target's creator makes, sees and revokes its links; presenting the token (app.token_hash)
+ * reads the link and, while it is live, its target (row-level security).
+ */
+export type ShareLink = Prisma.ShareLinkModel
+/**
  * Model Agent
  * 
  */

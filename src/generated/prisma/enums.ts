@@ -183,7 +183,8 @@ export type ExecutionStatus = (typeof ExecutionStatus)[keyof typeof ExecutionSta
 
 export const CanvasVisibility = {
   PRIVATE: 'PRIVATE',
-  ORG: 'ORG'
+  ORG: 'ORG',
+  LINK: 'LINK'
 } as const
 
 export type CanvasVisibility = (typeof CanvasVisibility)[keyof typeof CanvasVisibility]

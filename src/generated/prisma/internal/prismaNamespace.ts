@@ -425,6 +425,9 @@ export const ModelName = {
   ExpectationResult: 'ExpectationResult',
   Conversation: 'Conversation',
   Message: 'Message',
+  ConversationTemplate: 'ConversationTemplate',
+  Attachment: 'Attachment',
+  ShareLink: 'ShareLink',
   Agent: 'Agent',
   AgentVersion: 'AgentVersion',
   Execution: 'Execution',
@@ -451,7 +454,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "session" | "refreshToken" | "account" | "verificationToken" | "userProfile" | "organization" | "membership" | "invitation" | "serviceApiKey" | "providerKey" | "auditLog" | "idempotencyKey" | "prompt" | "promptVersion" | "promptLabel" | "variable" | "scenario" | "scenarioTurn" | "scenarioExpectation" | "scenarioVersion" | "scenarioSuite" | "scenarioSuiteItem" | "evaluationRun" | "evaluationResult" | "expectationResult" | "conversation" | "message" | "agent" | "agentVersion" | "execution" | "canvasModel" | "canvasModelVersion" | "canvas" | "canvasVersion" | "host" | "sshConnection" | "gitProvider" | "repository"
+    modelProps: "user" | "session" | "refreshToken" | "account" | "verificationToken" | "userProfile" | "organization" | "membership" | "invitation" | "serviceApiKey" | "providerKey" | "auditLog" | "idempotencyKey" | "prompt" | "promptVersion" | "promptLabel" | "variable" | "scenario" | "scenarioTurn" | "scenarioExpectation" | "scenarioVersion" | "scenarioSuite" | "scenarioSuiteItem" | "evaluationRun" | "evaluationResult" | "expectationResult" | "conversation" | "message" | "conversationTemplate" | "attachment" | "shareLink" | "agent" | "agentVersion" | "execution" | "canvasModel" | "canvasModelVersion" | "canvas" | "canvasVersion" | "host" | "sshConnection" | "gitProvider" | "repository"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -2527,6 +2530,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    ConversationTemplate: {
+      payload: Prisma.$ConversationTemplatePayload<ExtArgs>
+      fields: Prisma.ConversationTemplateFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ConversationTemplateFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ConversationTemplateFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload>
+        }
+        findFirst: {
+          args: Prisma.ConversationTemplateFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ConversationTemplateFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload>
+        }
+        findMany: {
+          args: Prisma.ConversationTemplateFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload>[]
+        }
+        create: {
+          args: Prisma.ConversationTemplateCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload>
+        }
+        createMany: {
+          args: Prisma.ConversationTemplateCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ConversationTemplateCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload>[]
+        }
+        delete: {
+          args: Prisma.ConversationTemplateDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload>
+        }
+        update: {
+          args: Prisma.ConversationTemplateUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload>
+        }
+        deleteMany: {
+          args: Prisma.ConversationTemplateDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ConversationTemplateUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ConversationTemplateUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload>[]
+        }
+        upsert: {
+          args: Prisma.ConversationTemplateUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationTemplatePayload>
+        }
+        aggregate: {
+          args: Prisma.ConversationTemplateAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateConversationTemplate>
+        }
+        groupBy: {
+          args: Prisma.ConversationTemplateGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ConversationTemplateGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ConversationTemplateCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ConversationTemplateCountAggregateOutputType> | number
+        }
+      }
+    }
+    Attachment: {
+      payload: Prisma.$AttachmentPayload<ExtArgs>
+      fields: Prisma.AttachmentFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AttachmentFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AttachmentFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload>
+        }
+        findFirst: {
+          args: Prisma.AttachmentFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AttachmentFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload>
+        }
+        findMany: {
+          args: Prisma.AttachmentFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload>[]
+        }
+        create: {
+          args: Prisma.AttachmentCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload>
+        }
+        createMany: {
+          args: Prisma.AttachmentCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AttachmentCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload>[]
+        }
+        delete: {
+          args: Prisma.AttachmentDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload>
+        }
+        update: {
+          args: Prisma.AttachmentUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload>
+        }
+        deleteMany: {
+          args: Prisma.AttachmentDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AttachmentUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AttachmentUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload>[]
+        }
+        upsert: {
+          args: Prisma.AttachmentUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AttachmentPayload>
+        }
+        aggregate: {
+          args: Prisma.AttachmentAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAttachment>
+        }
+        groupBy: {
+          args: Prisma.AttachmentGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AttachmentGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AttachmentCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AttachmentCountAggregateOutputType> | number
+        }
+      }
+    }
+    ShareLink: {
+      payload: Prisma.$ShareLinkPayload<ExtArgs>
+      fields: Prisma.ShareLinkFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ShareLinkFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ShareLinkFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload>
+        }
+        findFirst: {
+          args: Prisma.ShareLinkFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ShareLinkFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload>
+        }
+        findMany: {
+          args: Prisma.ShareLinkFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload>[]
+        }
+        create: {
+          args: Prisma.ShareLinkCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload>
+        }
+        createMany: {
+          args: Prisma.ShareLinkCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ShareLinkCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload>[]
+        }
+        delete: {
+          args: Prisma.ShareLinkDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload>
+        }
+        update: {
+          args: Prisma.ShareLinkUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload>
+        }
+        deleteMany: {
+          args: Prisma.ShareLinkDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ShareLinkUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ShareLinkUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload>[]
+        }
+        upsert: {
+          args: Prisma.ShareLinkUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShareLinkPayload>
+        }
+        aggregate: {
+          args: Prisma.ShareLinkAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateShareLink>
+        }
+        groupBy: {
+          args: Prisma.ShareLinkGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ShareLinkGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ShareLinkCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ShareLinkCountAggregateOutputType> | number
+        }
+      }
+    }
     Agent: {
       payload: Prisma.$AgentPayload<ExtArgs>
       fields: Prisma.AgentFieldRefs
@@ -3822,7 +4047,11 @@ export const ConversationScalarFieldEnum = {
   title: 'title',
   provider: 'provider',
   model: 'model',
+  providerKeyId: 'providerKeyId',
   systemPrompt: 'systemPrompt',
+  promptId: 'promptId',
+  promptLabel: 'promptLabel',
+  templateId: 'templateId',
   sharedWithOrg: 'sharedWithOrg',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -3836,17 +4065,73 @@ export const MessageScalarFieldEnum = {
   orgId: 'orgId',
   conversationId: 'conversationId',
   userId: 'userId',
+  parentId: 'parentId',
   role: 'role',
   content: 'content',
+  incomplete: 'incomplete',
+  provider: 'provider',
   model: 'model',
   inputTokens: 'inputTokens',
   outputTokens: 'outputTokens',
   costUsd: 'costUsd',
+  latencyMs: 'latencyMs',
   metadata: 'metadata',
   createdAt: 'createdAt'
 } as const
 
 export type MessageScalarFieldEnum = (typeof MessageScalarFieldEnum)[keyof typeof MessageScalarFieldEnum]
+
+
+export const ConversationTemplateScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  name: 'name',
+  description: 'description',
+  systemPrompt: 'systemPrompt',
+  promptId: 'promptId',
+  promptLabel: 'promptLabel',
+  model: 'model',
+  firstMessage: 'firstMessage',
+  version: 'version',
+  createdByUserId: 'createdByUserId',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ConversationTemplateScalarFieldEnum = (typeof ConversationTemplateScalarFieldEnum)[keyof typeof ConversationTemplateScalarFieldEnum]
+
+
+export const AttachmentScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  conversationId: 'conversationId',
+  messageId: 'messageId',
+  uploadedByUserId: 'uploadedByUserId',
+  fileName: 'fileName',
+  contentType: 'contentType',
+  sizeBytes: 'sizeBytes',
+  storageKey: 'storageKey',
+  sha256: 'sha256',
+  createdAt: 'createdAt'
+} as const
+
+export type AttachmentScalarFieldEnum = (typeof AttachmentScalarFieldEnum)[keyof typeof AttachmentScalarFieldEnum]
+
+
+export const ShareLinkScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  conversationId: 'conversationId',
+  canvasId: 'canvasId',
+  tokenHash: 'tokenHash',
+  expiresAt: 'expiresAt',
+  revokedAt: 'revokedAt',
+  createdByUserId: 'createdByUserId',
+  lastUsedAt: 'lastUsedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type ShareLinkScalarFieldEnum = (typeof ShareLinkScalarFieldEnum)[keyof typeof ShareLinkScalarFieldEnum]
 
 
 export const AgentScalarFieldEnum = {
@@ -3890,10 +4175,16 @@ export const ExecutionScalarFieldEnum = {
   input: 'input',
   output: 'output',
   error: 'error',
+  model: 'model',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  costUsd: 'costUsd',
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
   durationMs: 'durationMs',
-  createdAt: 'createdAt'
+  cancelledByUserId: 'cancelledByUserId',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
 } as const
 
 export type ExecutionScalarFieldEnum = (typeof ExecutionScalarFieldEnum)[keyof typeof ExecutionScalarFieldEnum]
@@ -3934,6 +4225,7 @@ export const CanvasScalarFieldEnum = {
   id: 'id',
   orgId: 'orgId',
   modelId: 'modelId',
+  modelVersion: 'modelVersion',
   createdByUserId: 'createdByUserId',
   name: 'name',
   description: 'description',
@@ -4698,6 +4990,9 @@ export type GlobalOmitConfig = {
   expectationResult?: Prisma.ExpectationResultOmit
   conversation?: Prisma.ConversationOmit
   message?: Prisma.MessageOmit
+  conversationTemplate?: Prisma.ConversationTemplateOmit
+  attachment?: Prisma.AttachmentOmit
+  shareLink?: Prisma.ShareLinkOmit
   agent?: Prisma.AgentOmit
   agentVersion?: Prisma.AgentVersionOmit
   execution?: Prisma.ExecutionOmit

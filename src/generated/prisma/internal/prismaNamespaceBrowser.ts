@@ -79,6 +79,9 @@ export const ModelName = {
   ExpectationResult: 'ExpectationResult',
   Conversation: 'Conversation',
   Message: 'Message',
+  ConversationTemplate: 'ConversationTemplate',
+  Attachment: 'Attachment',
+  ShareLink: 'ShareLink',
   Agent: 'Agent',
   AgentVersion: 'AgentVersion',
   Execution: 'Execution',
@@ -550,7 +553,11 @@ export const ConversationScalarFieldEnum = {
   title: 'title',
   provider: 'provider',
   model: 'model',
+  providerKeyId: 'providerKeyId',
   systemPrompt: 'systemPrompt',
+  promptId: 'promptId',
+  promptLabel: 'promptLabel',
+  templateId: 'templateId',
   sharedWithOrg: 'sharedWithOrg',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -564,17 +571,73 @@ export const MessageScalarFieldEnum = {
   orgId: 'orgId',
   conversationId: 'conversationId',
   userId: 'userId',
+  parentId: 'parentId',
   role: 'role',
   content: 'content',
+  incomplete: 'incomplete',
+  provider: 'provider',
   model: 'model',
   inputTokens: 'inputTokens',
   outputTokens: 'outputTokens',
   costUsd: 'costUsd',
+  latencyMs: 'latencyMs',
   metadata: 'metadata',
   createdAt: 'createdAt'
 } as const
 
 export type MessageScalarFieldEnum = (typeof MessageScalarFieldEnum)[keyof typeof MessageScalarFieldEnum]
+
+
+export const ConversationTemplateScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  name: 'name',
+  description: 'description',
+  systemPrompt: 'systemPrompt',
+  promptId: 'promptId',
+  promptLabel: 'promptLabel',
+  model: 'model',
+  firstMessage: 'firstMessage',
+  version: 'version',
+  createdByUserId: 'createdByUserId',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ConversationTemplateScalarFieldEnum = (typeof ConversationTemplateScalarFieldEnum)[keyof typeof ConversationTemplateScalarFieldEnum]
+
+
+export const AttachmentScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  conversationId: 'conversationId',
+  messageId: 'messageId',
+  uploadedByUserId: 'uploadedByUserId',
+  fileName: 'fileName',
+  contentType: 'contentType',
+  sizeBytes: 'sizeBytes',
+  storageKey: 'storageKey',
+  sha256: 'sha256',
+  createdAt: 'createdAt'
+} as const
+
+export type AttachmentScalarFieldEnum = (typeof AttachmentScalarFieldEnum)[keyof typeof AttachmentScalarFieldEnum]
+
+
+export const ShareLinkScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  conversationId: 'conversationId',
+  canvasId: 'canvasId',
+  tokenHash: 'tokenHash',
+  expiresAt: 'expiresAt',
+  revokedAt: 'revokedAt',
+  createdByUserId: 'createdByUserId',
+  lastUsedAt: 'lastUsedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type ShareLinkScalarFieldEnum = (typeof ShareLinkScalarFieldEnum)[keyof typeof ShareLinkScalarFieldEnum]
 
 
 export const AgentScalarFieldEnum = {
@@ -618,10 +681,16 @@ export const ExecutionScalarFieldEnum = {
   input: 'input',
   output: 'output',
   error: 'error',
+  model: 'model',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  costUsd: 'costUsd',
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
   durationMs: 'durationMs',
-  createdAt: 'createdAt'
+  cancelledByUserId: 'cancelledByUserId',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
 } as const
 
 export type ExecutionScalarFieldEnum = (typeof ExecutionScalarFieldEnum)[keyof typeof ExecutionScalarFieldEnum]
@@ -662,6 +731,7 @@ export const CanvasScalarFieldEnum = {
   id: 'id',
   orgId: 'orgId',
   modelId: 'modelId',
+  modelVersion: 'modelVersion',
   createdByUserId: 'createdByUserId',
   name: 'name',
   description: 'description',

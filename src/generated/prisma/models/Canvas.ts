@@ -28,10 +28,12 @@ export type AggregateCanvas = {
 }
 
 export type CanvasAvgAggregateOutputType = {
+  modelVersion: number | null
   version: number | null
 }
 
 export type CanvasSumAggregateOutputType = {
+  modelVersion: number | null
   version: number | null
 }
 
@@ -39,6 +41,7 @@ export type CanvasMinAggregateOutputType = {
   id: string | null
   orgId: string | null
   modelId: string | null
+  modelVersion: number | null
   createdByUserId: string | null
   name: string | null
   description: string | null
@@ -53,6 +56,7 @@ export type CanvasMaxAggregateOutputType = {
   id: string | null
   orgId: string | null
   modelId: string | null
+  modelVersion: number | null
   createdByUserId: string | null
   name: string | null
   description: string | null
@@ -67,6 +71,7 @@ export type CanvasCountAggregateOutputType = {
   id: number
   orgId: number
   modelId: number
+  modelVersion: number
   createdByUserId: number
   name: number
   description: number
@@ -81,10 +86,12 @@ export type CanvasCountAggregateOutputType = {
 
 
 export type CanvasAvgAggregateInputType = {
+  modelVersion?: true
   version?: true
 }
 
 export type CanvasSumAggregateInputType = {
+  modelVersion?: true
   version?: true
 }
 
@@ -92,6 +99,7 @@ export type CanvasMinAggregateInputType = {
   id?: true
   orgId?: true
   modelId?: true
+  modelVersion?: true
   createdByUserId?: true
   name?: true
   description?: true
@@ -106,6 +114,7 @@ export type CanvasMaxAggregateInputType = {
   id?: true
   orgId?: true
   modelId?: true
+  modelVersion?: true
   createdByUserId?: true
   name?: true
   description?: true
@@ -120,6 +129,7 @@ export type CanvasCountAggregateInputType = {
   id?: true
   orgId?: true
   modelId?: true
+  modelVersion?: true
   createdByUserId?: true
   name?: true
   description?: true
@@ -222,6 +232,7 @@ export type CanvasGroupByOutputType = {
   id: string
   orgId: string
   modelId: string | null
+  modelVersion: number | null
   createdByUserId: string | null
   name: string
   description: string | null
@@ -260,6 +271,7 @@ export type CanvasWhereInput = {
   id?: Prisma.UuidFilter<"Canvas"> | string
   orgId?: Prisma.UuidFilter<"Canvas"> | string
   modelId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
+  modelVersion?: Prisma.IntNullableFilter<"Canvas"> | number | null
   createdByUserId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
   name?: Prisma.StringFilter<"Canvas"> | string
   description?: Prisma.StringNullableFilter<"Canvas"> | string | null
@@ -272,13 +284,16 @@ export type CanvasWhereInput = {
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   model?: Prisma.XOR<Prisma.CanvasModelNullableScalarRelationFilter, Prisma.CanvasModelWhereInput> | null
   createdBy?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  modelVersionRef?: Prisma.XOR<Prisma.CanvasModelVersionNullableScalarRelationFilter, Prisma.CanvasModelVersionWhereInput> | null
   versions?: Prisma.CanvasVersionListRelationFilter
+  shareLinks?: Prisma.ShareLinkListRelationFilter
 }
 
 export type CanvasOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   modelId?: Prisma.SortOrderInput | Prisma.SortOrder
+  modelVersion?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -291,7 +306,9 @@ export type CanvasOrderByWithRelationInput = {
   organization?: Prisma.OrganizationOrderByWithRelationInput
   model?: Prisma.CanvasModelOrderByWithRelationInput
   createdBy?: Prisma.UserOrderByWithRelationInput
+  modelVersionRef?: Prisma.CanvasModelVersionOrderByWithRelationInput
   versions?: Prisma.CanvasVersionOrderByRelationAggregateInput
+  shareLinks?: Prisma.ShareLinkOrderByRelationAggregateInput
 }
 
 export type CanvasWhereUniqueInput = Prisma.AtLeast<{
@@ -302,6 +319,7 @@ export type CanvasWhereUniqueInput = Prisma.AtLeast<{
   NOT?: Prisma.CanvasWhereInput | Prisma.CanvasWhereInput[]
   orgId?: Prisma.UuidFilter<"Canvas"> | string
   modelId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
+  modelVersion?: Prisma.IntNullableFilter<"Canvas"> | number | null
   createdByUserId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
   name?: Prisma.StringFilter<"Canvas"> | string
   description?: Prisma.StringNullableFilter<"Canvas"> | string | null
@@ -314,13 +332,16 @@ export type CanvasWhereUniqueInput = Prisma.AtLeast<{
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   model?: Prisma.XOR<Prisma.CanvasModelNullableScalarRelationFilter, Prisma.CanvasModelWhereInput> | null
   createdBy?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  modelVersionRef?: Prisma.XOR<Prisma.CanvasModelVersionNullableScalarRelationFilter, Prisma.CanvasModelVersionWhereInput> | null
   versions?: Prisma.CanvasVersionListRelationFilter
+  shareLinks?: Prisma.ShareLinkListRelationFilter
 }, "id" | "orgId_id">
 
 export type CanvasOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   modelId?: Prisma.SortOrderInput | Prisma.SortOrder
+  modelVersion?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -344,6 +365,7 @@ export type CanvasScalarWhereWithAggregatesInput = {
   id?: Prisma.UuidWithAggregatesFilter<"Canvas"> | string
   orgId?: Prisma.UuidWithAggregatesFilter<"Canvas"> | string
   modelId?: Prisma.UuidNullableWithAggregatesFilter<"Canvas"> | string | null
+  modelVersion?: Prisma.IntNullableWithAggregatesFilter<"Canvas"> | number | null
   createdByUserId?: Prisma.UuidNullableWithAggregatesFilter<"Canvas"> | string | null
   name?: Prisma.StringWithAggregatesFilter<"Canvas"> | string
   description?: Prisma.StringNullableWithAggregatesFilter<"Canvas"> | string | null
@@ -368,13 +390,16 @@ export type CanvasCreateInput = {
   organization: Prisma.OrganizationCreateNestedOneWithoutCanvasesInput
   model?: Prisma.CanvasModelCreateNestedOneWithoutCanvasesInput
   createdBy?: Prisma.UserCreateNestedOneWithoutCanvasesInput
+  modelVersionRef?: Prisma.CanvasModelVersionCreateNestedOneWithoutCanvasesInput
   versions?: Prisma.CanvasVersionCreateNestedManyWithoutCanvasInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasUncheckedCreateInput = {
   id?: string
   orgId: string
   modelId?: string | null
+  modelVersion?: number | null
   createdByUserId?: string | null
   name: string
   description?: string | null
@@ -385,6 +410,7 @@ export type CanvasUncheckedCreateInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutCanvasInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasUpdateInput = {
@@ -400,13 +426,16 @@ export type CanvasUpdateInput = {
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasesNestedInput
   model?: Prisma.CanvasModelUpdateOneWithoutCanvasesNestedInput
   createdBy?: Prisma.UserUpdateOneWithoutCanvasesNestedInput
+  modelVersionRef?: Prisma.CanvasModelVersionUpdateOneWithoutCanvasesNestedInput
   versions?: Prisma.CanvasVersionUpdateManyWithoutCanvasNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasUncheckedUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  modelVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -417,12 +446,14 @@ export type CanvasUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutCanvasNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasCreateManyInput = {
   id?: string
   orgId: string
   modelId?: string | null
+  modelVersion?: number | null
   createdByUserId?: string | null
   name: string
   description?: string | null
@@ -450,6 +481,7 @@ export type CanvasUncheckedUpdateManyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  modelVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -471,6 +503,11 @@ export type CanvasOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
+export type CanvasNullableScalarRelationFilter = {
+  is?: Prisma.CanvasWhereInput | null
+  isNot?: Prisma.CanvasWhereInput | null
+}
+
 export type CanvasOrgIdIdCompoundUniqueInput = {
   orgId: string
   id: string
@@ -480,6 +517,7 @@ export type CanvasCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   modelId?: Prisma.SortOrder
+  modelVersion?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrder
@@ -492,6 +530,7 @@ export type CanvasCountOrderByAggregateInput = {
 }
 
 export type CanvasAvgOrderByAggregateInput = {
+  modelVersion?: Prisma.SortOrder
   version?: Prisma.SortOrder
 }
 
@@ -499,6 +538,7 @@ export type CanvasMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   modelId?: Prisma.SortOrder
+  modelVersion?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrder
@@ -513,6 +553,7 @@ export type CanvasMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   modelId?: Prisma.SortOrder
+  modelVersion?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   description?: Prisma.SortOrder
@@ -524,6 +565,7 @@ export type CanvasMinOrderByAggregateInput = {
 }
 
 export type CanvasSumOrderByAggregateInput = {
+  modelVersion?: Prisma.SortOrder
   version?: Prisma.SortOrder
 }
 
@@ -616,6 +658,22 @@ export type CanvasUncheckedUpdateManyWithoutOrganizationNestedInput = {
   deleteMany?: Prisma.CanvasScalarWhereInput | Prisma.CanvasScalarWhereInput[]
 }
 
+export type CanvasCreateNestedOneWithoutShareLinksInput = {
+  create?: Prisma.XOR<Prisma.CanvasCreateWithoutShareLinksInput, Prisma.CanvasUncheckedCreateWithoutShareLinksInput>
+  connectOrCreate?: Prisma.CanvasCreateOrConnectWithoutShareLinksInput
+  connect?: Prisma.CanvasWhereUniqueInput
+}
+
+export type CanvasUpdateOneWithoutShareLinksNestedInput = {
+  create?: Prisma.XOR<Prisma.CanvasCreateWithoutShareLinksInput, Prisma.CanvasUncheckedCreateWithoutShareLinksInput>
+  connectOrCreate?: Prisma.CanvasCreateOrConnectWithoutShareLinksInput
+  upsert?: Prisma.CanvasUpsertWithoutShareLinksInput
+  disconnect?: Prisma.CanvasWhereInput | boolean
+  delete?: Prisma.CanvasWhereInput | boolean
+  connect?: Prisma.CanvasWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.CanvasUpdateToOneWithWhereWithoutShareLinksInput, Prisma.CanvasUpdateWithoutShareLinksInput>, Prisma.CanvasUncheckedUpdateWithoutShareLinksInput>
+}
+
 export type CanvasCreateNestedManyWithoutModelInput = {
   create?: Prisma.XOR<Prisma.CanvasCreateWithoutModelInput, Prisma.CanvasUncheckedCreateWithoutModelInput> | Prisma.CanvasCreateWithoutModelInput[] | Prisma.CanvasUncheckedCreateWithoutModelInput[]
   connectOrCreate?: Prisma.CanvasCreateOrConnectWithoutModelInput | Prisma.CanvasCreateOrConnectWithoutModelInput[]
@@ -658,6 +716,48 @@ export type CanvasUncheckedUpdateManyWithoutModelNestedInput = {
   deleteMany?: Prisma.CanvasScalarWhereInput | Prisma.CanvasScalarWhereInput[]
 }
 
+export type CanvasCreateNestedManyWithoutModelVersionRefInput = {
+  create?: Prisma.XOR<Prisma.CanvasCreateWithoutModelVersionRefInput, Prisma.CanvasUncheckedCreateWithoutModelVersionRefInput> | Prisma.CanvasCreateWithoutModelVersionRefInput[] | Prisma.CanvasUncheckedCreateWithoutModelVersionRefInput[]
+  connectOrCreate?: Prisma.CanvasCreateOrConnectWithoutModelVersionRefInput | Prisma.CanvasCreateOrConnectWithoutModelVersionRefInput[]
+  createMany?: Prisma.CanvasCreateManyModelVersionRefInputEnvelope
+  connect?: Prisma.CanvasWhereUniqueInput | Prisma.CanvasWhereUniqueInput[]
+}
+
+export type CanvasUncheckedCreateNestedManyWithoutModelVersionRefInput = {
+  create?: Prisma.XOR<Prisma.CanvasCreateWithoutModelVersionRefInput, Prisma.CanvasUncheckedCreateWithoutModelVersionRefInput> | Prisma.CanvasCreateWithoutModelVersionRefInput[] | Prisma.CanvasUncheckedCreateWithoutModelVersionRefInput[]
+  connectOrCreate?: Prisma.CanvasCreateOrConnectWithoutModelVersionRefInput | Prisma.CanvasCreateOrConnectWithoutModelVersionRefInput[]
+  createMany?: Prisma.CanvasCreateManyModelVersionRefInputEnvelope
+  connect?: Prisma.CanvasWhereUniqueInput | Prisma.CanvasWhereUniqueInput[]
+}
+
+export type CanvasUpdateManyWithoutModelVersionRefNestedInput = {
+  create?: Prisma.XOR<Prisma.CanvasCreateWithoutModelVersionRefInput, Prisma.CanvasUncheckedCreateWithoutModelVersionRefInput> | Prisma.CanvasCreateWithoutModelVersionRefInput[] | Prisma.CanvasUncheckedCreateWithoutModelVersionRefInput[]
+  connectOrCreate?: Prisma.CanvasCreateOrConnectWithoutModelVersionRefInput | Prisma.CanvasCreateOrConnectWithoutModelVersionRefInput[]
+  upsert?: Prisma.CanvasUpsertWithWhereUniqueWithoutModelVersionRefInput | Prisma.CanvasUpsertWithWhereUniqueWithoutModelVersionRefInput[]
+  createMany?: Prisma.CanvasCreateManyModelVersionRefInputEnvelope
+  set?: Prisma.CanvasWhereUniqueInput | Prisma.CanvasWhereUniqueInput[]
+  disconnect?: Prisma.CanvasWhereUniqueInput | Prisma.CanvasWhereUniqueInput[]
+  delete?: Prisma.CanvasWhereUniqueInput | Prisma.CanvasWhereUniqueInput[]
+  connect?: Prisma.CanvasWhereUniqueInput | Prisma.CanvasWhereUniqueInput[]
+  update?: Prisma.CanvasUpdateWithWhereUniqueWithoutModelVersionRefInput | Prisma.CanvasUpdateWithWhereUniqueWithoutModelVersionRefInput[]
+  updateMany?: Prisma.CanvasUpdateManyWithWhereWithoutModelVersionRefInput | Prisma.CanvasUpdateManyWithWhereWithoutModelVersionRefInput[]
+  deleteMany?: Prisma.CanvasScalarWhereInput | Prisma.CanvasScalarWhereInput[]
+}
+
+export type CanvasUncheckedUpdateManyWithoutModelVersionRefNestedInput = {
+  create?: Prisma.XOR<Prisma.CanvasCreateWithoutModelVersionRefInput, Prisma.CanvasUncheckedCreateWithoutModelVersionRefInput> | Prisma.CanvasCreateWithoutModelVersionRefInput[] | Prisma.CanvasUncheckedCreateWithoutModelVersionRefInput[]
+  connectOrCreate?: Prisma.CanvasCreateOrConnectWithoutModelVersionRefInput | Prisma.CanvasCreateOrConnectWithoutModelVersionRefInput[]
+  upsert?: Prisma.CanvasUpsertWithWhereUniqueWithoutModelVersionRefInput | Prisma.CanvasUpsertWithWhereUniqueWithoutModelVersionRefInput[]
+  createMany?: Prisma.CanvasCreateManyModelVersionRefInputEnvelope
+  set?: Prisma.CanvasWhereUniqueInput | Prisma.CanvasWhereUniqueInput[]
+  disconnect?: Prisma.CanvasWhereUniqueInput | Prisma.CanvasWhereUniqueInput[]
+  delete?: Prisma.CanvasWhereUniqueInput | Prisma.CanvasWhereUniqueInput[]
+  connect?: Prisma.CanvasWhereUniqueInput | Prisma.CanvasWhereUniqueInput[]
+  update?: Prisma.CanvasUpdateWithWhereUniqueWithoutModelVersionRefInput | Prisma.CanvasUpdateWithWhereUniqueWithoutModelVersionRefInput[]
+  updateMany?: Prisma.CanvasUpdateManyWithWhereWithoutModelVersionRefInput | Prisma.CanvasUpdateManyWithWhereWithoutModelVersionRefInput[]
+  deleteMany?: Prisma.CanvasScalarWhereInput | Prisma.CanvasScalarWhereInput[]
+}
+
 export type EnumCanvasVisibilityFieldUpdateOperationsInput = {
   set?: $Enums.CanvasVisibility
 }
@@ -688,13 +788,16 @@ export type CanvasCreateWithoutCreatedByInput = {
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutCanvasesInput
   model?: Prisma.CanvasModelCreateNestedOneWithoutCanvasesInput
+  modelVersionRef?: Prisma.CanvasModelVersionCreateNestedOneWithoutCanvasesInput
   versions?: Prisma.CanvasVersionCreateNestedManyWithoutCanvasInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasUncheckedCreateWithoutCreatedByInput = {
   id?: string
   orgId: string
   modelId?: string | null
+  modelVersion?: number | null
   name: string
   description?: string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -704,6 +807,7 @@ export type CanvasUncheckedCreateWithoutCreatedByInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutCanvasInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasCreateOrConnectWithoutCreatedByInput = {
@@ -739,6 +843,7 @@ export type CanvasScalarWhereInput = {
   id?: Prisma.UuidFilter<"Canvas"> | string
   orgId?: Prisma.UuidFilter<"Canvas"> | string
   modelId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
+  modelVersion?: Prisma.IntNullableFilter<"Canvas"> | number | null
   createdByUserId?: Prisma.UuidNullableFilter<"Canvas"> | string | null
   name?: Prisma.StringFilter<"Canvas"> | string
   description?: Prisma.StringNullableFilter<"Canvas"> | string | null
@@ -762,12 +867,15 @@ export type CanvasCreateWithoutOrganizationInput = {
   updatedAt?: Date | string
   model?: Prisma.CanvasModelCreateNestedOneWithoutCanvasesInput
   createdBy?: Prisma.UserCreateNestedOneWithoutCanvasesInput
+  modelVersionRef?: Prisma.CanvasModelVersionCreateNestedOneWithoutCanvasesInput
   versions?: Prisma.CanvasVersionCreateNestedManyWithoutCanvasInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasUncheckedCreateWithoutOrganizationInput = {
   id?: string
   modelId?: string | null
+  modelVersion?: number | null
   createdByUserId?: string | null
   name: string
   description?: string | null
@@ -778,6 +886,7 @@ export type CanvasUncheckedCreateWithoutOrganizationInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutCanvasInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasCreateOrConnectWithoutOrganizationInput = {
@@ -806,6 +915,90 @@ export type CanvasUpdateManyWithWhereWithoutOrganizationInput = {
   data: Prisma.XOR<Prisma.CanvasUpdateManyMutationInput, Prisma.CanvasUncheckedUpdateManyWithoutOrganizationInput>
 }
 
+export type CanvasCreateWithoutShareLinksInput = {
+  id?: string
+  name: string
+  description?: string | null
+  data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  visibility?: $Enums.CanvasVisibility
+  version?: number
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutCanvasesInput
+  model?: Prisma.CanvasModelCreateNestedOneWithoutCanvasesInput
+  createdBy?: Prisma.UserCreateNestedOneWithoutCanvasesInput
+  modelVersionRef?: Prisma.CanvasModelVersionCreateNestedOneWithoutCanvasesInput
+  versions?: Prisma.CanvasVersionCreateNestedManyWithoutCanvasInput
+}
+
+export type CanvasUncheckedCreateWithoutShareLinksInput = {
+  id?: string
+  orgId: string
+  modelId?: string | null
+  modelVersion?: number | null
+  createdByUserId?: string | null
+  name: string
+  description?: string | null
+  data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  visibility?: $Enums.CanvasVisibility
+  version?: number
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutCanvasInput
+}
+
+export type CanvasCreateOrConnectWithoutShareLinksInput = {
+  where: Prisma.CanvasWhereUniqueInput
+  create: Prisma.XOR<Prisma.CanvasCreateWithoutShareLinksInput, Prisma.CanvasUncheckedCreateWithoutShareLinksInput>
+}
+
+export type CanvasUpsertWithoutShareLinksInput = {
+  update: Prisma.XOR<Prisma.CanvasUpdateWithoutShareLinksInput, Prisma.CanvasUncheckedUpdateWithoutShareLinksInput>
+  create: Prisma.XOR<Prisma.CanvasCreateWithoutShareLinksInput, Prisma.CanvasUncheckedCreateWithoutShareLinksInput>
+  where?: Prisma.CanvasWhereInput
+}
+
+export type CanvasUpdateToOneWithWhereWithoutShareLinksInput = {
+  where?: Prisma.CanvasWhereInput
+  data: Prisma.XOR<Prisma.CanvasUpdateWithoutShareLinksInput, Prisma.CanvasUncheckedUpdateWithoutShareLinksInput>
+}
+
+export type CanvasUpdateWithoutShareLinksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  visibility?: Prisma.EnumCanvasVisibilityFieldUpdateOperationsInput | $Enums.CanvasVisibility
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasesNestedInput
+  model?: Prisma.CanvasModelUpdateOneWithoutCanvasesNestedInput
+  createdBy?: Prisma.UserUpdateOneWithoutCanvasesNestedInput
+  modelVersionRef?: Prisma.CanvasModelVersionUpdateOneWithoutCanvasesNestedInput
+  versions?: Prisma.CanvasVersionUpdateManyWithoutCanvasNestedInput
+}
+
+export type CanvasUncheckedUpdateWithoutShareLinksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  modelVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  visibility?: Prisma.EnumCanvasVisibilityFieldUpdateOperationsInput | $Enums.CanvasVisibility
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutCanvasNestedInput
+}
+
 export type CanvasCreateWithoutModelInput = {
   id?: string
   name: string
@@ -818,11 +1011,14 @@ export type CanvasCreateWithoutModelInput = {
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutCanvasesInput
   createdBy?: Prisma.UserCreateNestedOneWithoutCanvasesInput
+  modelVersionRef?: Prisma.CanvasModelVersionCreateNestedOneWithoutCanvasesInput
   versions?: Prisma.CanvasVersionCreateNestedManyWithoutCanvasInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasUncheckedCreateWithoutModelInput = {
   id?: string
+  modelVersion?: number | null
   createdByUserId?: string | null
   name: string
   description?: string | null
@@ -833,6 +1029,7 @@ export type CanvasUncheckedCreateWithoutModelInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutCanvasInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasCreateOrConnectWithoutModelInput = {
@@ -861,6 +1058,64 @@ export type CanvasUpdateManyWithWhereWithoutModelInput = {
   data: Prisma.XOR<Prisma.CanvasUpdateManyMutationInput, Prisma.CanvasUncheckedUpdateManyWithoutModelInput>
 }
 
+export type CanvasCreateWithoutModelVersionRefInput = {
+  id?: string
+  name: string
+  description?: string | null
+  data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  visibility?: $Enums.CanvasVisibility
+  version?: number
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutCanvasesInput
+  model?: Prisma.CanvasModelCreateNestedOneWithoutCanvasesInput
+  createdBy?: Prisma.UserCreateNestedOneWithoutCanvasesInput
+  versions?: Prisma.CanvasVersionCreateNestedManyWithoutCanvasInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCanvasInput
+}
+
+export type CanvasUncheckedCreateWithoutModelVersionRefInput = {
+  id?: string
+  createdByUserId?: string | null
+  name: string
+  description?: string | null
+  data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  visibility?: $Enums.CanvasVisibility
+  version?: number
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutCanvasInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCanvasInput
+}
+
+export type CanvasCreateOrConnectWithoutModelVersionRefInput = {
+  where: Prisma.CanvasWhereUniqueInput
+  create: Prisma.XOR<Prisma.CanvasCreateWithoutModelVersionRefInput, Prisma.CanvasUncheckedCreateWithoutModelVersionRefInput>
+}
+
+export type CanvasCreateManyModelVersionRefInputEnvelope = {
+  data: Prisma.CanvasCreateManyModelVersionRefInput | Prisma.CanvasCreateManyModelVersionRefInput[]
+  skipDuplicates?: boolean
+}
+
+export type CanvasUpsertWithWhereUniqueWithoutModelVersionRefInput = {
+  where: Prisma.CanvasWhereUniqueInput
+  update: Prisma.XOR<Prisma.CanvasUpdateWithoutModelVersionRefInput, Prisma.CanvasUncheckedUpdateWithoutModelVersionRefInput>
+  create: Prisma.XOR<Prisma.CanvasCreateWithoutModelVersionRefInput, Prisma.CanvasUncheckedCreateWithoutModelVersionRefInput>
+}
+
+export type CanvasUpdateWithWhereUniqueWithoutModelVersionRefInput = {
+  where: Prisma.CanvasWhereUniqueInput
+  data: Prisma.XOR<Prisma.CanvasUpdateWithoutModelVersionRefInput, Prisma.CanvasUncheckedUpdateWithoutModelVersionRefInput>
+}
+
+export type CanvasUpdateManyWithWhereWithoutModelVersionRefInput = {
+  where: Prisma.CanvasScalarWhereInput
+  data: Prisma.XOR<Prisma.CanvasUpdateManyMutationInput, Prisma.CanvasUncheckedUpdateManyWithoutModelVersionRefInput>
+}
+
 export type CanvasCreateWithoutVersionsInput = {
   id?: string
   name: string
@@ -874,12 +1129,15 @@ export type CanvasCreateWithoutVersionsInput = {
   organization: Prisma.OrganizationCreateNestedOneWithoutCanvasesInput
   model?: Prisma.CanvasModelCreateNestedOneWithoutCanvasesInput
   createdBy?: Prisma.UserCreateNestedOneWithoutCanvasesInput
+  modelVersionRef?: Prisma.CanvasModelVersionCreateNestedOneWithoutCanvasesInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasUncheckedCreateWithoutVersionsInput = {
   id?: string
   orgId: string
   modelId?: string | null
+  modelVersion?: number | null
   createdByUserId?: string | null
   name: string
   description?: string | null
@@ -889,6 +1147,7 @@ export type CanvasUncheckedCreateWithoutVersionsInput = {
   deletedAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCanvasInput
 }
 
 export type CanvasCreateOrConnectWithoutVersionsInput = {
@@ -920,12 +1179,15 @@ export type CanvasUpdateWithoutVersionsInput = {
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasesNestedInput
   model?: Prisma.CanvasModelUpdateOneWithoutCanvasesNestedInput
   createdBy?: Prisma.UserUpdateOneWithoutCanvasesNestedInput
+  modelVersionRef?: Prisma.CanvasModelVersionUpdateOneWithoutCanvasesNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasUncheckedUpdateWithoutVersionsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  modelVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -935,12 +1197,14 @@ export type CanvasUncheckedUpdateWithoutVersionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasCreateManyCreatedByInput = {
   id?: string
   orgId: string
   modelId?: string | null
+  modelVersion?: number | null
   name: string
   description?: string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -963,13 +1227,16 @@ export type CanvasUpdateWithoutCreatedByInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasesNestedInput
   model?: Prisma.CanvasModelUpdateOneWithoutCanvasesNestedInput
+  modelVersionRef?: Prisma.CanvasModelVersionUpdateOneWithoutCanvasesNestedInput
   versions?: Prisma.CanvasVersionUpdateManyWithoutCanvasNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasUncheckedUpdateWithoutCreatedByInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  modelVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -979,12 +1246,14 @@ export type CanvasUncheckedUpdateWithoutCreatedByInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutCanvasNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasUncheckedUpdateManyWithoutCreatedByInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  modelVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -998,6 +1267,7 @@ export type CanvasUncheckedUpdateManyWithoutCreatedByInput = {
 export type CanvasCreateManyOrganizationInput = {
   id?: string
   modelId?: string | null
+  modelVersion?: number | null
   createdByUserId?: string | null
   name: string
   description?: string | null
@@ -1021,12 +1291,15 @@ export type CanvasUpdateWithoutOrganizationInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   model?: Prisma.CanvasModelUpdateOneWithoutCanvasesNestedInput
   createdBy?: Prisma.UserUpdateOneWithoutCanvasesNestedInput
+  modelVersionRef?: Prisma.CanvasModelVersionUpdateOneWithoutCanvasesNestedInput
   versions?: Prisma.CanvasVersionUpdateManyWithoutCanvasNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasUncheckedUpdateWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  modelVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1037,11 +1310,13 @@ export type CanvasUncheckedUpdateWithoutOrganizationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutCanvasNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasUncheckedUpdateManyWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   modelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  modelVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1055,6 +1330,7 @@ export type CanvasUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type CanvasCreateManyModelInput = {
   id?: string
+  modelVersion?: number | null
   createdByUserId?: string | null
   name: string
   description?: string | null
@@ -1078,10 +1354,72 @@ export type CanvasUpdateWithoutModelInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasesNestedInput
   createdBy?: Prisma.UserUpdateOneWithoutCanvasesNestedInput
+  modelVersionRef?: Prisma.CanvasModelVersionUpdateOneWithoutCanvasesNestedInput
   versions?: Prisma.CanvasVersionUpdateManyWithoutCanvasNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCanvasNestedInput
 }
 
 export type CanvasUncheckedUpdateWithoutModelInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  modelVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  visibility?: Prisma.EnumCanvasVisibilityFieldUpdateOperationsInput | $Enums.CanvasVisibility
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutCanvasNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCanvasNestedInput
+}
+
+export type CanvasUncheckedUpdateManyWithoutModelInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  modelVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  visibility?: Prisma.EnumCanvasVisibilityFieldUpdateOperationsInput | $Enums.CanvasVisibility
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type CanvasCreateManyModelVersionRefInput = {
+  id?: string
+  createdByUserId?: string | null
+  name: string
+  description?: string | null
+  data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  visibility?: $Enums.CanvasVisibility
+  version?: number
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type CanvasUpdateWithoutModelVersionRefInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  data?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  visibility?: Prisma.EnumCanvasVisibilityFieldUpdateOperationsInput | $Enums.CanvasVisibility
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasesNestedInput
+  model?: Prisma.CanvasModelUpdateOneWithoutCanvasesNestedInput
+  createdBy?: Prisma.UserUpdateOneWithoutCanvasesNestedInput
+  versions?: Prisma.CanvasVersionUpdateManyWithoutCanvasNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCanvasNestedInput
+}
+
+export type CanvasUncheckedUpdateWithoutModelVersionRefInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
@@ -1093,9 +1431,10 @@ export type CanvasUncheckedUpdateWithoutModelInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutCanvasNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCanvasNestedInput
 }
 
-export type CanvasUncheckedUpdateManyWithoutModelInput = {
+export type CanvasUncheckedUpdateManyWithoutModelVersionRefInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
@@ -1115,10 +1454,12 @@ export type CanvasUncheckedUpdateManyWithoutModelInput = {
 
 export type CanvasCountOutputType = {
   versions: number
+  shareLinks: number
 }
 
 export type CanvasCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   versions?: boolean | CanvasCountOutputTypeCountVersionsArgs
+  shareLinks?: boolean | CanvasCountOutputTypeCountShareLinksArgs
 }
 
 /**
@@ -1138,11 +1479,19 @@ export type CanvasCountOutputTypeCountVersionsArgs<ExtArgs extends runtime.Types
   where?: Prisma.CanvasVersionWhereInput
 }
 
+/**
+ * CanvasCountOutputType without action
+ */
+export type CanvasCountOutputTypeCountShareLinksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ShareLinkWhereInput
+}
+
 
 export type CanvasSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   orgId?: boolean
   modelId?: boolean
+  modelVersion?: boolean
   createdByUserId?: boolean
   name?: boolean
   description?: boolean
@@ -1155,7 +1504,9 @@ export type CanvasSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
   createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
+  modelVersionRef?: boolean | Prisma.Canvas$modelVersionRefArgs<ExtArgs>
   versions?: boolean | Prisma.Canvas$versionsArgs<ExtArgs>
+  shareLinks?: boolean | Prisma.Canvas$shareLinksArgs<ExtArgs>
   _count?: boolean | Prisma.CanvasCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["canvas"]>
 
@@ -1163,6 +1514,7 @@ export type CanvasSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   id?: boolean
   orgId?: boolean
   modelId?: boolean
+  modelVersion?: boolean
   createdByUserId?: boolean
   name?: boolean
   description?: boolean
@@ -1175,12 +1527,14 @@ export type CanvasSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
   createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
+  modelVersionRef?: boolean | Prisma.Canvas$modelVersionRefArgs<ExtArgs>
 }, ExtArgs["result"]["canvas"]>
 
 export type CanvasSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   orgId?: boolean
   modelId?: boolean
+  modelVersion?: boolean
   createdByUserId?: boolean
   name?: boolean
   description?: boolean
@@ -1193,12 +1547,14 @@ export type CanvasSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
   createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
+  modelVersionRef?: boolean | Prisma.Canvas$modelVersionRefArgs<ExtArgs>
 }, ExtArgs["result"]["canvas"]>
 
 export type CanvasSelectScalar = {
   id?: boolean
   orgId?: boolean
   modelId?: boolean
+  modelVersion?: boolean
   createdByUserId?: boolean
   name?: boolean
   description?: boolean
@@ -1210,23 +1566,27 @@ export type CanvasSelectScalar = {
   updatedAt?: boolean
 }
 
-export type CanvasOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "modelId" | "createdByUserId" | "name" | "description" | "data" | "visibility" | "version" | "deletedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["canvas"]>
+export type CanvasOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "modelId" | "modelVersion" | "createdByUserId" | "name" | "description" | "data" | "visibility" | "version" | "deletedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["canvas"]>
 export type CanvasInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
   createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
+  modelVersionRef?: boolean | Prisma.Canvas$modelVersionRefArgs<ExtArgs>
   versions?: boolean | Prisma.Canvas$versionsArgs<ExtArgs>
+  shareLinks?: boolean | Prisma.Canvas$shareLinksArgs<ExtArgs>
   _count?: boolean | Prisma.CanvasCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type CanvasIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
   createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
+  modelVersionRef?: boolean | Prisma.Canvas$modelVersionRefArgs<ExtArgs>
 }
 export type CanvasIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.Canvas$modelArgs<ExtArgs>
   createdBy?: boolean | Prisma.Canvas$createdByArgs<ExtArgs>
+  modelVersionRef?: boolean | Prisma.Canvas$modelVersionRefArgs<ExtArgs>
 }
 
 export type $CanvasPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1235,12 +1595,18 @@ export type $CanvasPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     organization: Prisma.$OrganizationPayload<ExtArgs>
     model: Prisma.$CanvasModelPayload<ExtArgs> | null
     createdBy: Prisma.$UserPayload<ExtArgs> | null
+    modelVersionRef: Prisma.$CanvasModelVersionPayload<ExtArgs> | null
     versions: Prisma.$CanvasVersionPayload<ExtArgs>[]
+    shareLinks: Prisma.$ShareLinkPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     orgId: string
     modelId: string | null
+    /**
+     * The published version of the model whose schema data satisfies; set only with modelId.
+     */
+    modelVersion: number | null
     /**
      * Null once the creator's account is deleted: the canvas stays with the org.
      */
@@ -1650,7 +2016,9 @@ export interface Prisma__CanvasClient<T, Null = never, ExtArgs extends runtime.T
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   model<T extends Prisma.Canvas$modelArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Canvas$modelArgs<ExtArgs>>): Prisma.Prisma__CanvasModelClient<runtime.Types.Result.GetResult<Prisma.$CanvasModelPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   createdBy<T extends Prisma.Canvas$createdByArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Canvas$createdByArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  modelVersionRef<T extends Prisma.Canvas$modelVersionRefArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Canvas$modelVersionRefArgs<ExtArgs>>): Prisma.Prisma__CanvasModelVersionClient<runtime.Types.Result.GetResult<Prisma.$CanvasModelVersionPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   versions<T extends Prisma.Canvas$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Canvas$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CanvasVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  shareLinks<T extends Prisma.Canvas$shareLinksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Canvas$shareLinksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ShareLinkPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1683,6 +2051,7 @@ export interface CanvasFieldRefs {
   readonly id: Prisma.FieldRef<"Canvas", 'String'>
   readonly orgId: Prisma.FieldRef<"Canvas", 'String'>
   readonly modelId: Prisma.FieldRef<"Canvas", 'String'>
+  readonly modelVersion: Prisma.FieldRef<"Canvas", 'Int'>
   readonly createdByUserId: Prisma.FieldRef<"Canvas", 'String'>
   readonly name: Prisma.FieldRef<"Canvas", 'String'>
   readonly description: Prisma.FieldRef<"Canvas", 'String'>
@@ -2131,6 +2500,25 @@ export type Canvas$createdByArgs<ExtArgs extends runtime.Types.Extensions.Intern
 }
 
 /**
+ * Canvas.modelVersionRef
+ */
+export type Canvas$modelVersionRefArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the CanvasModelVersion
+   */
+  select?: Prisma.CanvasModelVersionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the CanvasModelVersion
+   */
+  omit?: Prisma.CanvasModelVersionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.CanvasModelVersionInclude<ExtArgs> | null
+  where?: Prisma.CanvasModelVersionWhereInput
+}
+
+/**
  * Canvas.versions
  */
 export type Canvas$versionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2152,6 +2540,30 @@ export type Canvas$versionsArgs<ExtArgs extends runtime.Types.Extensions.Interna
   take?: number
   skip?: number
   distinct?: Prisma.CanvasVersionScalarFieldEnum | Prisma.CanvasVersionScalarFieldEnum[]
+}
+
+/**
+ * Canvas.shareLinks
+ */
+export type Canvas$shareLinksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ShareLink
+   */
+  select?: Prisma.ShareLinkSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ShareLink
+   */
+  omit?: Prisma.ShareLinkOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ShareLinkInclude<ExtArgs> | null
+  where?: Prisma.ShareLinkWhereInput
+  orderBy?: Prisma.ShareLinkOrderByWithRelationInput | Prisma.ShareLinkOrderByWithRelationInput[]
+  cursor?: Prisma.ShareLinkWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ShareLinkScalarFieldEnum | Prisma.ShareLinkScalarFieldEnum[]
 }
 
 /**

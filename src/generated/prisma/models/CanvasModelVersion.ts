@@ -230,6 +230,7 @@ export type CanvasModelVersionWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"CanvasModelVersion"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   model?: Prisma.XOR<Prisma.CanvasModelScalarRelationFilter, Prisma.CanvasModelWhereInput>
+  canvases?: Prisma.CanvasListRelationFilter
 }
 
 export type CanvasModelVersionOrderByWithRelationInput = {
@@ -242,6 +243,7 @@ export type CanvasModelVersionOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
   model?: Prisma.CanvasModelOrderByWithRelationInput
+  canvases?: Prisma.CanvasOrderByRelationAggregateInput
 }
 
 export type CanvasModelVersionWhereUniqueInput = Prisma.AtLeast<{
@@ -258,6 +260,7 @@ export type CanvasModelVersionWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"CanvasModelVersion"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   model?: Prisma.XOR<Prisma.CanvasModelScalarRelationFilter, Prisma.CanvasModelWhereInput>
+  canvases?: Prisma.CanvasListRelationFilter
 }, "id" | "orgId_modelId_version">
 
 export type CanvasModelVersionOrderByWithAggregationInput = {
@@ -296,6 +299,7 @@ export type CanvasModelVersionCreateInput = {
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutCanvasModelVersionsInput
   model: Prisma.CanvasModelCreateNestedOneWithoutVersionsInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutModelVersionRefInput
 }
 
 export type CanvasModelVersionUncheckedCreateInput = {
@@ -306,6 +310,7 @@ export type CanvasModelVersionUncheckedCreateInput = {
   schema: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
   createdAt?: Date | string
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutModelVersionRefInput
 }
 
 export type CanvasModelVersionUpdateInput = {
@@ -316,6 +321,7 @@ export type CanvasModelVersionUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasModelVersionsNestedInput
   model?: Prisma.CanvasModelUpdateOneRequiredWithoutVersionsNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutModelVersionRefNestedInput
 }
 
 export type CanvasModelVersionUncheckedUpdateInput = {
@@ -326,6 +332,7 @@ export type CanvasModelVersionUncheckedUpdateInput = {
   schema?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutModelVersionRefNestedInput
 }
 
 export type CanvasModelVersionCreateManyInput = {
@@ -406,6 +413,11 @@ export type CanvasModelVersionMinOrderByAggregateInput = {
 
 export type CanvasModelVersionSumOrderByAggregateInput = {
   version?: Prisma.SortOrder
+}
+
+export type CanvasModelVersionNullableScalarRelationFilter = {
+  is?: Prisma.CanvasModelVersionWhereInput | null
+  isNot?: Prisma.CanvasModelVersionWhereInput | null
 }
 
 export type CanvasModelVersionCreateNestedManyWithoutOrganizationInput = {
@@ -492,6 +504,22 @@ export type CanvasModelVersionUncheckedUpdateManyWithoutModelNestedInput = {
   deleteMany?: Prisma.CanvasModelVersionScalarWhereInput | Prisma.CanvasModelVersionScalarWhereInput[]
 }
 
+export type CanvasModelVersionCreateNestedOneWithoutCanvasesInput = {
+  create?: Prisma.XOR<Prisma.CanvasModelVersionCreateWithoutCanvasesInput, Prisma.CanvasModelVersionUncheckedCreateWithoutCanvasesInput>
+  connectOrCreate?: Prisma.CanvasModelVersionCreateOrConnectWithoutCanvasesInput
+  connect?: Prisma.CanvasModelVersionWhereUniqueInput
+}
+
+export type CanvasModelVersionUpdateOneWithoutCanvasesNestedInput = {
+  create?: Prisma.XOR<Prisma.CanvasModelVersionCreateWithoutCanvasesInput, Prisma.CanvasModelVersionUncheckedCreateWithoutCanvasesInput>
+  connectOrCreate?: Prisma.CanvasModelVersionCreateOrConnectWithoutCanvasesInput
+  upsert?: Prisma.CanvasModelVersionUpsertWithoutCanvasesInput
+  disconnect?: Prisma.CanvasModelVersionWhereInput | boolean
+  delete?: Prisma.CanvasModelVersionWhereInput | boolean
+  connect?: Prisma.CanvasModelVersionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.CanvasModelVersionUpdateToOneWithWhereWithoutCanvasesInput, Prisma.CanvasModelVersionUpdateWithoutCanvasesInput>, Prisma.CanvasModelVersionUncheckedUpdateWithoutCanvasesInput>
+}
+
 export type CanvasModelVersionCreateWithoutOrganizationInput = {
   id?: string
   version: number
@@ -499,6 +527,7 @@ export type CanvasModelVersionCreateWithoutOrganizationInput = {
   createdByUserId?: string | null
   createdAt?: Date | string
   model: Prisma.CanvasModelCreateNestedOneWithoutVersionsInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutModelVersionRefInput
 }
 
 export type CanvasModelVersionUncheckedCreateWithoutOrganizationInput = {
@@ -508,6 +537,7 @@ export type CanvasModelVersionUncheckedCreateWithoutOrganizationInput = {
   schema: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
   createdAt?: Date | string
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutModelVersionRefInput
 }
 
 export type CanvasModelVersionCreateOrConnectWithoutOrganizationInput = {
@@ -556,6 +586,7 @@ export type CanvasModelVersionCreateWithoutModelInput = {
   createdByUserId?: string | null
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutCanvasModelVersionsInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutModelVersionRefInput
 }
 
 export type CanvasModelVersionUncheckedCreateWithoutModelInput = {
@@ -564,6 +595,7 @@ export type CanvasModelVersionUncheckedCreateWithoutModelInput = {
   schema: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: string | null
   createdAt?: Date | string
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutModelVersionRefInput
 }
 
 export type CanvasModelVersionCreateOrConnectWithoutModelInput = {
@@ -592,6 +624,62 @@ export type CanvasModelVersionUpdateManyWithWhereWithoutModelInput = {
   data: Prisma.XOR<Prisma.CanvasModelVersionUpdateManyMutationInput, Prisma.CanvasModelVersionUncheckedUpdateManyWithoutModelInput>
 }
 
+export type CanvasModelVersionCreateWithoutCanvasesInput = {
+  id?: string
+  version: number
+  schema: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutCanvasModelVersionsInput
+  model: Prisma.CanvasModelCreateNestedOneWithoutVersionsInput
+}
+
+export type CanvasModelVersionUncheckedCreateWithoutCanvasesInput = {
+  id?: string
+  orgId: string
+  modelId: string
+  version: number
+  schema: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  createdAt?: Date | string
+}
+
+export type CanvasModelVersionCreateOrConnectWithoutCanvasesInput = {
+  where: Prisma.CanvasModelVersionWhereUniqueInput
+  create: Prisma.XOR<Prisma.CanvasModelVersionCreateWithoutCanvasesInput, Prisma.CanvasModelVersionUncheckedCreateWithoutCanvasesInput>
+}
+
+export type CanvasModelVersionUpsertWithoutCanvasesInput = {
+  update: Prisma.XOR<Prisma.CanvasModelVersionUpdateWithoutCanvasesInput, Prisma.CanvasModelVersionUncheckedUpdateWithoutCanvasesInput>
+  create: Prisma.XOR<Prisma.CanvasModelVersionCreateWithoutCanvasesInput, Prisma.CanvasModelVersionUncheckedCreateWithoutCanvasesInput>
+  where?: Prisma.CanvasModelVersionWhereInput
+}
+
+export type CanvasModelVersionUpdateToOneWithWhereWithoutCanvasesInput = {
+  where?: Prisma.CanvasModelVersionWhereInput
+  data: Prisma.XOR<Prisma.CanvasModelVersionUpdateWithoutCanvasesInput, Prisma.CanvasModelVersionUncheckedUpdateWithoutCanvasesInput>
+}
+
+export type CanvasModelVersionUpdateWithoutCanvasesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  schema?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasModelVersionsNestedInput
+  model?: Prisma.CanvasModelUpdateOneRequiredWithoutVersionsNestedInput
+}
+
+export type CanvasModelVersionUncheckedUpdateWithoutCanvasesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  modelId?: Prisma.StringFieldUpdateOperationsInput | string
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  schema?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
 export type CanvasModelVersionCreateManyOrganizationInput = {
   id?: string
   modelId: string
@@ -608,6 +696,7 @@ export type CanvasModelVersionUpdateWithoutOrganizationInput = {
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   model?: Prisma.CanvasModelUpdateOneRequiredWithoutVersionsNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutModelVersionRefNestedInput
 }
 
 export type CanvasModelVersionUncheckedUpdateWithoutOrganizationInput = {
@@ -617,6 +706,7 @@ export type CanvasModelVersionUncheckedUpdateWithoutOrganizationInput = {
   schema?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutModelVersionRefNestedInput
 }
 
 export type CanvasModelVersionUncheckedUpdateManyWithoutOrganizationInput = {
@@ -643,6 +733,7 @@ export type CanvasModelVersionUpdateWithoutModelInput = {
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutCanvasModelVersionsNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutModelVersionRefNestedInput
 }
 
 export type CanvasModelVersionUncheckedUpdateWithoutModelInput = {
@@ -651,6 +742,7 @@ export type CanvasModelVersionUncheckedUpdateWithoutModelInput = {
   schema?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutModelVersionRefNestedInput
 }
 
 export type CanvasModelVersionUncheckedUpdateManyWithoutModelInput = {
@@ -661,6 +753,35 @@ export type CanvasModelVersionUncheckedUpdateManyWithoutModelInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
+
+/**
+ * Count Type CanvasModelVersionCountOutputType
+ */
+
+export type CanvasModelVersionCountOutputType = {
+  canvases: number
+}
+
+export type CanvasModelVersionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  canvases?: boolean | CanvasModelVersionCountOutputTypeCountCanvasesArgs
+}
+
+/**
+ * CanvasModelVersionCountOutputType without action
+ */
+export type CanvasModelVersionCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the CanvasModelVersionCountOutputType
+   */
+  select?: Prisma.CanvasModelVersionCountOutputTypeSelect<ExtArgs> | null
+}
+
+/**
+ * CanvasModelVersionCountOutputType without action
+ */
+export type CanvasModelVersionCountOutputTypeCountCanvasesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.CanvasWhereInput
+}
 
 
 export type CanvasModelVersionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -673,6 +794,8 @@ export type CanvasModelVersionSelect<ExtArgs extends runtime.Types.Extensions.In
   createdAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.CanvasModelDefaultArgs<ExtArgs>
+  canvases?: boolean | Prisma.CanvasModelVersion$canvasesArgs<ExtArgs>
+  _count?: boolean | Prisma.CanvasModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["canvasModelVersion"]>
 
 export type CanvasModelVersionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -713,6 +836,8 @@ export type CanvasModelVersionOmit<ExtArgs extends runtime.Types.Extensions.Inte
 export type CanvasModelVersionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   model?: boolean | Prisma.CanvasModelDefaultArgs<ExtArgs>
+  canvases?: boolean | Prisma.CanvasModelVersion$canvasesArgs<ExtArgs>
+  _count?: boolean | Prisma.CanvasModelVersionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type CanvasModelVersionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
@@ -728,6 +853,7 @@ export type $CanvasModelVersionPayload<ExtArgs extends runtime.Types.Extensions.
   objects: {
     organization: Prisma.$OrganizationPayload<ExtArgs>
     model: Prisma.$CanvasModelPayload<ExtArgs>
+    canvases: Prisma.$CanvasPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1133,6 +1259,7 @@ export interface Prisma__CanvasModelVersionClient<T, Null = never, ExtArgs exten
   readonly [Symbol.toStringTag]: "PrismaPromise"
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   model<T extends Prisma.CanvasModelDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.CanvasModelDefaultArgs<ExtArgs>>): Prisma.Prisma__CanvasModelClient<runtime.Types.Result.GetResult<Prisma.$CanvasModelPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  canvases<T extends Prisma.CanvasModelVersion$canvasesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.CanvasModelVersion$canvasesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CanvasPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1567,6 +1694,30 @@ export type CanvasModelVersionDeleteManyArgs<ExtArgs extends runtime.Types.Exten
    * Limit how many CanvasModelVersions to delete.
    */
   limit?: number
+}
+
+/**
+ * CanvasModelVersion.canvases
+ */
+export type CanvasModelVersion$canvasesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Canvas
+   */
+  select?: Prisma.CanvasSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Canvas
+   */
+  omit?: Prisma.CanvasOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.CanvasInclude<ExtArgs> | null
+  where?: Prisma.CanvasWhereInput
+  orderBy?: Prisma.CanvasOrderByWithRelationInput | Prisma.CanvasOrderByWithRelationInput[]
+  cursor?: Prisma.CanvasWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.CanvasScalarFieldEnum | Prisma.CanvasScalarFieldEnum[]
 }
 
 /**

@@ -31,7 +31,11 @@ export type ConversationMinAggregateOutputType = {
   title: string | null
   provider: $Enums.AiProvider | null
   model: string | null
+  providerKeyId: string | null
   systemPrompt: string | null
+  promptId: string | null
+  promptLabel: string | null
+  templateId: string | null
   sharedWithOrg: boolean | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -44,7 +48,11 @@ export type ConversationMaxAggregateOutputType = {
   title: string | null
   provider: $Enums.AiProvider | null
   model: string | null
+  providerKeyId: string | null
   systemPrompt: string | null
+  promptId: string | null
+  promptLabel: string | null
+  templateId: string | null
   sharedWithOrg: boolean | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -57,7 +65,11 @@ export type ConversationCountAggregateOutputType = {
   title: number
   provider: number
   model: number
+  providerKeyId: number
   systemPrompt: number
+  promptId: number
+  promptLabel: number
+  templateId: number
   sharedWithOrg: number
   createdAt: number
   updatedAt: number
@@ -72,7 +84,11 @@ export type ConversationMinAggregateInputType = {
   title?: true
   provider?: true
   model?: true
+  providerKeyId?: true
   systemPrompt?: true
+  promptId?: true
+  promptLabel?: true
+  templateId?: true
   sharedWithOrg?: true
   createdAt?: true
   updatedAt?: true
@@ -85,7 +101,11 @@ export type ConversationMaxAggregateInputType = {
   title?: true
   provider?: true
   model?: true
+  providerKeyId?: true
   systemPrompt?: true
+  promptId?: true
+  promptLabel?: true
+  templateId?: true
   sharedWithOrg?: true
   createdAt?: true
   updatedAt?: true
@@ -98,7 +118,11 @@ export type ConversationCountAggregateInputType = {
   title?: true
   provider?: true
   model?: true
+  providerKeyId?: true
   systemPrompt?: true
+  promptId?: true
+  promptLabel?: true
+  templateId?: true
   sharedWithOrg?: true
   createdAt?: true
   updatedAt?: true
@@ -184,7 +208,11 @@ export type ConversationGroupByOutputType = {
   title: string
   provider: $Enums.AiProvider | null
   model: string | null
+  providerKeyId: string | null
   systemPrompt: string | null
+  promptId: string | null
+  promptLabel: string | null
+  templateId: string | null
   sharedWithOrg: boolean
   createdAt: Date
   updatedAt: Date
@@ -218,13 +246,22 @@ export type ConversationWhereInput = {
   title?: Prisma.StringFilter<"Conversation"> | string
   provider?: Prisma.EnumAiProviderNullableFilter<"Conversation"> | $Enums.AiProvider | null
   model?: Prisma.StringNullableFilter<"Conversation"> | string | null
+  providerKeyId?: Prisma.UuidNullableFilter<"Conversation"> | string | null
   systemPrompt?: Prisma.StringNullableFilter<"Conversation"> | string | null
+  promptId?: Prisma.UuidNullableFilter<"Conversation"> | string | null
+  promptLabel?: Prisma.StringNullableFilter<"Conversation"> | string | null
+  templateId?: Prisma.UuidNullableFilter<"Conversation"> | string | null
   sharedWithOrg?: Prisma.BoolFilter<"Conversation"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Conversation"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Conversation"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
+  providerKey?: Prisma.XOR<Prisma.ProviderKeyNullableScalarRelationFilter, Prisma.ProviderKeyWhereInput> | null
+  prompt?: Prisma.XOR<Prisma.PromptNullableScalarRelationFilter, Prisma.PromptWhereInput> | null
+  template?: Prisma.XOR<Prisma.ConversationTemplateNullableScalarRelationFilter, Prisma.ConversationTemplateWhereInput> | null
   messages?: Prisma.MessageListRelationFilter
+  attachments?: Prisma.AttachmentListRelationFilter
+  shareLinks?: Prisma.ShareLinkListRelationFilter
 }
 
 export type ConversationOrderByWithRelationInput = {
@@ -234,13 +271,22 @@ export type ConversationOrderByWithRelationInput = {
   title?: Prisma.SortOrder
   provider?: Prisma.SortOrderInput | Prisma.SortOrder
   model?: Prisma.SortOrderInput | Prisma.SortOrder
+  providerKeyId?: Prisma.SortOrderInput | Prisma.SortOrder
   systemPrompt?: Prisma.SortOrderInput | Prisma.SortOrder
+  promptId?: Prisma.SortOrderInput | Prisma.SortOrder
+  promptLabel?: Prisma.SortOrderInput | Prisma.SortOrder
+  templateId?: Prisma.SortOrderInput | Prisma.SortOrder
   sharedWithOrg?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
   user?: Prisma.UserOrderByWithRelationInput
+  providerKey?: Prisma.ProviderKeyOrderByWithRelationInput
+  prompt?: Prisma.PromptOrderByWithRelationInput
+  template?: Prisma.ConversationTemplateOrderByWithRelationInput
   messages?: Prisma.MessageOrderByRelationAggregateInput
+  attachments?: Prisma.AttachmentOrderByRelationAggregateInput
+  shareLinks?: Prisma.ShareLinkOrderByRelationAggregateInput
 }
 
 export type ConversationWhereUniqueInput = Prisma.AtLeast<{
@@ -254,13 +300,22 @@ export type ConversationWhereUniqueInput = Prisma.AtLeast<{
   title?: Prisma.StringFilter<"Conversation"> | string
   provider?: Prisma.EnumAiProviderNullableFilter<"Conversation"> | $Enums.AiProvider | null
   model?: Prisma.StringNullableFilter<"Conversation"> | string | null
+  providerKeyId?: Prisma.UuidNullableFilter<"Conversation"> | string | null
   systemPrompt?: Prisma.StringNullableFilter<"Conversation"> | string | null
+  promptId?: Prisma.UuidNullableFilter<"Conversation"> | string | null
+  promptLabel?: Prisma.StringNullableFilter<"Conversation"> | string | null
+  templateId?: Prisma.UuidNullableFilter<"Conversation"> | string | null
   sharedWithOrg?: Prisma.BoolFilter<"Conversation"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Conversation"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Conversation"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
+  providerKey?: Prisma.XOR<Prisma.ProviderKeyNullableScalarRelationFilter, Prisma.ProviderKeyWhereInput> | null
+  prompt?: Prisma.XOR<Prisma.PromptNullableScalarRelationFilter, Prisma.PromptWhereInput> | null
+  template?: Prisma.XOR<Prisma.ConversationTemplateNullableScalarRelationFilter, Prisma.ConversationTemplateWhereInput> | null
   messages?: Prisma.MessageListRelationFilter
+  attachments?: Prisma.AttachmentListRelationFilter
+  shareLinks?: Prisma.ShareLinkListRelationFilter
 }, "id" | "orgId_id">
 
 export type ConversationOrderByWithAggregationInput = {
@@ -270,7 +325,11 @@ export type ConversationOrderByWithAggregationInput = {
   title?: Prisma.SortOrder
   provider?: Prisma.SortOrderInput | Prisma.SortOrder
   model?: Prisma.SortOrderInput | Prisma.SortOrder
+  providerKeyId?: Prisma.SortOrderInput | Prisma.SortOrder
   systemPrompt?: Prisma.SortOrderInput | Prisma.SortOrder
+  promptId?: Prisma.SortOrderInput | Prisma.SortOrder
+  promptLabel?: Prisma.SortOrderInput | Prisma.SortOrder
+  templateId?: Prisma.SortOrderInput | Prisma.SortOrder
   sharedWithOrg?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -289,7 +348,11 @@ export type ConversationScalarWhereWithAggregatesInput = {
   title?: Prisma.StringWithAggregatesFilter<"Conversation"> | string
   provider?: Prisma.EnumAiProviderNullableWithAggregatesFilter<"Conversation"> | $Enums.AiProvider | null
   model?: Prisma.StringNullableWithAggregatesFilter<"Conversation"> | string | null
+  providerKeyId?: Prisma.UuidNullableWithAggregatesFilter<"Conversation"> | string | null
   systemPrompt?: Prisma.StringNullableWithAggregatesFilter<"Conversation"> | string | null
+  promptId?: Prisma.UuidNullableWithAggregatesFilter<"Conversation"> | string | null
+  promptLabel?: Prisma.StringNullableWithAggregatesFilter<"Conversation"> | string | null
+  templateId?: Prisma.UuidNullableWithAggregatesFilter<"Conversation"> | string | null
   sharedWithOrg?: Prisma.BoolWithAggregatesFilter<"Conversation"> | boolean
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Conversation"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Conversation"> | Date | string
@@ -301,12 +364,18 @@ export type ConversationCreateInput = {
   provider?: $Enums.AiProvider | null
   model?: string | null
   systemPrompt?: string | null
+  promptLabel?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutConversationsInput
   user: Prisma.UserCreateNestedOneWithoutConversationsInput
+  providerKey?: Prisma.ProviderKeyCreateNestedOneWithoutConversationsInput
+  prompt?: Prisma.PromptCreateNestedOneWithoutConversationsInput
+  template?: Prisma.ConversationTemplateCreateNestedOneWithoutConversationsInput
   messages?: Prisma.MessageCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutConversationInput
 }
 
 export type ConversationUncheckedCreateInput = {
@@ -316,11 +385,17 @@ export type ConversationUncheckedCreateInput = {
   title?: string
   provider?: $Enums.AiProvider | null
   model?: string | null
+  providerKeyId?: string | null
   systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutConversationInput
 }
 
 export type ConversationUpdateInput = {
@@ -329,12 +404,18 @@ export type ConversationUpdateInput = {
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutConversationsNestedInput
   user?: Prisma.UserUpdateOneRequiredWithoutConversationsNestedInput
+  providerKey?: Prisma.ProviderKeyUpdateOneWithoutConversationsNestedInput
+  prompt?: Prisma.PromptUpdateOneWithoutConversationsNestedInput
+  template?: Prisma.ConversationTemplateUpdateOneWithoutConversationsNestedInput
   messages?: Prisma.MessageUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutConversationNestedInput
 }
 
 export type ConversationUncheckedUpdateInput = {
@@ -344,11 +425,17 @@ export type ConversationUncheckedUpdateInput = {
   title?: Prisma.StringFieldUpdateOperationsInput | string
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   messages?: Prisma.MessageUncheckedUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutConversationNestedInput
 }
 
 export type ConversationCreateManyInput = {
@@ -358,7 +445,11 @@ export type ConversationCreateManyInput = {
   title?: string
   provider?: $Enums.AiProvider | null
   model?: string | null
+  providerKeyId?: string | null
   systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -370,6 +461,7 @@ export type ConversationUpdateManyMutationInput = {
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -382,7 +474,11 @@ export type ConversationUncheckedUpdateManyInput = {
   title?: Prisma.StringFieldUpdateOperationsInput | string
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -410,7 +506,11 @@ export type ConversationCountOrderByAggregateInput = {
   title?: Prisma.SortOrder
   provider?: Prisma.SortOrder
   model?: Prisma.SortOrder
+  providerKeyId?: Prisma.SortOrder
   systemPrompt?: Prisma.SortOrder
+  promptId?: Prisma.SortOrder
+  promptLabel?: Prisma.SortOrder
+  templateId?: Prisma.SortOrder
   sharedWithOrg?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -423,7 +523,11 @@ export type ConversationMaxOrderByAggregateInput = {
   title?: Prisma.SortOrder
   provider?: Prisma.SortOrder
   model?: Prisma.SortOrder
+  providerKeyId?: Prisma.SortOrder
   systemPrompt?: Prisma.SortOrder
+  promptId?: Prisma.SortOrder
+  promptLabel?: Prisma.SortOrder
+  templateId?: Prisma.SortOrder
   sharedWithOrg?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -436,7 +540,11 @@ export type ConversationMinOrderByAggregateInput = {
   title?: Prisma.SortOrder
   provider?: Prisma.SortOrder
   model?: Prisma.SortOrder
+  providerKeyId?: Prisma.SortOrder
   systemPrompt?: Prisma.SortOrder
+  promptId?: Prisma.SortOrder
+  promptLabel?: Prisma.SortOrder
+  templateId?: Prisma.SortOrder
   sharedWithOrg?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -445,6 +553,11 @@ export type ConversationMinOrderByAggregateInput = {
 export type ConversationScalarRelationFilter = {
   is?: Prisma.ConversationWhereInput
   isNot?: Prisma.ConversationWhereInput
+}
+
+export type ConversationNullableScalarRelationFilter = {
+  is?: Prisma.ConversationWhereInput | null
+  isNot?: Prisma.ConversationWhereInput | null
 }
 
 export type ConversationCreateNestedManyWithoutUserInput = {
@@ -531,6 +644,90 @@ export type ConversationUncheckedUpdateManyWithoutOrganizationNestedInput = {
   deleteMany?: Prisma.ConversationScalarWhereInput | Prisma.ConversationScalarWhereInput[]
 }
 
+export type ConversationCreateNestedManyWithoutProviderKeyInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutProviderKeyInput, Prisma.ConversationUncheckedCreateWithoutProviderKeyInput> | Prisma.ConversationCreateWithoutProviderKeyInput[] | Prisma.ConversationUncheckedCreateWithoutProviderKeyInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutProviderKeyInput | Prisma.ConversationCreateOrConnectWithoutProviderKeyInput[]
+  createMany?: Prisma.ConversationCreateManyProviderKeyInputEnvelope
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+}
+
+export type ConversationUncheckedCreateNestedManyWithoutProviderKeyInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutProviderKeyInput, Prisma.ConversationUncheckedCreateWithoutProviderKeyInput> | Prisma.ConversationCreateWithoutProviderKeyInput[] | Prisma.ConversationUncheckedCreateWithoutProviderKeyInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutProviderKeyInput | Prisma.ConversationCreateOrConnectWithoutProviderKeyInput[]
+  createMany?: Prisma.ConversationCreateManyProviderKeyInputEnvelope
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+}
+
+export type ConversationUpdateManyWithoutProviderKeyNestedInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutProviderKeyInput, Prisma.ConversationUncheckedCreateWithoutProviderKeyInput> | Prisma.ConversationCreateWithoutProviderKeyInput[] | Prisma.ConversationUncheckedCreateWithoutProviderKeyInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutProviderKeyInput | Prisma.ConversationCreateOrConnectWithoutProviderKeyInput[]
+  upsert?: Prisma.ConversationUpsertWithWhereUniqueWithoutProviderKeyInput | Prisma.ConversationUpsertWithWhereUniqueWithoutProviderKeyInput[]
+  createMany?: Prisma.ConversationCreateManyProviderKeyInputEnvelope
+  set?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  disconnect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  delete?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  update?: Prisma.ConversationUpdateWithWhereUniqueWithoutProviderKeyInput | Prisma.ConversationUpdateWithWhereUniqueWithoutProviderKeyInput[]
+  updateMany?: Prisma.ConversationUpdateManyWithWhereWithoutProviderKeyInput | Prisma.ConversationUpdateManyWithWhereWithoutProviderKeyInput[]
+  deleteMany?: Prisma.ConversationScalarWhereInput | Prisma.ConversationScalarWhereInput[]
+}
+
+export type ConversationUncheckedUpdateManyWithoutProviderKeyNestedInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutProviderKeyInput, Prisma.ConversationUncheckedCreateWithoutProviderKeyInput> | Prisma.ConversationCreateWithoutProviderKeyInput[] | Prisma.ConversationUncheckedCreateWithoutProviderKeyInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutProviderKeyInput | Prisma.ConversationCreateOrConnectWithoutProviderKeyInput[]
+  upsert?: Prisma.ConversationUpsertWithWhereUniqueWithoutProviderKeyInput | Prisma.ConversationUpsertWithWhereUniqueWithoutProviderKeyInput[]
+  createMany?: Prisma.ConversationCreateManyProviderKeyInputEnvelope
+  set?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  disconnect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  delete?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  update?: Prisma.ConversationUpdateWithWhereUniqueWithoutProviderKeyInput | Prisma.ConversationUpdateWithWhereUniqueWithoutProviderKeyInput[]
+  updateMany?: Prisma.ConversationUpdateManyWithWhereWithoutProviderKeyInput | Prisma.ConversationUpdateManyWithWhereWithoutProviderKeyInput[]
+  deleteMany?: Prisma.ConversationScalarWhereInput | Prisma.ConversationScalarWhereInput[]
+}
+
+export type ConversationCreateNestedManyWithoutPromptInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutPromptInput, Prisma.ConversationUncheckedCreateWithoutPromptInput> | Prisma.ConversationCreateWithoutPromptInput[] | Prisma.ConversationUncheckedCreateWithoutPromptInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutPromptInput | Prisma.ConversationCreateOrConnectWithoutPromptInput[]
+  createMany?: Prisma.ConversationCreateManyPromptInputEnvelope
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+}
+
+export type ConversationUncheckedCreateNestedManyWithoutPromptInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutPromptInput, Prisma.ConversationUncheckedCreateWithoutPromptInput> | Prisma.ConversationCreateWithoutPromptInput[] | Prisma.ConversationUncheckedCreateWithoutPromptInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutPromptInput | Prisma.ConversationCreateOrConnectWithoutPromptInput[]
+  createMany?: Prisma.ConversationCreateManyPromptInputEnvelope
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+}
+
+export type ConversationUpdateManyWithoutPromptNestedInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutPromptInput, Prisma.ConversationUncheckedCreateWithoutPromptInput> | Prisma.ConversationCreateWithoutPromptInput[] | Prisma.ConversationUncheckedCreateWithoutPromptInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutPromptInput | Prisma.ConversationCreateOrConnectWithoutPromptInput[]
+  upsert?: Prisma.ConversationUpsertWithWhereUniqueWithoutPromptInput | Prisma.ConversationUpsertWithWhereUniqueWithoutPromptInput[]
+  createMany?: Prisma.ConversationCreateManyPromptInputEnvelope
+  set?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  disconnect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  delete?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  update?: Prisma.ConversationUpdateWithWhereUniqueWithoutPromptInput | Prisma.ConversationUpdateWithWhereUniqueWithoutPromptInput[]
+  updateMany?: Prisma.ConversationUpdateManyWithWhereWithoutPromptInput | Prisma.ConversationUpdateManyWithWhereWithoutPromptInput[]
+  deleteMany?: Prisma.ConversationScalarWhereInput | Prisma.ConversationScalarWhereInput[]
+}
+
+export type ConversationUncheckedUpdateManyWithoutPromptNestedInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutPromptInput, Prisma.ConversationUncheckedCreateWithoutPromptInput> | Prisma.ConversationCreateWithoutPromptInput[] | Prisma.ConversationUncheckedCreateWithoutPromptInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutPromptInput | Prisma.ConversationCreateOrConnectWithoutPromptInput[]
+  upsert?: Prisma.ConversationUpsertWithWhereUniqueWithoutPromptInput | Prisma.ConversationUpsertWithWhereUniqueWithoutPromptInput[]
+  createMany?: Prisma.ConversationCreateManyPromptInputEnvelope
+  set?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  disconnect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  delete?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  update?: Prisma.ConversationUpdateWithWhereUniqueWithoutPromptInput | Prisma.ConversationUpdateWithWhereUniqueWithoutPromptInput[]
+  updateMany?: Prisma.ConversationUpdateManyWithWhereWithoutPromptInput | Prisma.ConversationUpdateManyWithWhereWithoutPromptInput[]
+  deleteMany?: Prisma.ConversationScalarWhereInput | Prisma.ConversationScalarWhereInput[]
+}
+
 export type NullableEnumAiProviderFieldUpdateOperationsInput = {
   set?: $Enums.AiProvider | null
 }
@@ -549,17 +746,95 @@ export type ConversationUpdateOneRequiredWithoutMessagesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ConversationUpdateToOneWithWhereWithoutMessagesInput, Prisma.ConversationUpdateWithoutMessagesInput>, Prisma.ConversationUncheckedUpdateWithoutMessagesInput>
 }
 
+export type ConversationCreateNestedManyWithoutTemplateInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutTemplateInput, Prisma.ConversationUncheckedCreateWithoutTemplateInput> | Prisma.ConversationCreateWithoutTemplateInput[] | Prisma.ConversationUncheckedCreateWithoutTemplateInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutTemplateInput | Prisma.ConversationCreateOrConnectWithoutTemplateInput[]
+  createMany?: Prisma.ConversationCreateManyTemplateInputEnvelope
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+}
+
+export type ConversationUncheckedCreateNestedManyWithoutTemplateInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutTemplateInput, Prisma.ConversationUncheckedCreateWithoutTemplateInput> | Prisma.ConversationCreateWithoutTemplateInput[] | Prisma.ConversationUncheckedCreateWithoutTemplateInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutTemplateInput | Prisma.ConversationCreateOrConnectWithoutTemplateInput[]
+  createMany?: Prisma.ConversationCreateManyTemplateInputEnvelope
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+}
+
+export type ConversationUpdateManyWithoutTemplateNestedInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutTemplateInput, Prisma.ConversationUncheckedCreateWithoutTemplateInput> | Prisma.ConversationCreateWithoutTemplateInput[] | Prisma.ConversationUncheckedCreateWithoutTemplateInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutTemplateInput | Prisma.ConversationCreateOrConnectWithoutTemplateInput[]
+  upsert?: Prisma.ConversationUpsertWithWhereUniqueWithoutTemplateInput | Prisma.ConversationUpsertWithWhereUniqueWithoutTemplateInput[]
+  createMany?: Prisma.ConversationCreateManyTemplateInputEnvelope
+  set?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  disconnect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  delete?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  update?: Prisma.ConversationUpdateWithWhereUniqueWithoutTemplateInput | Prisma.ConversationUpdateWithWhereUniqueWithoutTemplateInput[]
+  updateMany?: Prisma.ConversationUpdateManyWithWhereWithoutTemplateInput | Prisma.ConversationUpdateManyWithWhereWithoutTemplateInput[]
+  deleteMany?: Prisma.ConversationScalarWhereInput | Prisma.ConversationScalarWhereInput[]
+}
+
+export type ConversationUncheckedUpdateManyWithoutTemplateNestedInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutTemplateInput, Prisma.ConversationUncheckedCreateWithoutTemplateInput> | Prisma.ConversationCreateWithoutTemplateInput[] | Prisma.ConversationUncheckedCreateWithoutTemplateInput[]
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutTemplateInput | Prisma.ConversationCreateOrConnectWithoutTemplateInput[]
+  upsert?: Prisma.ConversationUpsertWithWhereUniqueWithoutTemplateInput | Prisma.ConversationUpsertWithWhereUniqueWithoutTemplateInput[]
+  createMany?: Prisma.ConversationCreateManyTemplateInputEnvelope
+  set?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  disconnect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  delete?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  connect?: Prisma.ConversationWhereUniqueInput | Prisma.ConversationWhereUniqueInput[]
+  update?: Prisma.ConversationUpdateWithWhereUniqueWithoutTemplateInput | Prisma.ConversationUpdateWithWhereUniqueWithoutTemplateInput[]
+  updateMany?: Prisma.ConversationUpdateManyWithWhereWithoutTemplateInput | Prisma.ConversationUpdateManyWithWhereWithoutTemplateInput[]
+  deleteMany?: Prisma.ConversationScalarWhereInput | Prisma.ConversationScalarWhereInput[]
+}
+
+export type ConversationCreateNestedOneWithoutAttachmentsInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutAttachmentsInput, Prisma.ConversationUncheckedCreateWithoutAttachmentsInput>
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutAttachmentsInput
+  connect?: Prisma.ConversationWhereUniqueInput
+}
+
+export type ConversationUpdateOneRequiredWithoutAttachmentsNestedInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutAttachmentsInput, Prisma.ConversationUncheckedCreateWithoutAttachmentsInput>
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutAttachmentsInput
+  upsert?: Prisma.ConversationUpsertWithoutAttachmentsInput
+  connect?: Prisma.ConversationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ConversationUpdateToOneWithWhereWithoutAttachmentsInput, Prisma.ConversationUpdateWithoutAttachmentsInput>, Prisma.ConversationUncheckedUpdateWithoutAttachmentsInput>
+}
+
+export type ConversationCreateNestedOneWithoutShareLinksInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutShareLinksInput, Prisma.ConversationUncheckedCreateWithoutShareLinksInput>
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutShareLinksInput
+  connect?: Prisma.ConversationWhereUniqueInput
+}
+
+export type ConversationUpdateOneWithoutShareLinksNestedInput = {
+  create?: Prisma.XOR<Prisma.ConversationCreateWithoutShareLinksInput, Prisma.ConversationUncheckedCreateWithoutShareLinksInput>
+  connectOrCreate?: Prisma.ConversationCreateOrConnectWithoutShareLinksInput
+  upsert?: Prisma.ConversationUpsertWithoutShareLinksInput
+  disconnect?: Prisma.ConversationWhereInput | boolean
+  delete?: Prisma.ConversationWhereInput | boolean
+  connect?: Prisma.ConversationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ConversationUpdateToOneWithWhereWithoutShareLinksInput, Prisma.ConversationUpdateWithoutShareLinksInput>, Prisma.ConversationUncheckedUpdateWithoutShareLinksInput>
+}
+
 export type ConversationCreateWithoutUserInput = {
   id?: string
   title?: string
   provider?: $Enums.AiProvider | null
   model?: string | null
   systemPrompt?: string | null
+  promptLabel?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutConversationsInput
+  providerKey?: Prisma.ProviderKeyCreateNestedOneWithoutConversationsInput
+  prompt?: Prisma.PromptCreateNestedOneWithoutConversationsInput
+  template?: Prisma.ConversationTemplateCreateNestedOneWithoutConversationsInput
   messages?: Prisma.MessageCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutConversationInput
 }
 
 export type ConversationUncheckedCreateWithoutUserInput = {
@@ -568,11 +843,17 @@ export type ConversationUncheckedCreateWithoutUserInput = {
   title?: string
   provider?: $Enums.AiProvider | null
   model?: string | null
+  providerKeyId?: string | null
   systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutConversationInput
 }
 
 export type ConversationCreateOrConnectWithoutUserInput = {
@@ -611,7 +892,11 @@ export type ConversationScalarWhereInput = {
   title?: Prisma.StringFilter<"Conversation"> | string
   provider?: Prisma.EnumAiProviderNullableFilter<"Conversation"> | $Enums.AiProvider | null
   model?: Prisma.StringNullableFilter<"Conversation"> | string | null
+  providerKeyId?: Prisma.UuidNullableFilter<"Conversation"> | string | null
   systemPrompt?: Prisma.StringNullableFilter<"Conversation"> | string | null
+  promptId?: Prisma.UuidNullableFilter<"Conversation"> | string | null
+  promptLabel?: Prisma.StringNullableFilter<"Conversation"> | string | null
+  templateId?: Prisma.UuidNullableFilter<"Conversation"> | string | null
   sharedWithOrg?: Prisma.BoolFilter<"Conversation"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Conversation"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Conversation"> | Date | string
@@ -623,11 +908,17 @@ export type ConversationCreateWithoutOrganizationInput = {
   provider?: $Enums.AiProvider | null
   model?: string | null
   systemPrompt?: string | null
+  promptLabel?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutConversationsInput
+  providerKey?: Prisma.ProviderKeyCreateNestedOneWithoutConversationsInput
+  prompt?: Prisma.PromptCreateNestedOneWithoutConversationsInput
+  template?: Prisma.ConversationTemplateCreateNestedOneWithoutConversationsInput
   messages?: Prisma.MessageCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutConversationInput
 }
 
 export type ConversationUncheckedCreateWithoutOrganizationInput = {
@@ -636,11 +927,17 @@ export type ConversationUncheckedCreateWithoutOrganizationInput = {
   title?: string
   provider?: $Enums.AiProvider | null
   model?: string | null
+  providerKeyId?: string | null
   systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutConversationInput
 }
 
 export type ConversationCreateOrConnectWithoutOrganizationInput = {
@@ -669,17 +966,149 @@ export type ConversationUpdateManyWithWhereWithoutOrganizationInput = {
   data: Prisma.XOR<Prisma.ConversationUpdateManyMutationInput, Prisma.ConversationUncheckedUpdateManyWithoutOrganizationInput>
 }
 
+export type ConversationCreateWithoutProviderKeyInput = {
+  id?: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  systemPrompt?: string | null
+  promptLabel?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutConversationsInput
+  user: Prisma.UserCreateNestedOneWithoutConversationsInput
+  prompt?: Prisma.PromptCreateNestedOneWithoutConversationsInput
+  template?: Prisma.ConversationTemplateCreateNestedOneWithoutConversationsInput
+  messages?: Prisma.MessageCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutConversationInput
+}
+
+export type ConversationUncheckedCreateWithoutProviderKeyInput = {
+  id?: string
+  userId: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutConversationInput
+}
+
+export type ConversationCreateOrConnectWithoutProviderKeyInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  create: Prisma.XOR<Prisma.ConversationCreateWithoutProviderKeyInput, Prisma.ConversationUncheckedCreateWithoutProviderKeyInput>
+}
+
+export type ConversationCreateManyProviderKeyInputEnvelope = {
+  data: Prisma.ConversationCreateManyProviderKeyInput | Prisma.ConversationCreateManyProviderKeyInput[]
+  skipDuplicates?: boolean
+}
+
+export type ConversationUpsertWithWhereUniqueWithoutProviderKeyInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  update: Prisma.XOR<Prisma.ConversationUpdateWithoutProviderKeyInput, Prisma.ConversationUncheckedUpdateWithoutProviderKeyInput>
+  create: Prisma.XOR<Prisma.ConversationCreateWithoutProviderKeyInput, Prisma.ConversationUncheckedCreateWithoutProviderKeyInput>
+}
+
+export type ConversationUpdateWithWhereUniqueWithoutProviderKeyInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  data: Prisma.XOR<Prisma.ConversationUpdateWithoutProviderKeyInput, Prisma.ConversationUncheckedUpdateWithoutProviderKeyInput>
+}
+
+export type ConversationUpdateManyWithWhereWithoutProviderKeyInput = {
+  where: Prisma.ConversationScalarWhereInput
+  data: Prisma.XOR<Prisma.ConversationUpdateManyMutationInput, Prisma.ConversationUncheckedUpdateManyWithoutProviderKeyInput>
+}
+
+export type ConversationCreateWithoutPromptInput = {
+  id?: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  systemPrompt?: string | null
+  promptLabel?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutConversationsInput
+  user: Prisma.UserCreateNestedOneWithoutConversationsInput
+  providerKey?: Prisma.ProviderKeyCreateNestedOneWithoutConversationsInput
+  template?: Prisma.ConversationTemplateCreateNestedOneWithoutConversationsInput
+  messages?: Prisma.MessageCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutConversationInput
+}
+
+export type ConversationUncheckedCreateWithoutPromptInput = {
+  id?: string
+  userId: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  providerKeyId?: string | null
+  systemPrompt?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutConversationInput
+}
+
+export type ConversationCreateOrConnectWithoutPromptInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  create: Prisma.XOR<Prisma.ConversationCreateWithoutPromptInput, Prisma.ConversationUncheckedCreateWithoutPromptInput>
+}
+
+export type ConversationCreateManyPromptInputEnvelope = {
+  data: Prisma.ConversationCreateManyPromptInput | Prisma.ConversationCreateManyPromptInput[]
+  skipDuplicates?: boolean
+}
+
+export type ConversationUpsertWithWhereUniqueWithoutPromptInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  update: Prisma.XOR<Prisma.ConversationUpdateWithoutPromptInput, Prisma.ConversationUncheckedUpdateWithoutPromptInput>
+  create: Prisma.XOR<Prisma.ConversationCreateWithoutPromptInput, Prisma.ConversationUncheckedCreateWithoutPromptInput>
+}
+
+export type ConversationUpdateWithWhereUniqueWithoutPromptInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  data: Prisma.XOR<Prisma.ConversationUpdateWithoutPromptInput, Prisma.ConversationUncheckedUpdateWithoutPromptInput>
+}
+
+export type ConversationUpdateManyWithWhereWithoutPromptInput = {
+  where: Prisma.ConversationScalarWhereInput
+  data: Prisma.XOR<Prisma.ConversationUpdateManyMutationInput, Prisma.ConversationUncheckedUpdateManyWithoutPromptInput>
+}
+
 export type ConversationCreateWithoutMessagesInput = {
   id?: string
   title?: string
   provider?: $Enums.AiProvider | null
   model?: string | null
   systemPrompt?: string | null
+  promptLabel?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutConversationsInput
   user: Prisma.UserCreateNestedOneWithoutConversationsInput
+  providerKey?: Prisma.ProviderKeyCreateNestedOneWithoutConversationsInput
+  prompt?: Prisma.PromptCreateNestedOneWithoutConversationsInput
+  template?: Prisma.ConversationTemplateCreateNestedOneWithoutConversationsInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutConversationInput
 }
 
 export type ConversationUncheckedCreateWithoutMessagesInput = {
@@ -689,10 +1118,16 @@ export type ConversationUncheckedCreateWithoutMessagesInput = {
   title?: string
   provider?: $Enums.AiProvider | null
   model?: string | null
+  providerKeyId?: string | null
   systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutConversationInput
 }
 
 export type ConversationCreateOrConnectWithoutMessagesInput = {
@@ -717,11 +1152,17 @@ export type ConversationUpdateWithoutMessagesInput = {
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutConversationsNestedInput
   user?: Prisma.UserUpdateOneRequiredWithoutConversationsNestedInput
+  providerKey?: Prisma.ProviderKeyUpdateOneWithoutConversationsNestedInput
+  prompt?: Prisma.PromptUpdateOneWithoutConversationsNestedInput
+  template?: Prisma.ConversationTemplateUpdateOneWithoutConversationsNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutConversationNestedInput
 }
 
 export type ConversationUncheckedUpdateWithoutMessagesInput = {
@@ -731,10 +1172,263 @@ export type ConversationUncheckedUpdateWithoutMessagesInput = {
   title?: Prisma.StringFieldUpdateOperationsInput | string
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutConversationNestedInput
+}
+
+export type ConversationCreateWithoutTemplateInput = {
+  id?: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  systemPrompt?: string | null
+  promptLabel?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutConversationsInput
+  user: Prisma.UserCreateNestedOneWithoutConversationsInput
+  providerKey?: Prisma.ProviderKeyCreateNestedOneWithoutConversationsInput
+  prompt?: Prisma.PromptCreateNestedOneWithoutConversationsInput
+  messages?: Prisma.MessageCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutConversationInput
+}
+
+export type ConversationUncheckedCreateWithoutTemplateInput = {
+  id?: string
+  userId: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  providerKeyId?: string | null
+  systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutConversationInput
+}
+
+export type ConversationCreateOrConnectWithoutTemplateInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  create: Prisma.XOR<Prisma.ConversationCreateWithoutTemplateInput, Prisma.ConversationUncheckedCreateWithoutTemplateInput>
+}
+
+export type ConversationCreateManyTemplateInputEnvelope = {
+  data: Prisma.ConversationCreateManyTemplateInput | Prisma.ConversationCreateManyTemplateInput[]
+  skipDuplicates?: boolean
+}
+
+export type ConversationUpsertWithWhereUniqueWithoutTemplateInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  update: Prisma.XOR<Prisma.ConversationUpdateWithoutTemplateInput, Prisma.ConversationUncheckedUpdateWithoutTemplateInput>
+  create: Prisma.XOR<Prisma.ConversationCreateWithoutTemplateInput, Prisma.ConversationUncheckedCreateWithoutTemplateInput>
+}
+
+export type ConversationUpdateWithWhereUniqueWithoutTemplateInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  data: Prisma.XOR<Prisma.ConversationUpdateWithoutTemplateInput, Prisma.ConversationUncheckedUpdateWithoutTemplateInput>
+}
+
+export type ConversationUpdateManyWithWhereWithoutTemplateInput = {
+  where: Prisma.ConversationScalarWhereInput
+  data: Prisma.XOR<Prisma.ConversationUpdateManyMutationInput, Prisma.ConversationUncheckedUpdateManyWithoutTemplateInput>
+}
+
+export type ConversationCreateWithoutAttachmentsInput = {
+  id?: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  systemPrompt?: string | null
+  promptLabel?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutConversationsInput
+  user: Prisma.UserCreateNestedOneWithoutConversationsInput
+  providerKey?: Prisma.ProviderKeyCreateNestedOneWithoutConversationsInput
+  prompt?: Prisma.PromptCreateNestedOneWithoutConversationsInput
+  template?: Prisma.ConversationTemplateCreateNestedOneWithoutConversationsInput
+  messages?: Prisma.MessageCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutConversationInput
+}
+
+export type ConversationUncheckedCreateWithoutAttachmentsInput = {
+  id?: string
+  orgId: string
+  userId: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  providerKeyId?: string | null
+  systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutConversationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutConversationInput
+}
+
+export type ConversationCreateOrConnectWithoutAttachmentsInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  create: Prisma.XOR<Prisma.ConversationCreateWithoutAttachmentsInput, Prisma.ConversationUncheckedCreateWithoutAttachmentsInput>
+}
+
+export type ConversationUpsertWithoutAttachmentsInput = {
+  update: Prisma.XOR<Prisma.ConversationUpdateWithoutAttachmentsInput, Prisma.ConversationUncheckedUpdateWithoutAttachmentsInput>
+  create: Prisma.XOR<Prisma.ConversationCreateWithoutAttachmentsInput, Prisma.ConversationUncheckedCreateWithoutAttachmentsInput>
+  where?: Prisma.ConversationWhereInput
+}
+
+export type ConversationUpdateToOneWithWhereWithoutAttachmentsInput = {
+  where?: Prisma.ConversationWhereInput
+  data: Prisma.XOR<Prisma.ConversationUpdateWithoutAttachmentsInput, Prisma.ConversationUncheckedUpdateWithoutAttachmentsInput>
+}
+
+export type ConversationUpdateWithoutAttachmentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutConversationsNestedInput
+  user?: Prisma.UserUpdateOneRequiredWithoutConversationsNestedInput
+  providerKey?: Prisma.ProviderKeyUpdateOneWithoutConversationsNestedInput
+  prompt?: Prisma.PromptUpdateOneWithoutConversationsNestedInput
+  template?: Prisma.ConversationTemplateUpdateOneWithoutConversationsNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutConversationNestedInput
+}
+
+export type ConversationUncheckedUpdateWithoutAttachmentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutConversationNestedInput
+}
+
+export type ConversationCreateWithoutShareLinksInput = {
+  id?: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  systemPrompt?: string | null
+  promptLabel?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutConversationsInput
+  user: Prisma.UserCreateNestedOneWithoutConversationsInput
+  providerKey?: Prisma.ProviderKeyCreateNestedOneWithoutConversationsInput
+  prompt?: Prisma.PromptCreateNestedOneWithoutConversationsInput
+  template?: Prisma.ConversationTemplateCreateNestedOneWithoutConversationsInput
+  messages?: Prisma.MessageCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutConversationInput
+}
+
+export type ConversationUncheckedCreateWithoutShareLinksInput = {
+  id?: string
+  orgId: string
+  userId: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  providerKeyId?: string | null
+  systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutConversationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutConversationInput
+}
+
+export type ConversationCreateOrConnectWithoutShareLinksInput = {
+  where: Prisma.ConversationWhereUniqueInput
+  create: Prisma.XOR<Prisma.ConversationCreateWithoutShareLinksInput, Prisma.ConversationUncheckedCreateWithoutShareLinksInput>
+}
+
+export type ConversationUpsertWithoutShareLinksInput = {
+  update: Prisma.XOR<Prisma.ConversationUpdateWithoutShareLinksInput, Prisma.ConversationUncheckedUpdateWithoutShareLinksInput>
+  create: Prisma.XOR<Prisma.ConversationCreateWithoutShareLinksInput, Prisma.ConversationUncheckedCreateWithoutShareLinksInput>
+  where?: Prisma.ConversationWhereInput
+}
+
+export type ConversationUpdateToOneWithWhereWithoutShareLinksInput = {
+  where?: Prisma.ConversationWhereInput
+  data: Prisma.XOR<Prisma.ConversationUpdateWithoutShareLinksInput, Prisma.ConversationUncheckedUpdateWithoutShareLinksInput>
+}
+
+export type ConversationUpdateWithoutShareLinksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutConversationsNestedInput
+  user?: Prisma.UserUpdateOneRequiredWithoutConversationsNestedInput
+  providerKey?: Prisma.ProviderKeyUpdateOneWithoutConversationsNestedInput
+  prompt?: Prisma.PromptUpdateOneWithoutConversationsNestedInput
+  template?: Prisma.ConversationTemplateUpdateOneWithoutConversationsNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutConversationNestedInput
+}
+
+export type ConversationUncheckedUpdateWithoutShareLinksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutConversationNestedInput
 }
 
 export type ConversationCreateManyUserInput = {
@@ -743,7 +1437,11 @@ export type ConversationCreateManyUserInput = {
   title?: string
   provider?: $Enums.AiProvider | null
   model?: string | null
+  providerKeyId?: string | null
   systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -755,11 +1453,17 @@ export type ConversationUpdateWithoutUserInput = {
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutConversationsNestedInput
+  providerKey?: Prisma.ProviderKeyUpdateOneWithoutConversationsNestedInput
+  prompt?: Prisma.PromptUpdateOneWithoutConversationsNestedInput
+  template?: Prisma.ConversationTemplateUpdateOneWithoutConversationsNestedInput
   messages?: Prisma.MessageUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutConversationNestedInput
 }
 
 export type ConversationUncheckedUpdateWithoutUserInput = {
@@ -768,11 +1472,17 @@ export type ConversationUncheckedUpdateWithoutUserInput = {
   title?: Prisma.StringFieldUpdateOperationsInput | string
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   messages?: Prisma.MessageUncheckedUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutConversationNestedInput
 }
 
 export type ConversationUncheckedUpdateManyWithoutUserInput = {
@@ -781,7 +1491,11 @@ export type ConversationUncheckedUpdateManyWithoutUserInput = {
   title?: Prisma.StringFieldUpdateOperationsInput | string
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -793,7 +1507,11 @@ export type ConversationCreateManyOrganizationInput = {
   title?: string
   provider?: $Enums.AiProvider | null
   model?: string | null
+  providerKeyId?: string | null
   systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
   sharedWithOrg?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -805,11 +1523,17 @@ export type ConversationUpdateWithoutOrganizationInput = {
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutConversationsNestedInput
+  providerKey?: Prisma.ProviderKeyUpdateOneWithoutConversationsNestedInput
+  prompt?: Prisma.PromptUpdateOneWithoutConversationsNestedInput
+  template?: Prisma.ConversationTemplateUpdateOneWithoutConversationsNestedInput
   messages?: Prisma.MessageUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutConversationNestedInput
 }
 
 export type ConversationUncheckedUpdateWithoutOrganizationInput = {
@@ -818,11 +1542,17 @@ export type ConversationUncheckedUpdateWithoutOrganizationInput = {
   title?: Prisma.StringFieldUpdateOperationsInput | string
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   messages?: Prisma.MessageUncheckedUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutConversationNestedInput
 }
 
 export type ConversationUncheckedUpdateManyWithoutOrganizationInput = {
@@ -831,7 +1561,212 @@ export type ConversationUncheckedUpdateManyWithoutOrganizationInput = {
   title?: Prisma.StringFieldUpdateOperationsInput | string
   provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type ConversationCreateManyProviderKeyInput = {
+  id?: string
+  userId: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type ConversationUpdateWithoutProviderKeyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutConversationsNestedInput
+  user?: Prisma.UserUpdateOneRequiredWithoutConversationsNestedInput
+  prompt?: Prisma.PromptUpdateOneWithoutConversationsNestedInput
+  template?: Prisma.ConversationTemplateUpdateOneWithoutConversationsNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutConversationNestedInput
+}
+
+export type ConversationUncheckedUpdateWithoutProviderKeyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutConversationNestedInput
+}
+
+export type ConversationUncheckedUpdateManyWithoutProviderKeyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type ConversationCreateManyPromptInput = {
+  id?: string
+  userId: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  providerKeyId?: string | null
+  systemPrompt?: string | null
+  promptLabel?: string | null
+  templateId?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type ConversationUpdateWithoutPromptInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutConversationsNestedInput
+  user?: Prisma.UserUpdateOneRequiredWithoutConversationsNestedInput
+  providerKey?: Prisma.ProviderKeyUpdateOneWithoutConversationsNestedInput
+  template?: Prisma.ConversationTemplateUpdateOneWithoutConversationsNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutConversationNestedInput
+}
+
+export type ConversationUncheckedUpdateWithoutPromptInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutConversationNestedInput
+}
+
+export type ConversationUncheckedUpdateManyWithoutPromptInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  templateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type ConversationCreateManyTemplateInput = {
+  id?: string
+  userId: string
+  title?: string
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  providerKeyId?: string | null
+  systemPrompt?: string | null
+  promptId?: string | null
+  promptLabel?: string | null
+  sharedWithOrg?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type ConversationUpdateWithoutTemplateInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutConversationsNestedInput
+  user?: Prisma.UserUpdateOneRequiredWithoutConversationsNestedInput
+  providerKey?: Prisma.ProviderKeyUpdateOneWithoutConversationsNestedInput
+  prompt?: Prisma.PromptUpdateOneWithoutConversationsNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutConversationNestedInput
+}
+
+export type ConversationUncheckedUpdateWithoutTemplateInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutConversationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutConversationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutConversationNestedInput
+}
+
+export type ConversationUncheckedUpdateManyWithoutTemplateInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerKeyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  systemPrompt?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  promptLabel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sharedWithOrg?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -844,10 +1779,14 @@ export type ConversationUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type ConversationCountOutputType = {
   messages: number
+  attachments: number
+  shareLinks: number
 }
 
 export type ConversationCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   messages?: boolean | ConversationCountOutputTypeCountMessagesArgs
+  attachments?: boolean | ConversationCountOutputTypeCountAttachmentsArgs
+  shareLinks?: boolean | ConversationCountOutputTypeCountShareLinksArgs
 }
 
 /**
@@ -867,6 +1806,20 @@ export type ConversationCountOutputTypeCountMessagesArgs<ExtArgs extends runtime
   where?: Prisma.MessageWhereInput
 }
 
+/**
+ * ConversationCountOutputType without action
+ */
+export type ConversationCountOutputTypeCountAttachmentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AttachmentWhereInput
+}
+
+/**
+ * ConversationCountOutputType without action
+ */
+export type ConversationCountOutputTypeCountShareLinksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ShareLinkWhereInput
+}
+
 
 export type ConversationSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -875,13 +1828,22 @@ export type ConversationSelect<ExtArgs extends runtime.Types.Extensions.Internal
   title?: boolean
   provider?: boolean
   model?: boolean
+  providerKeyId?: boolean
   systemPrompt?: boolean
+  promptId?: boolean
+  promptLabel?: boolean
+  templateId?: boolean
   sharedWithOrg?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  providerKey?: boolean | Prisma.Conversation$providerKeyArgs<ExtArgs>
+  prompt?: boolean | Prisma.Conversation$promptArgs<ExtArgs>
+  template?: boolean | Prisma.Conversation$templateArgs<ExtArgs>
   messages?: boolean | Prisma.Conversation$messagesArgs<ExtArgs>
+  attachments?: boolean | Prisma.Conversation$attachmentsArgs<ExtArgs>
+  shareLinks?: boolean | Prisma.Conversation$shareLinksArgs<ExtArgs>
   _count?: boolean | Prisma.ConversationCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["conversation"]>
 
@@ -892,12 +1854,19 @@ export type ConversationSelectCreateManyAndReturn<ExtArgs extends runtime.Types.
   title?: boolean
   provider?: boolean
   model?: boolean
+  providerKeyId?: boolean
   systemPrompt?: boolean
+  promptId?: boolean
+  promptLabel?: boolean
+  templateId?: boolean
   sharedWithOrg?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  providerKey?: boolean | Prisma.Conversation$providerKeyArgs<ExtArgs>
+  prompt?: boolean | Prisma.Conversation$promptArgs<ExtArgs>
+  template?: boolean | Prisma.Conversation$templateArgs<ExtArgs>
 }, ExtArgs["result"]["conversation"]>
 
 export type ConversationSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -907,12 +1876,19 @@ export type ConversationSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.
   title?: boolean
   provider?: boolean
   model?: boolean
+  providerKeyId?: boolean
   systemPrompt?: boolean
+  promptId?: boolean
+  promptLabel?: boolean
+  templateId?: boolean
   sharedWithOrg?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  providerKey?: boolean | Prisma.Conversation$providerKeyArgs<ExtArgs>
+  prompt?: boolean | Prisma.Conversation$promptArgs<ExtArgs>
+  template?: boolean | Prisma.Conversation$templateArgs<ExtArgs>
 }, ExtArgs["result"]["conversation"]>
 
 export type ConversationSelectScalar = {
@@ -922,26 +1898,41 @@ export type ConversationSelectScalar = {
   title?: boolean
   provider?: boolean
   model?: boolean
+  providerKeyId?: boolean
   systemPrompt?: boolean
+  promptId?: boolean
+  promptLabel?: boolean
+  templateId?: boolean
   sharedWithOrg?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type ConversationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "userId" | "title" | "provider" | "model" | "systemPrompt" | "sharedWithOrg" | "createdAt" | "updatedAt", ExtArgs["result"]["conversation"]>
+export type ConversationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "userId" | "title" | "provider" | "model" | "providerKeyId" | "systemPrompt" | "promptId" | "promptLabel" | "templateId" | "sharedWithOrg" | "createdAt" | "updatedAt", ExtArgs["result"]["conversation"]>
 export type ConversationInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  providerKey?: boolean | Prisma.Conversation$providerKeyArgs<ExtArgs>
+  prompt?: boolean | Prisma.Conversation$promptArgs<ExtArgs>
+  template?: boolean | Prisma.Conversation$templateArgs<ExtArgs>
   messages?: boolean | Prisma.Conversation$messagesArgs<ExtArgs>
+  attachments?: boolean | Prisma.Conversation$attachmentsArgs<ExtArgs>
+  shareLinks?: boolean | Prisma.Conversation$shareLinksArgs<ExtArgs>
   _count?: boolean | Prisma.ConversationCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ConversationIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  providerKey?: boolean | Prisma.Conversation$providerKeyArgs<ExtArgs>
+  prompt?: boolean | Prisma.Conversation$promptArgs<ExtArgs>
+  template?: boolean | Prisma.Conversation$templateArgs<ExtArgs>
 }
 export type ConversationIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  providerKey?: boolean | Prisma.Conversation$providerKeyArgs<ExtArgs>
+  prompt?: boolean | Prisma.Conversation$promptArgs<ExtArgs>
+  template?: boolean | Prisma.Conversation$templateArgs<ExtArgs>
 }
 
 export type $ConversationPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -949,7 +1940,12 @@ export type $ConversationPayload<ExtArgs extends runtime.Types.Extensions.Intern
   objects: {
     organization: Prisma.$OrganizationPayload<ExtArgs>
     user: Prisma.$UserPayload<ExtArgs>
+    providerKey: Prisma.$ProviderKeyPayload<ExtArgs> | null
+    prompt: Prisma.$PromptPayload<ExtArgs> | null
+    template: Prisma.$ConversationTemplatePayload<ExtArgs> | null
     messages: Prisma.$MessagePayload<ExtArgs>[]
+    attachments: Prisma.$AttachmentPayload<ExtArgs>[]
+    shareLinks: Prisma.$ShareLinkPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -958,7 +1954,20 @@ export type $ConversationPayload<ExtArgs extends runtime.Types.Extensions.Intern
     title: string
     provider: $Enums.AiProvider | null
     model: string | null
+    /**
+     * The key replies are made with (an ORG key, or a PERSONAL key of the creator); null: the org default.
+     */
+    providerKeyId: string | null
     systemPrompt: string | null
+    /**
+     * A workbench prompt as the system prompt instead of systemPrompt, at promptLabel (null: latest).
+     */
+    promptId: string | null
+    promptLabel: string | null
+    /**
+     * The template it started from (kept as history: null once the template is deleted).
+     */
+    templateId: string | null
     sharedWithOrg: boolean
     createdAt: Date
     updatedAt: Date
@@ -1358,7 +2367,12 @@ export interface Prisma__ConversationClient<T, Null = never, ExtArgs extends run
   readonly [Symbol.toStringTag]: "PrismaPromise"
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   user<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  providerKey<T extends Prisma.Conversation$providerKeyArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Conversation$providerKeyArgs<ExtArgs>>): Prisma.Prisma__ProviderKeyClient<runtime.Types.Result.GetResult<Prisma.$ProviderKeyPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  prompt<T extends Prisma.Conversation$promptArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Conversation$promptArgs<ExtArgs>>): Prisma.Prisma__PromptClient<runtime.Types.Result.GetResult<Prisma.$PromptPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  template<T extends Prisma.Conversation$templateArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Conversation$templateArgs<ExtArgs>>): Prisma.Prisma__ConversationTemplateClient<runtime.Types.Result.GetResult<Prisma.$ConversationTemplatePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   messages<T extends Prisma.Conversation$messagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Conversation$messagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  attachments<T extends Prisma.Conversation$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Conversation$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  shareLinks<T extends Prisma.Conversation$shareLinksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Conversation$shareLinksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ShareLinkPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1394,7 +2408,11 @@ export interface ConversationFieldRefs {
   readonly title: Prisma.FieldRef<"Conversation", 'String'>
   readonly provider: Prisma.FieldRef<"Conversation", 'AiProvider'>
   readonly model: Prisma.FieldRef<"Conversation", 'String'>
+  readonly providerKeyId: Prisma.FieldRef<"Conversation", 'String'>
   readonly systemPrompt: Prisma.FieldRef<"Conversation", 'String'>
+  readonly promptId: Prisma.FieldRef<"Conversation", 'String'>
+  readonly promptLabel: Prisma.FieldRef<"Conversation", 'String'>
+  readonly templateId: Prisma.FieldRef<"Conversation", 'String'>
   readonly sharedWithOrg: Prisma.FieldRef<"Conversation", 'Boolean'>
   readonly createdAt: Prisma.FieldRef<"Conversation", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Conversation", 'DateTime'>
@@ -1799,6 +2817,63 @@ export type ConversationDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.
 }
 
 /**
+ * Conversation.providerKey
+ */
+export type Conversation$providerKeyArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ProviderKey
+   */
+  select?: Prisma.ProviderKeySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ProviderKey
+   */
+  omit?: Prisma.ProviderKeyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ProviderKeyInclude<ExtArgs> | null
+  where?: Prisma.ProviderKeyWhereInput
+}
+
+/**
+ * Conversation.prompt
+ */
+export type Conversation$promptArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Prompt
+   */
+  select?: Prisma.PromptSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Prompt
+   */
+  omit?: Prisma.PromptOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PromptInclude<ExtArgs> | null
+  where?: Prisma.PromptWhereInput
+}
+
+/**
+ * Conversation.template
+ */
+export type Conversation$templateArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ConversationTemplate
+   */
+  select?: Prisma.ConversationTemplateSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ConversationTemplate
+   */
+  omit?: Prisma.ConversationTemplateOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ConversationTemplateInclude<ExtArgs> | null
+  where?: Prisma.ConversationTemplateWhereInput
+}
+
+/**
  * Conversation.messages
  */
 export type Conversation$messagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1820,6 +2895,54 @@ export type Conversation$messagesArgs<ExtArgs extends runtime.Types.Extensions.I
   take?: number
   skip?: number
   distinct?: Prisma.MessageScalarFieldEnum | Prisma.MessageScalarFieldEnum[]
+}
+
+/**
+ * Conversation.attachments
+ */
+export type Conversation$attachmentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Attachment
+   */
+  select?: Prisma.AttachmentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Attachment
+   */
+  omit?: Prisma.AttachmentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AttachmentInclude<ExtArgs> | null
+  where?: Prisma.AttachmentWhereInput
+  orderBy?: Prisma.AttachmentOrderByWithRelationInput | Prisma.AttachmentOrderByWithRelationInput[]
+  cursor?: Prisma.AttachmentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AttachmentScalarFieldEnum | Prisma.AttachmentScalarFieldEnum[]
+}
+
+/**
+ * Conversation.shareLinks
+ */
+export type Conversation$shareLinksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ShareLink
+   */
+  select?: Prisma.ShareLinkSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ShareLink
+   */
+  omit?: Prisma.ShareLinkOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ShareLinkInclude<ExtArgs> | null
+  where?: Prisma.ShareLinkWhereInput
+  orderBy?: Prisma.ShareLinkOrderByWithRelationInput | Prisma.ShareLinkOrderByWithRelationInput[]
+  cursor?: Prisma.ShareLinkWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ShareLinkScalarFieldEnum | Prisma.ShareLinkScalarFieldEnum[]
 }
 
 /**

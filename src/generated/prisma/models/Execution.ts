@@ -28,11 +28,17 @@ export type AggregateExecution = {
 
 export type ExecutionAvgAggregateOutputType = {
   agentVersion: number | null
+  inputTokens: number | null
+  outputTokens: number | null
+  costUsd: runtime.Decimal | null
   durationMs: number | null
 }
 
 export type ExecutionSumAggregateOutputType = {
   agentVersion: number | null
+  inputTokens: number | null
+  outputTokens: number | null
+  costUsd: runtime.Decimal | null
   durationMs: number | null
 }
 
@@ -44,10 +50,16 @@ export type ExecutionMinAggregateOutputType = {
   triggeredByUserId: string | null
   status: $Enums.ExecutionStatus | null
   error: string | null
+  model: string | null
+  inputTokens: number | null
+  outputTokens: number | null
+  costUsd: runtime.Decimal | null
   startedAt: Date | null
   finishedAt: Date | null
   durationMs: number | null
+  cancelledByUserId: string | null
   createdAt: Date | null
+  updatedAt: Date | null
 }
 
 export type ExecutionMaxAggregateOutputType = {
@@ -58,10 +70,16 @@ export type ExecutionMaxAggregateOutputType = {
   triggeredByUserId: string | null
   status: $Enums.ExecutionStatus | null
   error: string | null
+  model: string | null
+  inputTokens: number | null
+  outputTokens: number | null
+  costUsd: runtime.Decimal | null
   startedAt: Date | null
   finishedAt: Date | null
   durationMs: number | null
+  cancelledByUserId: string | null
   createdAt: Date | null
+  updatedAt: Date | null
 }
 
 export type ExecutionCountAggregateOutputType = {
@@ -74,21 +92,33 @@ export type ExecutionCountAggregateOutputType = {
   input: number
   output: number
   error: number
+  model: number
+  inputTokens: number
+  outputTokens: number
+  costUsd: number
   startedAt: number
   finishedAt: number
   durationMs: number
+  cancelledByUserId: number
   createdAt: number
+  updatedAt: number
   _all: number
 }
 
 
 export type ExecutionAvgAggregateInputType = {
   agentVersion?: true
+  inputTokens?: true
+  outputTokens?: true
+  costUsd?: true
   durationMs?: true
 }
 
 export type ExecutionSumAggregateInputType = {
   agentVersion?: true
+  inputTokens?: true
+  outputTokens?: true
+  costUsd?: true
   durationMs?: true
 }
 
@@ -100,10 +130,16 @@ export type ExecutionMinAggregateInputType = {
   triggeredByUserId?: true
   status?: true
   error?: true
+  model?: true
+  inputTokens?: true
+  outputTokens?: true
+  costUsd?: true
   startedAt?: true
   finishedAt?: true
   durationMs?: true
+  cancelledByUserId?: true
   createdAt?: true
+  updatedAt?: true
 }
 
 export type ExecutionMaxAggregateInputType = {
@@ -114,10 +150,16 @@ export type ExecutionMaxAggregateInputType = {
   triggeredByUserId?: true
   status?: true
   error?: true
+  model?: true
+  inputTokens?: true
+  outputTokens?: true
+  costUsd?: true
   startedAt?: true
   finishedAt?: true
   durationMs?: true
+  cancelledByUserId?: true
   createdAt?: true
+  updatedAt?: true
 }
 
 export type ExecutionCountAggregateInputType = {
@@ -130,10 +172,16 @@ export type ExecutionCountAggregateInputType = {
   input?: true
   output?: true
   error?: true
+  model?: true
+  inputTokens?: true
+  outputTokens?: true
+  costUsd?: true
   startedAt?: true
   finishedAt?: true
   durationMs?: true
+  cancelledByUserId?: true
   createdAt?: true
+  updatedAt?: true
   _all?: true
 }
 
@@ -233,10 +281,16 @@ export type ExecutionGroupByOutputType = {
   input: runtime.JsonValue
   output: runtime.JsonValue | null
   error: string | null
+  model: string | null
+  inputTokens: number
+  outputTokens: number
+  costUsd: runtime.Decimal | null
   startedAt: Date | null
   finishedAt: Date | null
   durationMs: number | null
+  cancelledByUserId: string | null
   createdAt: Date
+  updatedAt: Date
   _count: ExecutionCountAggregateOutputType | null
   _avg: ExecutionAvgAggregateOutputType | null
   _sum: ExecutionSumAggregateOutputType | null
@@ -272,10 +326,16 @@ export type ExecutionWhereInput = {
   input?: Prisma.JsonFilter<"Execution">
   output?: Prisma.JsonNullableFilter<"Execution">
   error?: Prisma.StringNullableFilter<"Execution"> | string | null
+  model?: Prisma.StringNullableFilter<"Execution"> | string | null
+  inputTokens?: Prisma.IntFilter<"Execution"> | number
+  outputTokens?: Prisma.IntFilter<"Execution"> | number
+  costUsd?: Prisma.DecimalNullableFilter<"Execution"> | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.DateTimeNullableFilter<"Execution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Execution"> | Date | string | null
   durationMs?: Prisma.IntNullableFilter<"Execution"> | number | null
+  cancelledByUserId?: Prisma.UuidNullableFilter<"Execution"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Execution"> | Date | string
+  updatedAt?: Prisma.DateTimeFilter<"Execution"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   agent?: Prisma.XOR<Prisma.AgentScalarRelationFilter, Prisma.AgentWhereInput>
 }
@@ -290,10 +350,16 @@ export type ExecutionOrderByWithRelationInput = {
   input?: Prisma.SortOrder
   output?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
+  model?: Prisma.SortOrderInput | Prisma.SortOrder
+  inputTokens?: Prisma.SortOrder
+  outputTokens?: Prisma.SortOrder
+  costUsd?: Prisma.SortOrderInput | Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   durationMs?: Prisma.SortOrderInput | Prisma.SortOrder
+  cancelledByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  updatedAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
   agent?: Prisma.AgentOrderByWithRelationInput
 }
@@ -311,10 +377,16 @@ export type ExecutionWhereUniqueInput = Prisma.AtLeast<{
   input?: Prisma.JsonFilter<"Execution">
   output?: Prisma.JsonNullableFilter<"Execution">
   error?: Prisma.StringNullableFilter<"Execution"> | string | null
+  model?: Prisma.StringNullableFilter<"Execution"> | string | null
+  inputTokens?: Prisma.IntFilter<"Execution"> | number
+  outputTokens?: Prisma.IntFilter<"Execution"> | number
+  costUsd?: Prisma.DecimalNullableFilter<"Execution"> | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.DateTimeNullableFilter<"Execution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Execution"> | Date | string | null
   durationMs?: Prisma.IntNullableFilter<"Execution"> | number | null
+  cancelledByUserId?: Prisma.UuidNullableFilter<"Execution"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Execution"> | Date | string
+  updatedAt?: Prisma.DateTimeFilter<"Execution"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   agent?: Prisma.XOR<Prisma.AgentScalarRelationFilter, Prisma.AgentWhereInput>
 }, "id">
@@ -329,10 +401,16 @@ export type ExecutionOrderByWithAggregationInput = {
   input?: Prisma.SortOrder
   output?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
+  model?: Prisma.SortOrderInput | Prisma.SortOrder
+  inputTokens?: Prisma.SortOrder
+  outputTokens?: Prisma.SortOrder
+  costUsd?: Prisma.SortOrderInput | Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   durationMs?: Prisma.SortOrderInput | Prisma.SortOrder
+  cancelledByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  updatedAt?: Prisma.SortOrder
   _count?: Prisma.ExecutionCountOrderByAggregateInput
   _avg?: Prisma.ExecutionAvgOrderByAggregateInput
   _max?: Prisma.ExecutionMaxOrderByAggregateInput
@@ -353,10 +431,16 @@ export type ExecutionScalarWhereWithAggregatesInput = {
   input?: Prisma.JsonWithAggregatesFilter<"Execution">
   output?: Prisma.JsonNullableWithAggregatesFilter<"Execution">
   error?: Prisma.StringNullableWithAggregatesFilter<"Execution"> | string | null
+  model?: Prisma.StringNullableWithAggregatesFilter<"Execution"> | string | null
+  inputTokens?: Prisma.IntWithAggregatesFilter<"Execution"> | number
+  outputTokens?: Prisma.IntWithAggregatesFilter<"Execution"> | number
+  costUsd?: Prisma.DecimalNullableWithAggregatesFilter<"Execution"> | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Execution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Execution"> | Date | string | null
   durationMs?: Prisma.IntNullableWithAggregatesFilter<"Execution"> | number | null
+  cancelledByUserId?: Prisma.UuidNullableWithAggregatesFilter<"Execution"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Execution"> | Date | string
+  updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Execution"> | Date | string
 }
 
 export type ExecutionCreateInput = {
@@ -367,10 +451,16 @@ export type ExecutionCreateInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  model?: string | null
+  inputTokens?: number
+  outputTokens?: number
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   durationMs?: number | null
+  cancelledByUserId?: string | null
   createdAt?: Date | string
+  updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutExecutionsInput
   agent: Prisma.AgentCreateNestedOneWithoutExecutionsInput
 }
@@ -385,10 +475,16 @@ export type ExecutionUncheckedCreateInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  model?: string | null
+  inputTokens?: number
+  outputTokens?: number
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   durationMs?: number | null
+  cancelledByUserId?: string | null
   createdAt?: Date | string
+  updatedAt?: Date | string
 }
 
 export type ExecutionUpdateInput = {
@@ -399,10 +495,16 @@ export type ExecutionUpdateInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  outputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   durationMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelledByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutExecutionsNestedInput
   agent?: Prisma.AgentUpdateOneRequiredWithoutExecutionsNestedInput
 }
@@ -417,10 +519,16 @@ export type ExecutionUncheckedUpdateInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  outputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   durationMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelledByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type ExecutionCreateManyInput = {
@@ -433,10 +541,16 @@ export type ExecutionCreateManyInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  model?: string | null
+  inputTokens?: number
+  outputTokens?: number
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   durationMs?: number | null
+  cancelledByUserId?: string | null
   createdAt?: Date | string
+  updatedAt?: Date | string
 }
 
 export type ExecutionUpdateManyMutationInput = {
@@ -447,10 +561,16 @@ export type ExecutionUpdateManyMutationInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  outputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   durationMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelledByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type ExecutionUncheckedUpdateManyInput = {
@@ -463,10 +583,16 @@ export type ExecutionUncheckedUpdateManyInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  outputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   durationMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelledByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type ExecutionListRelationFilter = {
@@ -489,14 +615,23 @@ export type ExecutionCountOrderByAggregateInput = {
   input?: Prisma.SortOrder
   output?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  model?: Prisma.SortOrder
+  inputTokens?: Prisma.SortOrder
+  outputTokens?: Prisma.SortOrder
+  costUsd?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   durationMs?: Prisma.SortOrder
+  cancelledByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  updatedAt?: Prisma.SortOrder
 }
 
 export type ExecutionAvgOrderByAggregateInput = {
   agentVersion?: Prisma.SortOrder
+  inputTokens?: Prisma.SortOrder
+  outputTokens?: Prisma.SortOrder
+  costUsd?: Prisma.SortOrder
   durationMs?: Prisma.SortOrder
 }
 
@@ -508,10 +643,16 @@ export type ExecutionMaxOrderByAggregateInput = {
   triggeredByUserId?: Prisma.SortOrder
   status?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  model?: Prisma.SortOrder
+  inputTokens?: Prisma.SortOrder
+  outputTokens?: Prisma.SortOrder
+  costUsd?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   durationMs?: Prisma.SortOrder
+  cancelledByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  updatedAt?: Prisma.SortOrder
 }
 
 export type ExecutionMinOrderByAggregateInput = {
@@ -522,14 +663,23 @@ export type ExecutionMinOrderByAggregateInput = {
   triggeredByUserId?: Prisma.SortOrder
   status?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  model?: Prisma.SortOrder
+  inputTokens?: Prisma.SortOrder
+  outputTokens?: Prisma.SortOrder
+  costUsd?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   durationMs?: Prisma.SortOrder
+  cancelledByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  updatedAt?: Prisma.SortOrder
 }
 
 export type ExecutionSumOrderByAggregateInput = {
   agentVersion?: Prisma.SortOrder
+  inputTokens?: Prisma.SortOrder
+  outputTokens?: Prisma.SortOrder
+  costUsd?: Prisma.SortOrder
   durationMs?: Prisma.SortOrder
 }
 
@@ -629,10 +779,16 @@ export type ExecutionCreateWithoutOrganizationInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  model?: string | null
+  inputTokens?: number
+  outputTokens?: number
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   durationMs?: number | null
+  cancelledByUserId?: string | null
   createdAt?: Date | string
+  updatedAt?: Date | string
   agent: Prisma.AgentCreateNestedOneWithoutExecutionsInput
 }
 
@@ -645,10 +801,16 @@ export type ExecutionUncheckedCreateWithoutOrganizationInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  model?: string | null
+  inputTokens?: number
+  outputTokens?: number
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   durationMs?: number | null
+  cancelledByUserId?: string | null
   createdAt?: Date | string
+  updatedAt?: Date | string
 }
 
 export type ExecutionCreateOrConnectWithoutOrganizationInput = {
@@ -690,10 +852,16 @@ export type ExecutionScalarWhereInput = {
   input?: Prisma.JsonFilter<"Execution">
   output?: Prisma.JsonNullableFilter<"Execution">
   error?: Prisma.StringNullableFilter<"Execution"> | string | null
+  model?: Prisma.StringNullableFilter<"Execution"> | string | null
+  inputTokens?: Prisma.IntFilter<"Execution"> | number
+  outputTokens?: Prisma.IntFilter<"Execution"> | number
+  costUsd?: Prisma.DecimalNullableFilter<"Execution"> | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.DateTimeNullableFilter<"Execution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Execution"> | Date | string | null
   durationMs?: Prisma.IntNullableFilter<"Execution"> | number | null
+  cancelledByUserId?: Prisma.UuidNullableFilter<"Execution"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Execution"> | Date | string
+  updatedAt?: Prisma.DateTimeFilter<"Execution"> | Date | string
 }
 
 export type ExecutionCreateWithoutAgentInput = {
@@ -704,10 +872,16 @@ export type ExecutionCreateWithoutAgentInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  model?: string | null
+  inputTokens?: number
+  outputTokens?: number
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   durationMs?: number | null
+  cancelledByUserId?: string | null
   createdAt?: Date | string
+  updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutExecutionsInput
 }
 
@@ -719,10 +893,16 @@ export type ExecutionUncheckedCreateWithoutAgentInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  model?: string | null
+  inputTokens?: number
+  outputTokens?: number
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   durationMs?: number | null
+  cancelledByUserId?: string | null
   createdAt?: Date | string
+  updatedAt?: Date | string
 }
 
 export type ExecutionCreateOrConnectWithoutAgentInput = {
@@ -760,10 +940,16 @@ export type ExecutionCreateManyOrganizationInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  model?: string | null
+  inputTokens?: number
+  outputTokens?: number
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   durationMs?: number | null
+  cancelledByUserId?: string | null
   createdAt?: Date | string
+  updatedAt?: Date | string
 }
 
 export type ExecutionUpdateWithoutOrganizationInput = {
@@ -774,10 +960,16 @@ export type ExecutionUpdateWithoutOrganizationInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  outputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   durationMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelledByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   agent?: Prisma.AgentUpdateOneRequiredWithoutExecutionsNestedInput
 }
 
@@ -790,10 +982,16 @@ export type ExecutionUncheckedUpdateWithoutOrganizationInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  outputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   durationMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelledByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type ExecutionUncheckedUpdateManyWithoutOrganizationInput = {
@@ -805,10 +1003,16 @@ export type ExecutionUncheckedUpdateManyWithoutOrganizationInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  outputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   durationMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelledByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type ExecutionCreateManyAgentInput = {
@@ -819,10 +1023,16 @@ export type ExecutionCreateManyAgentInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  model?: string | null
+  inputTokens?: number
+  outputTokens?: number
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   durationMs?: number | null
+  cancelledByUserId?: string | null
   createdAt?: Date | string
+  updatedAt?: Date | string
 }
 
 export type ExecutionUpdateWithoutAgentInput = {
@@ -833,10 +1043,16 @@ export type ExecutionUpdateWithoutAgentInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  outputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   durationMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelledByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutExecutionsNestedInput
 }
 
@@ -848,10 +1064,16 @@ export type ExecutionUncheckedUpdateWithoutAgentInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  outputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   durationMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelledByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type ExecutionUncheckedUpdateManyWithoutAgentInput = {
@@ -862,10 +1084,16 @@ export type ExecutionUncheckedUpdateManyWithoutAgentInput = {
   input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  outputTokens?: Prisma.IntFieldUpdateOperationsInput | number
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   durationMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelledByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 
@@ -880,10 +1108,16 @@ export type ExecutionSelect<ExtArgs extends runtime.Types.Extensions.InternalArg
   input?: boolean
   output?: boolean
   error?: boolean
+  model?: boolean
+  inputTokens?: boolean
+  outputTokens?: boolean
+  costUsd?: boolean
   startedAt?: boolean
   finishedAt?: boolean
   durationMs?: boolean
+  cancelledByUserId?: boolean
   createdAt?: boolean
+  updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   agent?: boolean | Prisma.AgentDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["execution"]>
@@ -898,10 +1132,16 @@ export type ExecutionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ext
   input?: boolean
   output?: boolean
   error?: boolean
+  model?: boolean
+  inputTokens?: boolean
+  outputTokens?: boolean
+  costUsd?: boolean
   startedAt?: boolean
   finishedAt?: boolean
   durationMs?: boolean
+  cancelledByUserId?: boolean
   createdAt?: boolean
+  updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   agent?: boolean | Prisma.AgentDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["execution"]>
@@ -916,10 +1156,16 @@ export type ExecutionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ext
   input?: boolean
   output?: boolean
   error?: boolean
+  model?: boolean
+  inputTokens?: boolean
+  outputTokens?: boolean
+  costUsd?: boolean
   startedAt?: boolean
   finishedAt?: boolean
   durationMs?: boolean
+  cancelledByUserId?: boolean
   createdAt?: boolean
+  updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   agent?: boolean | Prisma.AgentDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["execution"]>
@@ -934,13 +1180,19 @@ export type ExecutionSelectScalar = {
   input?: boolean
   output?: boolean
   error?: boolean
+  model?: boolean
+  inputTokens?: boolean
+  outputTokens?: boolean
+  costUsd?: boolean
   startedAt?: boolean
   finishedAt?: boolean
   durationMs?: boolean
+  cancelledByUserId?: boolean
   createdAt?: boolean
+  updatedAt?: boolean
 }
 
-export type ExecutionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "agentId" | "agentVersion" | "triggeredByUserId" | "status" | "input" | "output" | "error" | "startedAt" | "finishedAt" | "durationMs" | "createdAt", ExtArgs["result"]["execution"]>
+export type ExecutionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "agentId" | "agentVersion" | "triggeredByUserId" | "status" | "input" | "output" | "error" | "model" | "inputTokens" | "outputTokens" | "costUsd" | "startedAt" | "finishedAt" | "durationMs" | "cancelledByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["execution"]>
 export type ExecutionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   agent?: boolean | Prisma.AgentDefaultArgs<ExtArgs>
@@ -970,10 +1222,22 @@ export type $ExecutionPayload<ExtArgs extends runtime.Types.Extensions.InternalA
     input: runtime.JsonValue
     output: runtime.JsonValue | null
     error: string | null
+    /**
+     * The model called and what it cost, summed over the execution's calls.
+     */
+    model: string | null
+    inputTokens: number
+    outputTokens: number
+    costUsd: runtime.Decimal | null
     startedAt: Date | null
+    /**
+     * Set when it reaches SUCCEEDED, FAILED or CANCELLED; a finished execution's status never changes.
+     */
     finishedAt: Date | null
     durationMs: number | null
+    cancelledByUserId: string | null
     createdAt: Date
+    updatedAt: Date
   }, ExtArgs["result"]["execution"]>
   composites: {}
 }
@@ -1408,10 +1672,16 @@ export interface ExecutionFieldRefs {
   readonly input: Prisma.FieldRef<"Execution", 'Json'>
   readonly output: Prisma.FieldRef<"Execution", 'Json'>
   readonly error: Prisma.FieldRef<"Execution", 'String'>
+  readonly model: Prisma.FieldRef<"Execution", 'String'>
+  readonly inputTokens: Prisma.FieldRef<"Execution", 'Int'>
+  readonly outputTokens: Prisma.FieldRef<"Execution", 'Int'>
+  readonly costUsd: Prisma.FieldRef<"Execution", 'Decimal'>
   readonly startedAt: Prisma.FieldRef<"Execution", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"Execution", 'DateTime'>
   readonly durationMs: Prisma.FieldRef<"Execution", 'Int'>
+  readonly cancelledByUserId: Prisma.FieldRef<"Execution", 'String'>
   readonly createdAt: Prisma.FieldRef<"Execution", 'DateTime'>
+  readonly updatedAt: Prisma.FieldRef<"Execution", 'DateTime'>
 }
     
 

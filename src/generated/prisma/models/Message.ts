@@ -31,12 +31,14 @@ export type MessageAvgAggregateOutputType = {
   inputTokens: number | null
   outputTokens: number | null
   costUsd: runtime.Decimal | null
+  latencyMs: number | null
 }
 
 export type MessageSumAggregateOutputType = {
   inputTokens: number | null
   outputTokens: number | null
   costUsd: runtime.Decimal | null
+  latencyMs: number | null
 }
 
 export type MessageMinAggregateOutputType = {
@@ -44,12 +46,16 @@ export type MessageMinAggregateOutputType = {
   orgId: string | null
   conversationId: string | null
   userId: string | null
+  parentId: string | null
   role: $Enums.MessageRole | null
   content: string | null
+  incomplete: boolean | null
+  provider: $Enums.AiProvider | null
   model: string | null
   inputTokens: number | null
   outputTokens: number | null
   costUsd: runtime.Decimal | null
+  latencyMs: number | null
   createdAt: Date | null
 }
 
@@ -58,12 +64,16 @@ export type MessageMaxAggregateOutputType = {
   orgId: string | null
   conversationId: string | null
   userId: string | null
+  parentId: string | null
   role: $Enums.MessageRole | null
   content: string | null
+  incomplete: boolean | null
+  provider: $Enums.AiProvider | null
   model: string | null
   inputTokens: number | null
   outputTokens: number | null
   costUsd: runtime.Decimal | null
+  latencyMs: number | null
   createdAt: Date | null
 }
 
@@ -72,12 +82,16 @@ export type MessageCountAggregateOutputType = {
   orgId: number
   conversationId: number
   userId: number
+  parentId: number
   role: number
   content: number
+  incomplete: number
+  provider: number
   model: number
   inputTokens: number
   outputTokens: number
   costUsd: number
+  latencyMs: number
   metadata: number
   createdAt: number
   _all: number
@@ -88,12 +102,14 @@ export type MessageAvgAggregateInputType = {
   inputTokens?: true
   outputTokens?: true
   costUsd?: true
+  latencyMs?: true
 }
 
 export type MessageSumAggregateInputType = {
   inputTokens?: true
   outputTokens?: true
   costUsd?: true
+  latencyMs?: true
 }
 
 export type MessageMinAggregateInputType = {
@@ -101,12 +117,16 @@ export type MessageMinAggregateInputType = {
   orgId?: true
   conversationId?: true
   userId?: true
+  parentId?: true
   role?: true
   content?: true
+  incomplete?: true
+  provider?: true
   model?: true
   inputTokens?: true
   outputTokens?: true
   costUsd?: true
+  latencyMs?: true
   createdAt?: true
 }
 
@@ -115,12 +135,16 @@ export type MessageMaxAggregateInputType = {
   orgId?: true
   conversationId?: true
   userId?: true
+  parentId?: true
   role?: true
   content?: true
+  incomplete?: true
+  provider?: true
   model?: true
   inputTokens?: true
   outputTokens?: true
   costUsd?: true
+  latencyMs?: true
   createdAt?: true
 }
 
@@ -129,12 +153,16 @@ export type MessageCountAggregateInputType = {
   orgId?: true
   conversationId?: true
   userId?: true
+  parentId?: true
   role?: true
   content?: true
+  incomplete?: true
+  provider?: true
   model?: true
   inputTokens?: true
   outputTokens?: true
   costUsd?: true
+  latencyMs?: true
   metadata?: true
   createdAt?: true
   _all?: true
@@ -231,12 +259,16 @@ export type MessageGroupByOutputType = {
   orgId: string
   conversationId: string
   userId: string | null
+  parentId: string | null
   role: $Enums.MessageRole
   content: string
+  incomplete: boolean
+  provider: $Enums.AiProvider | null
   model: string | null
   inputTokens: number | null
   outputTokens: number | null
   costUsd: runtime.Decimal | null
+  latencyMs: number | null
   metadata: runtime.JsonValue | null
   createdAt: Date
   _count: MessageCountAggregateOutputType | null
@@ -269,17 +301,24 @@ export type MessageWhereInput = {
   orgId?: Prisma.UuidFilter<"Message"> | string
   conversationId?: Prisma.UuidFilter<"Message"> | string
   userId?: Prisma.UuidNullableFilter<"Message"> | string | null
+  parentId?: Prisma.UuidNullableFilter<"Message"> | string | null
   role?: Prisma.EnumMessageRoleFilter<"Message"> | $Enums.MessageRole
   content?: Prisma.StringFilter<"Message"> | string
+  incomplete?: Prisma.BoolFilter<"Message"> | boolean
+  provider?: Prisma.EnumAiProviderNullableFilter<"Message"> | $Enums.AiProvider | null
   model?: Prisma.StringNullableFilter<"Message"> | string | null
   inputTokens?: Prisma.IntNullableFilter<"Message"> | number | null
   outputTokens?: Prisma.IntNullableFilter<"Message"> | number | null
   costUsd?: Prisma.DecimalNullableFilter<"Message"> | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.IntNullableFilter<"Message"> | number | null
   metadata?: Prisma.JsonNullableFilter<"Message">
   createdAt?: Prisma.DateTimeFilter<"Message"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   conversation?: Prisma.XOR<Prisma.ConversationScalarRelationFilter, Prisma.ConversationWhereInput>
   user?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  parent?: Prisma.XOR<Prisma.MessageNullableScalarRelationFilter, Prisma.MessageWhereInput> | null
+  children?: Prisma.MessageListRelationFilter
+  attachments?: Prisma.AttachmentListRelationFilter
 }
 
 export type MessageOrderByWithRelationInput = {
@@ -287,51 +326,70 @@ export type MessageOrderByWithRelationInput = {
   orgId?: Prisma.SortOrder
   conversationId?: Prisma.SortOrder
   userId?: Prisma.SortOrderInput | Prisma.SortOrder
+  parentId?: Prisma.SortOrderInput | Prisma.SortOrder
   role?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  incomplete?: Prisma.SortOrder
+  provider?: Prisma.SortOrderInput | Prisma.SortOrder
   model?: Prisma.SortOrderInput | Prisma.SortOrder
   inputTokens?: Prisma.SortOrderInput | Prisma.SortOrder
   outputTokens?: Prisma.SortOrderInput | Prisma.SortOrder
   costUsd?: Prisma.SortOrderInput | Prisma.SortOrder
+  latencyMs?: Prisma.SortOrderInput | Prisma.SortOrder
   metadata?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
   conversation?: Prisma.ConversationOrderByWithRelationInput
   user?: Prisma.UserOrderByWithRelationInput
+  parent?: Prisma.MessageOrderByWithRelationInput
+  children?: Prisma.MessageOrderByRelationAggregateInput
+  attachments?: Prisma.AttachmentOrderByRelationAggregateInput
 }
 
 export type MessageWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  orgId_conversationId_id?: Prisma.MessageOrgIdConversationIdIdCompoundUniqueInput
   AND?: Prisma.MessageWhereInput | Prisma.MessageWhereInput[]
   OR?: Prisma.MessageWhereInput[]
   NOT?: Prisma.MessageWhereInput | Prisma.MessageWhereInput[]
   orgId?: Prisma.UuidFilter<"Message"> | string
   conversationId?: Prisma.UuidFilter<"Message"> | string
   userId?: Prisma.UuidNullableFilter<"Message"> | string | null
+  parentId?: Prisma.UuidNullableFilter<"Message"> | string | null
   role?: Prisma.EnumMessageRoleFilter<"Message"> | $Enums.MessageRole
   content?: Prisma.StringFilter<"Message"> | string
+  incomplete?: Prisma.BoolFilter<"Message"> | boolean
+  provider?: Prisma.EnumAiProviderNullableFilter<"Message"> | $Enums.AiProvider | null
   model?: Prisma.StringNullableFilter<"Message"> | string | null
   inputTokens?: Prisma.IntNullableFilter<"Message"> | number | null
   outputTokens?: Prisma.IntNullableFilter<"Message"> | number | null
   costUsd?: Prisma.DecimalNullableFilter<"Message"> | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.IntNullableFilter<"Message"> | number | null
   metadata?: Prisma.JsonNullableFilter<"Message">
   createdAt?: Prisma.DateTimeFilter<"Message"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   conversation?: Prisma.XOR<Prisma.ConversationScalarRelationFilter, Prisma.ConversationWhereInput>
   user?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
-}, "id">
+  parent?: Prisma.XOR<Prisma.MessageNullableScalarRelationFilter, Prisma.MessageWhereInput> | null
+  children?: Prisma.MessageListRelationFilter
+  attachments?: Prisma.AttachmentListRelationFilter
+}, "id" | "orgId_conversationId_id">
 
 export type MessageOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   conversationId?: Prisma.SortOrder
   userId?: Prisma.SortOrderInput | Prisma.SortOrder
+  parentId?: Prisma.SortOrderInput | Prisma.SortOrder
   role?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  incomplete?: Prisma.SortOrder
+  provider?: Prisma.SortOrderInput | Prisma.SortOrder
   model?: Prisma.SortOrderInput | Prisma.SortOrder
   inputTokens?: Prisma.SortOrderInput | Prisma.SortOrder
   outputTokens?: Prisma.SortOrderInput | Prisma.SortOrder
   costUsd?: Prisma.SortOrderInput | Prisma.SortOrder
+  latencyMs?: Prisma.SortOrderInput | Prisma.SortOrder
   metadata?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   _count?: Prisma.MessageCountOrderByAggregateInput
@@ -349,12 +407,16 @@ export type MessageScalarWhereWithAggregatesInput = {
   orgId?: Prisma.UuidWithAggregatesFilter<"Message"> | string
   conversationId?: Prisma.UuidWithAggregatesFilter<"Message"> | string
   userId?: Prisma.UuidNullableWithAggregatesFilter<"Message"> | string | null
+  parentId?: Prisma.UuidNullableWithAggregatesFilter<"Message"> | string | null
   role?: Prisma.EnumMessageRoleWithAggregatesFilter<"Message"> | $Enums.MessageRole
   content?: Prisma.StringWithAggregatesFilter<"Message"> | string
+  incomplete?: Prisma.BoolWithAggregatesFilter<"Message"> | boolean
+  provider?: Prisma.EnumAiProviderNullableWithAggregatesFilter<"Message"> | $Enums.AiProvider | null
   model?: Prisma.StringNullableWithAggregatesFilter<"Message"> | string | null
   inputTokens?: Prisma.IntNullableWithAggregatesFilter<"Message"> | number | null
   outputTokens?: Prisma.IntNullableWithAggregatesFilter<"Message"> | number | null
   costUsd?: Prisma.DecimalNullableWithAggregatesFilter<"Message"> | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.IntNullableWithAggregatesFilter<"Message"> | number | null
   metadata?: Prisma.JsonNullableWithAggregatesFilter<"Message">
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Message"> | Date | string
 }
@@ -363,15 +425,21 @@ export type MessageCreateInput = {
   id?: string
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutMessagesInput
   conversation: Prisma.ConversationCreateNestedOneWithoutMessagesInput
   user?: Prisma.UserCreateNestedOneWithoutMessagesInput
+  parent?: Prisma.MessageCreateNestedOneWithoutChildrenInput
+  children?: Prisma.MessageCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutMessageInput
 }
 
 export type MessageUncheckedCreateInput = {
@@ -379,29 +447,41 @@ export type MessageUncheckedCreateInput = {
   orgId: string
   conversationId: string
   userId?: string | null
+  parentId?: string | null
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
+  children?: Prisma.MessageUncheckedCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutMessageInput
 }
 
 export type MessageUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutMessagesNestedInput
   conversation?: Prisma.ConversationUpdateOneRequiredWithoutMessagesNestedInput
   user?: Prisma.UserUpdateOneWithoutMessagesNestedInput
+  parent?: Prisma.MessageUpdateOneWithoutChildrenNestedInput
+  children?: Prisma.MessageUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutMessageNestedInput
 }
 
 export type MessageUncheckedUpdateInput = {
@@ -409,14 +489,20 @@ export type MessageUncheckedUpdateInput = {
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   conversationId?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  children?: Prisma.MessageUncheckedUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutMessageNestedInput
 }
 
 export type MessageCreateManyInput = {
@@ -424,12 +510,16 @@ export type MessageCreateManyInput = {
   orgId: string
   conversationId: string
   userId?: string | null
+  parentId?: string | null
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
 }
@@ -438,10 +528,13 @@ export type MessageUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -451,12 +544,16 @@ export type MessageUncheckedUpdateManyInput = {
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   conversationId?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -471,17 +568,32 @@ export type MessageOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
+export type MessageNullableScalarRelationFilter = {
+  is?: Prisma.MessageWhereInput | null
+  isNot?: Prisma.MessageWhereInput | null
+}
+
+export type MessageOrgIdConversationIdIdCompoundUniqueInput = {
+  orgId: string
+  conversationId: string
+  id: string
+}
+
 export type MessageCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   conversationId?: Prisma.SortOrder
   userId?: Prisma.SortOrder
+  parentId?: Prisma.SortOrder
   role?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  incomplete?: Prisma.SortOrder
+  provider?: Prisma.SortOrder
   model?: Prisma.SortOrder
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
   costUsd?: Prisma.SortOrder
+  latencyMs?: Prisma.SortOrder
   metadata?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
@@ -490,6 +602,7 @@ export type MessageAvgOrderByAggregateInput = {
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
   costUsd?: Prisma.SortOrder
+  latencyMs?: Prisma.SortOrder
 }
 
 export type MessageMaxOrderByAggregateInput = {
@@ -497,12 +610,16 @@ export type MessageMaxOrderByAggregateInput = {
   orgId?: Prisma.SortOrder
   conversationId?: Prisma.SortOrder
   userId?: Prisma.SortOrder
+  parentId?: Prisma.SortOrder
   role?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  incomplete?: Prisma.SortOrder
+  provider?: Prisma.SortOrder
   model?: Prisma.SortOrder
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
   costUsd?: Prisma.SortOrder
+  latencyMs?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -511,12 +628,16 @@ export type MessageMinOrderByAggregateInput = {
   orgId?: Prisma.SortOrder
   conversationId?: Prisma.SortOrder
   userId?: Prisma.SortOrder
+  parentId?: Prisma.SortOrder
   role?: Prisma.SortOrder
   content?: Prisma.SortOrder
+  incomplete?: Prisma.SortOrder
+  provider?: Prisma.SortOrder
   model?: Prisma.SortOrder
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
   costUsd?: Prisma.SortOrder
+  latencyMs?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -524,6 +645,7 @@ export type MessageSumOrderByAggregateInput = {
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
   costUsd?: Prisma.SortOrder
+  latencyMs?: Prisma.SortOrder
 }
 
 export type MessageCreateNestedManyWithoutUserInput = {
@@ -652,36 +774,122 @@ export type MessageUncheckedUpdateManyWithoutConversationNestedInput = {
   deleteMany?: Prisma.MessageScalarWhereInput | Prisma.MessageScalarWhereInput[]
 }
 
+export type MessageCreateNestedOneWithoutChildrenInput = {
+  create?: Prisma.XOR<Prisma.MessageCreateWithoutChildrenInput, Prisma.MessageUncheckedCreateWithoutChildrenInput>
+  connectOrCreate?: Prisma.MessageCreateOrConnectWithoutChildrenInput
+  connect?: Prisma.MessageWhereUniqueInput
+}
+
+export type MessageCreateNestedManyWithoutParentInput = {
+  create?: Prisma.XOR<Prisma.MessageCreateWithoutParentInput, Prisma.MessageUncheckedCreateWithoutParentInput> | Prisma.MessageCreateWithoutParentInput[] | Prisma.MessageUncheckedCreateWithoutParentInput[]
+  connectOrCreate?: Prisma.MessageCreateOrConnectWithoutParentInput | Prisma.MessageCreateOrConnectWithoutParentInput[]
+  createMany?: Prisma.MessageCreateManyParentInputEnvelope
+  connect?: Prisma.MessageWhereUniqueInput | Prisma.MessageWhereUniqueInput[]
+}
+
+export type MessageUncheckedCreateNestedManyWithoutParentInput = {
+  create?: Prisma.XOR<Prisma.MessageCreateWithoutParentInput, Prisma.MessageUncheckedCreateWithoutParentInput> | Prisma.MessageCreateWithoutParentInput[] | Prisma.MessageUncheckedCreateWithoutParentInput[]
+  connectOrCreate?: Prisma.MessageCreateOrConnectWithoutParentInput | Prisma.MessageCreateOrConnectWithoutParentInput[]
+  createMany?: Prisma.MessageCreateManyParentInputEnvelope
+  connect?: Prisma.MessageWhereUniqueInput | Prisma.MessageWhereUniqueInput[]
+}
+
 export type EnumMessageRoleFieldUpdateOperationsInput = {
   set?: $Enums.MessageRole
+}
+
+export type MessageUpdateOneWithoutChildrenNestedInput = {
+  create?: Prisma.XOR<Prisma.MessageCreateWithoutChildrenInput, Prisma.MessageUncheckedCreateWithoutChildrenInput>
+  connectOrCreate?: Prisma.MessageCreateOrConnectWithoutChildrenInput
+  upsert?: Prisma.MessageUpsertWithoutChildrenInput
+  disconnect?: Prisma.MessageWhereInput | boolean
+  delete?: Prisma.MessageWhereInput | boolean
+  connect?: Prisma.MessageWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.MessageUpdateToOneWithWhereWithoutChildrenInput, Prisma.MessageUpdateWithoutChildrenInput>, Prisma.MessageUncheckedUpdateWithoutChildrenInput>
+}
+
+export type MessageUpdateManyWithoutParentNestedInput = {
+  create?: Prisma.XOR<Prisma.MessageCreateWithoutParentInput, Prisma.MessageUncheckedCreateWithoutParentInput> | Prisma.MessageCreateWithoutParentInput[] | Prisma.MessageUncheckedCreateWithoutParentInput[]
+  connectOrCreate?: Prisma.MessageCreateOrConnectWithoutParentInput | Prisma.MessageCreateOrConnectWithoutParentInput[]
+  upsert?: Prisma.MessageUpsertWithWhereUniqueWithoutParentInput | Prisma.MessageUpsertWithWhereUniqueWithoutParentInput[]
+  createMany?: Prisma.MessageCreateManyParentInputEnvelope
+  set?: Prisma.MessageWhereUniqueInput | Prisma.MessageWhereUniqueInput[]
+  disconnect?: Prisma.MessageWhereUniqueInput | Prisma.MessageWhereUniqueInput[]
+  delete?: Prisma.MessageWhereUniqueInput | Prisma.MessageWhereUniqueInput[]
+  connect?: Prisma.MessageWhereUniqueInput | Prisma.MessageWhereUniqueInput[]
+  update?: Prisma.MessageUpdateWithWhereUniqueWithoutParentInput | Prisma.MessageUpdateWithWhereUniqueWithoutParentInput[]
+  updateMany?: Prisma.MessageUpdateManyWithWhereWithoutParentInput | Prisma.MessageUpdateManyWithWhereWithoutParentInput[]
+  deleteMany?: Prisma.MessageScalarWhereInput | Prisma.MessageScalarWhereInput[]
+}
+
+export type MessageUncheckedUpdateManyWithoutParentNestedInput = {
+  create?: Prisma.XOR<Prisma.MessageCreateWithoutParentInput, Prisma.MessageUncheckedCreateWithoutParentInput> | Prisma.MessageCreateWithoutParentInput[] | Prisma.MessageUncheckedCreateWithoutParentInput[]
+  connectOrCreate?: Prisma.MessageCreateOrConnectWithoutParentInput | Prisma.MessageCreateOrConnectWithoutParentInput[]
+  upsert?: Prisma.MessageUpsertWithWhereUniqueWithoutParentInput | Prisma.MessageUpsertWithWhereUniqueWithoutParentInput[]
+  createMany?: Prisma.MessageCreateManyParentInputEnvelope
+  set?: Prisma.MessageWhereUniqueInput | Prisma.MessageWhereUniqueInput[]
+  disconnect?: Prisma.MessageWhereUniqueInput | Prisma.MessageWhereUniqueInput[]
+  delete?: Prisma.MessageWhereUniqueInput | Prisma.MessageWhereUniqueInput[]
+  connect?: Prisma.MessageWhereUniqueInput | Prisma.MessageWhereUniqueInput[]
+  update?: Prisma.MessageUpdateWithWhereUniqueWithoutParentInput | Prisma.MessageUpdateWithWhereUniqueWithoutParentInput[]
+  updateMany?: Prisma.MessageUpdateManyWithWhereWithoutParentInput | Prisma.MessageUpdateManyWithWhereWithoutParentInput[]
+  deleteMany?: Prisma.MessageScalarWhereInput | Prisma.MessageScalarWhereInput[]
+}
+
+export type MessageCreateNestedOneWithoutAttachmentsInput = {
+  create?: Prisma.XOR<Prisma.MessageCreateWithoutAttachmentsInput, Prisma.MessageUncheckedCreateWithoutAttachmentsInput>
+  connectOrCreate?: Prisma.MessageCreateOrConnectWithoutAttachmentsInput
+  connect?: Prisma.MessageWhereUniqueInput
+}
+
+export type MessageUpdateOneWithoutAttachmentsNestedInput = {
+  create?: Prisma.XOR<Prisma.MessageCreateWithoutAttachmentsInput, Prisma.MessageUncheckedCreateWithoutAttachmentsInput>
+  connectOrCreate?: Prisma.MessageCreateOrConnectWithoutAttachmentsInput
+  upsert?: Prisma.MessageUpsertWithoutAttachmentsInput
+  disconnect?: Prisma.MessageWhereInput | boolean
+  delete?: Prisma.MessageWhereInput | boolean
+  connect?: Prisma.MessageWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.MessageUpdateToOneWithWhereWithoutAttachmentsInput, Prisma.MessageUpdateWithoutAttachmentsInput>, Prisma.MessageUncheckedUpdateWithoutAttachmentsInput>
 }
 
 export type MessageCreateWithoutUserInput = {
   id?: string
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutMessagesInput
   conversation: Prisma.ConversationCreateNestedOneWithoutMessagesInput
+  parent?: Prisma.MessageCreateNestedOneWithoutChildrenInput
+  children?: Prisma.MessageCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutMessageInput
 }
 
 export type MessageUncheckedCreateWithoutUserInput = {
   id?: string
   orgId: string
   conversationId: string
+  parentId?: string | null
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
+  children?: Prisma.MessageUncheckedCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutMessageInput
 }
 
 export type MessageCreateOrConnectWithoutUserInput = {
@@ -718,12 +926,16 @@ export type MessageScalarWhereInput = {
   orgId?: Prisma.UuidFilter<"Message"> | string
   conversationId?: Prisma.UuidFilter<"Message"> | string
   userId?: Prisma.UuidNullableFilter<"Message"> | string | null
+  parentId?: Prisma.UuidNullableFilter<"Message"> | string | null
   role?: Prisma.EnumMessageRoleFilter<"Message"> | $Enums.MessageRole
   content?: Prisma.StringFilter<"Message"> | string
+  incomplete?: Prisma.BoolFilter<"Message"> | boolean
+  provider?: Prisma.EnumAiProviderNullableFilter<"Message"> | $Enums.AiProvider | null
   model?: Prisma.StringNullableFilter<"Message"> | string | null
   inputTokens?: Prisma.IntNullableFilter<"Message"> | number | null
   outputTokens?: Prisma.IntNullableFilter<"Message"> | number | null
   costUsd?: Prisma.DecimalNullableFilter<"Message"> | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.IntNullableFilter<"Message"> | number | null
   metadata?: Prisma.JsonNullableFilter<"Message">
   createdAt?: Prisma.DateTimeFilter<"Message"> | Date | string
 }
@@ -732,28 +944,40 @@ export type MessageCreateWithoutOrganizationInput = {
   id?: string
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   conversation: Prisma.ConversationCreateNestedOneWithoutMessagesInput
   user?: Prisma.UserCreateNestedOneWithoutMessagesInput
+  parent?: Prisma.MessageCreateNestedOneWithoutChildrenInput
+  children?: Prisma.MessageCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutMessageInput
 }
 
 export type MessageUncheckedCreateWithoutOrganizationInput = {
   id?: string
   conversationId: string
   userId?: string | null
+  parentId?: string | null
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
+  children?: Prisma.MessageUncheckedCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutMessageInput
 }
 
 export type MessageCreateOrConnectWithoutOrganizationInput = {
@@ -786,27 +1010,39 @@ export type MessageCreateWithoutConversationInput = {
   id?: string
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutMessagesInput
   user?: Prisma.UserCreateNestedOneWithoutMessagesInput
+  parent?: Prisma.MessageCreateNestedOneWithoutChildrenInput
+  children?: Prisma.MessageCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutMessageInput
 }
 
 export type MessageUncheckedCreateWithoutConversationInput = {
   id?: string
   userId?: string | null
+  parentId?: string | null
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
+  children?: Prisma.MessageUncheckedCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutMessageInput
 }
 
 export type MessageCreateOrConnectWithoutConversationInput = {
@@ -835,16 +1071,276 @@ export type MessageUpdateManyWithWhereWithoutConversationInput = {
   data: Prisma.XOR<Prisma.MessageUpdateManyMutationInput, Prisma.MessageUncheckedUpdateManyWithoutConversationInput>
 }
 
-export type MessageCreateManyUserInput = {
+export type MessageCreateWithoutChildrenInput = {
   id?: string
-  orgId: string
-  conversationId: string
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutMessagesInput
+  conversation: Prisma.ConversationCreateNestedOneWithoutMessagesInput
+  user?: Prisma.UserCreateNestedOneWithoutMessagesInput
+  parent?: Prisma.MessageCreateNestedOneWithoutChildrenInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutMessageInput
+}
+
+export type MessageUncheckedCreateWithoutChildrenInput = {
+  id?: string
+  orgId: string
+  conversationId: string
+  userId?: string | null
+  parentId?: string | null
+  role: $Enums.MessageRole
+  content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  inputTokens?: number | null
+  outputTokens?: number | null
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutMessageInput
+}
+
+export type MessageCreateOrConnectWithoutChildrenInput = {
+  where: Prisma.MessageWhereUniqueInput
+  create: Prisma.XOR<Prisma.MessageCreateWithoutChildrenInput, Prisma.MessageUncheckedCreateWithoutChildrenInput>
+}
+
+export type MessageCreateWithoutParentInput = {
+  id?: string
+  role: $Enums.MessageRole
+  content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  inputTokens?: number | null
+  outputTokens?: number | null
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutMessagesInput
+  conversation: Prisma.ConversationCreateNestedOneWithoutMessagesInput
+  user?: Prisma.UserCreateNestedOneWithoutMessagesInput
+  children?: Prisma.MessageCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutMessageInput
+}
+
+export type MessageUncheckedCreateWithoutParentInput = {
+  id?: string
+  userId?: string | null
+  role: $Enums.MessageRole
+  content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  inputTokens?: number | null
+  outputTokens?: number | null
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  children?: Prisma.MessageUncheckedCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutMessageInput
+}
+
+export type MessageCreateOrConnectWithoutParentInput = {
+  where: Prisma.MessageWhereUniqueInput
+  create: Prisma.XOR<Prisma.MessageCreateWithoutParentInput, Prisma.MessageUncheckedCreateWithoutParentInput>
+}
+
+export type MessageCreateManyParentInputEnvelope = {
+  data: Prisma.MessageCreateManyParentInput | Prisma.MessageCreateManyParentInput[]
+  skipDuplicates?: boolean
+}
+
+export type MessageUpsertWithoutChildrenInput = {
+  update: Prisma.XOR<Prisma.MessageUpdateWithoutChildrenInput, Prisma.MessageUncheckedUpdateWithoutChildrenInput>
+  create: Prisma.XOR<Prisma.MessageCreateWithoutChildrenInput, Prisma.MessageUncheckedCreateWithoutChildrenInput>
+  where?: Prisma.MessageWhereInput
+}
+
+export type MessageUpdateToOneWithWhereWithoutChildrenInput = {
+  where?: Prisma.MessageWhereInput
+  data: Prisma.XOR<Prisma.MessageUpdateWithoutChildrenInput, Prisma.MessageUncheckedUpdateWithoutChildrenInput>
+}
+
+export type MessageUpdateWithoutChildrenInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutMessagesNestedInput
+  conversation?: Prisma.ConversationUpdateOneRequiredWithoutMessagesNestedInput
+  user?: Prisma.UserUpdateOneWithoutMessagesNestedInput
+  parent?: Prisma.MessageUpdateOneWithoutChildrenNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutMessageNestedInput
+}
+
+export type MessageUncheckedUpdateWithoutChildrenInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  conversationId?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutMessageNestedInput
+}
+
+export type MessageUpsertWithWhereUniqueWithoutParentInput = {
+  where: Prisma.MessageWhereUniqueInput
+  update: Prisma.XOR<Prisma.MessageUpdateWithoutParentInput, Prisma.MessageUncheckedUpdateWithoutParentInput>
+  create: Prisma.XOR<Prisma.MessageCreateWithoutParentInput, Prisma.MessageUncheckedCreateWithoutParentInput>
+}
+
+export type MessageUpdateWithWhereUniqueWithoutParentInput = {
+  where: Prisma.MessageWhereUniqueInput
+  data: Prisma.XOR<Prisma.MessageUpdateWithoutParentInput, Prisma.MessageUncheckedUpdateWithoutParentInput>
+}
+
+export type MessageUpdateManyWithWhereWithoutParentInput = {
+  where: Prisma.MessageScalarWhereInput
+  data: Prisma.XOR<Prisma.MessageUpdateManyMutationInput, Prisma.MessageUncheckedUpdateManyWithoutParentInput>
+}
+
+export type MessageCreateWithoutAttachmentsInput = {
+  id?: string
+  role: $Enums.MessageRole
+  content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  inputTokens?: number | null
+  outputTokens?: number | null
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutMessagesInput
+  conversation: Prisma.ConversationCreateNestedOneWithoutMessagesInput
+  user?: Prisma.UserCreateNestedOneWithoutMessagesInput
+  parent?: Prisma.MessageCreateNestedOneWithoutChildrenInput
+  children?: Prisma.MessageCreateNestedManyWithoutParentInput
+}
+
+export type MessageUncheckedCreateWithoutAttachmentsInput = {
+  id?: string
+  orgId: string
+  conversationId: string
+  userId?: string | null
+  parentId?: string | null
+  role: $Enums.MessageRole
+  content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  inputTokens?: number | null
+  outputTokens?: number | null
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  children?: Prisma.MessageUncheckedCreateNestedManyWithoutParentInput
+}
+
+export type MessageCreateOrConnectWithoutAttachmentsInput = {
+  where: Prisma.MessageWhereUniqueInput
+  create: Prisma.XOR<Prisma.MessageCreateWithoutAttachmentsInput, Prisma.MessageUncheckedCreateWithoutAttachmentsInput>
+}
+
+export type MessageUpsertWithoutAttachmentsInput = {
+  update: Prisma.XOR<Prisma.MessageUpdateWithoutAttachmentsInput, Prisma.MessageUncheckedUpdateWithoutAttachmentsInput>
+  create: Prisma.XOR<Prisma.MessageCreateWithoutAttachmentsInput, Prisma.MessageUncheckedCreateWithoutAttachmentsInput>
+  where?: Prisma.MessageWhereInput
+}
+
+export type MessageUpdateToOneWithWhereWithoutAttachmentsInput = {
+  where?: Prisma.MessageWhereInput
+  data: Prisma.XOR<Prisma.MessageUpdateWithoutAttachmentsInput, Prisma.MessageUncheckedUpdateWithoutAttachmentsInput>
+}
+
+export type MessageUpdateWithoutAttachmentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutMessagesNestedInput
+  conversation?: Prisma.ConversationUpdateOneRequiredWithoutMessagesNestedInput
+  user?: Prisma.UserUpdateOneWithoutMessagesNestedInput
+  parent?: Prisma.MessageUpdateOneWithoutChildrenNestedInput
+  children?: Prisma.MessageUpdateManyWithoutParentNestedInput
+}
+
+export type MessageUncheckedUpdateWithoutAttachmentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  conversationId?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  children?: Prisma.MessageUncheckedUpdateManyWithoutParentNestedInput
+}
+
+export type MessageCreateManyUserInput = {
+  id?: string
+  orgId: string
+  conversationId: string
+  parentId?: string | null
+  role: $Enums.MessageRole
+  content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  inputTokens?: number | null
+  outputTokens?: number | null
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
 }
@@ -853,40 +1349,56 @@ export type MessageUpdateWithoutUserInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutMessagesNestedInput
   conversation?: Prisma.ConversationUpdateOneRequiredWithoutMessagesNestedInput
+  parent?: Prisma.MessageUpdateOneWithoutChildrenNestedInput
+  children?: Prisma.MessageUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutMessageNestedInput
 }
 
 export type MessageUncheckedUpdateWithoutUserInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   conversationId?: Prisma.StringFieldUpdateOperationsInput | string
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  children?: Prisma.MessageUncheckedUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutMessageNestedInput
 }
 
 export type MessageUncheckedUpdateManyWithoutUserInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   conversationId?: Prisma.StringFieldUpdateOperationsInput | string
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -895,12 +1407,16 @@ export type MessageCreateManyOrganizationInput = {
   id?: string
   conversationId: string
   userId?: string | null
+  parentId?: string | null
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
 }
@@ -909,40 +1425,56 @@ export type MessageUpdateWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   conversation?: Prisma.ConversationUpdateOneRequiredWithoutMessagesNestedInput
   user?: Prisma.UserUpdateOneWithoutMessagesNestedInput
+  parent?: Prisma.MessageUpdateOneWithoutChildrenNestedInput
+  children?: Prisma.MessageUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutMessageNestedInput
 }
 
 export type MessageUncheckedUpdateWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   conversationId?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  children?: Prisma.MessageUncheckedUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutMessageNestedInput
 }
 
 export type MessageUncheckedUpdateManyWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   conversationId?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -950,12 +1482,16 @@ export type MessageUncheckedUpdateManyWithoutOrganizationInput = {
 export type MessageCreateManyConversationInput = {
   id?: string
   userId?: string | null
+  parentId?: string | null
   role: $Enums.MessageRole
   content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
   model?: string | null
   inputTokens?: number | null
   outputTokens?: number | null
   costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
 }
@@ -964,42 +1500,166 @@ export type MessageUpdateWithoutConversationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutMessagesNestedInput
   user?: Prisma.UserUpdateOneWithoutMessagesNestedInput
+  parent?: Prisma.MessageUpdateOneWithoutChildrenNestedInput
+  children?: Prisma.MessageUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutMessageNestedInput
 }
 
 export type MessageUncheckedUpdateWithoutConversationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  children?: Prisma.MessageUncheckedUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutMessageNestedInput
 }
 
 export type MessageUncheckedUpdateManyWithoutConversationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
   content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
   model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
+export type MessageCreateManyParentInput = {
+  id?: string
+  userId?: string | null
+  role: $Enums.MessageRole
+  content: string
+  incomplete?: boolean
+  provider?: $Enums.AiProvider | null
+  model?: string | null
+  inputTokens?: number | null
+  outputTokens?: number | null
+  costUsd?: runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+}
+
+export type MessageUpdateWithoutParentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutMessagesNestedInput
+  conversation?: Prisma.ConversationUpdateOneRequiredWithoutMessagesNestedInput
+  user?: Prisma.UserUpdateOneWithoutMessagesNestedInput
+  children?: Prisma.MessageUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutMessageNestedInput
+}
+
+export type MessageUncheckedUpdateWithoutParentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  children?: Prisma.MessageUncheckedUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutMessageNestedInput
+}
+
+export type MessageUncheckedUpdateManyWithoutParentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  role?: Prisma.EnumMessageRoleFieldUpdateOperationsInput | $Enums.MessageRole
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  incomplete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  provider?: Prisma.NullableEnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider | null
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  inputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  outputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  costUsd?: Prisma.NullableDecimalFieldUpdateOperationsInput | runtime.Decimal | runtime.DecimalJsLike | number | string | null
+  latencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  metadata?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+
+/**
+ * Count Type MessageCountOutputType
+ */
+
+export type MessageCountOutputType = {
+  children: number
+  attachments: number
+}
+
+export type MessageCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  children?: boolean | MessageCountOutputTypeCountChildrenArgs
+  attachments?: boolean | MessageCountOutputTypeCountAttachmentsArgs
+}
+
+/**
+ * MessageCountOutputType without action
+ */
+export type MessageCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the MessageCountOutputType
+   */
+  select?: Prisma.MessageCountOutputTypeSelect<ExtArgs> | null
+}
+
+/**
+ * MessageCountOutputType without action
+ */
+export type MessageCountOutputTypeCountChildrenArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.MessageWhereInput
+}
+
+/**
+ * MessageCountOutputType without action
+ */
+export type MessageCountOutputTypeCountAttachmentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AttachmentWhereInput
+}
 
 
 export type MessageSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1007,17 +1667,25 @@ export type MessageSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   orgId?: boolean
   conversationId?: boolean
   userId?: boolean
+  parentId?: boolean
   role?: boolean
   content?: boolean
+  incomplete?: boolean
+  provider?: boolean
   model?: boolean
   inputTokens?: boolean
   outputTokens?: boolean
   costUsd?: boolean
+  latencyMs?: boolean
   metadata?: boolean
   createdAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   conversation?: boolean | Prisma.ConversationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.Message$userArgs<ExtArgs>
+  parent?: boolean | Prisma.Message$parentArgs<ExtArgs>
+  children?: boolean | Prisma.Message$childrenArgs<ExtArgs>
+  attachments?: boolean | Prisma.Message$attachmentsArgs<ExtArgs>
+  _count?: boolean | Prisma.MessageCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["message"]>
 
 export type MessageSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1025,17 +1693,22 @@ export type MessageSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   orgId?: boolean
   conversationId?: boolean
   userId?: boolean
+  parentId?: boolean
   role?: boolean
   content?: boolean
+  incomplete?: boolean
+  provider?: boolean
   model?: boolean
   inputTokens?: boolean
   outputTokens?: boolean
   costUsd?: boolean
+  latencyMs?: boolean
   metadata?: boolean
   createdAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   conversation?: boolean | Prisma.ConversationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.Message$userArgs<ExtArgs>
+  parent?: boolean | Prisma.Message$parentArgs<ExtArgs>
 }, ExtArgs["result"]["message"]>
 
 export type MessageSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1043,17 +1716,22 @@ export type MessageSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   orgId?: boolean
   conversationId?: boolean
   userId?: boolean
+  parentId?: boolean
   role?: boolean
   content?: boolean
+  incomplete?: boolean
+  provider?: boolean
   model?: boolean
   inputTokens?: boolean
   outputTokens?: boolean
   costUsd?: boolean
+  latencyMs?: boolean
   metadata?: boolean
   createdAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   conversation?: boolean | Prisma.ConversationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.Message$userArgs<ExtArgs>
+  parent?: boolean | Prisma.Message$parentArgs<ExtArgs>
 }, ExtArgs["result"]["message"]>
 
 export type MessageSelectScalar = {
@@ -1061,31 +1739,41 @@ export type MessageSelectScalar = {
   orgId?: boolean
   conversationId?: boolean
   userId?: boolean
+  parentId?: boolean
   role?: boolean
   content?: boolean
+  incomplete?: boolean
+  provider?: boolean
   model?: boolean
   inputTokens?: boolean
   outputTokens?: boolean
   costUsd?: boolean
+  latencyMs?: boolean
   metadata?: boolean
   createdAt?: boolean
 }
 
-export type MessageOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "conversationId" | "userId" | "role" | "content" | "model" | "inputTokens" | "outputTokens" | "costUsd" | "metadata" | "createdAt", ExtArgs["result"]["message"]>
+export type MessageOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "conversationId" | "userId" | "parentId" | "role" | "content" | "incomplete" | "provider" | "model" | "inputTokens" | "outputTokens" | "costUsd" | "latencyMs" | "metadata" | "createdAt", ExtArgs["result"]["message"]>
 export type MessageInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   conversation?: boolean | Prisma.ConversationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.Message$userArgs<ExtArgs>
+  parent?: boolean | Prisma.Message$parentArgs<ExtArgs>
+  children?: boolean | Prisma.Message$childrenArgs<ExtArgs>
+  attachments?: boolean | Prisma.Message$attachmentsArgs<ExtArgs>
+  _count?: boolean | Prisma.MessageCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type MessageIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   conversation?: boolean | Prisma.ConversationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.Message$userArgs<ExtArgs>
+  parent?: boolean | Prisma.Message$parentArgs<ExtArgs>
 }
 export type MessageIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   conversation?: boolean | Prisma.ConversationDefaultArgs<ExtArgs>
   user?: boolean | Prisma.Message$userArgs<ExtArgs>
+  parent?: boolean | Prisma.Message$parentArgs<ExtArgs>
 }
 
 export type $MessagePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1094,18 +1782,33 @@ export type $MessagePayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     organization: Prisma.$OrganizationPayload<ExtArgs>
     conversation: Prisma.$ConversationPayload<ExtArgs>
     user: Prisma.$UserPayload<ExtArgs> | null
+    parent: Prisma.$MessagePayload<ExtArgs> | null
+    children: Prisma.$MessagePayload<ExtArgs>[]
+    attachments: Prisma.$AttachmentPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     orgId: string
     conversationId: string
     userId: string | null
+    /**
+     * The message this one answers or follows (null: the first of a branch). Siblings (same parent)
+     * are the branches made by editing or regenerating. Always in the same conversation (the key
+     * includes conversationId) and never changed once written.
+     */
+    parentId: string | null
     role: $Enums.MessageRole
     content: string
+    /**
+     * A streamed reply cut short (client gone, provider error): what arrived, stored as is.
+     */
+    incomplete: boolean
+    provider: $Enums.AiProvider | null
     model: string | null
     inputTokens: number | null
     outputTokens: number | null
     costUsd: runtime.Decimal | null
+    latencyMs: number | null
     metadata: runtime.JsonValue | null
     createdAt: Date
   }, ExtArgs["result"]["message"]>
@@ -1505,6 +2208,9 @@ export interface Prisma__MessageClient<T, Null = never, ExtArgs extends runtime.
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   conversation<T extends Prisma.ConversationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ConversationDefaultArgs<ExtArgs>>): Prisma.Prisma__ConversationClient<runtime.Types.Result.GetResult<Prisma.$ConversationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   user<T extends Prisma.Message$userArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Message$userArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  parent<T extends Prisma.Message$parentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Message$parentArgs<ExtArgs>>): Prisma.Prisma__MessageClient<runtime.Types.Result.GetResult<Prisma.$MessagePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  children<T extends Prisma.Message$childrenArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Message$childrenArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  attachments<T extends Prisma.Message$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Message$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1538,12 +2244,16 @@ export interface MessageFieldRefs {
   readonly orgId: Prisma.FieldRef<"Message", 'String'>
   readonly conversationId: Prisma.FieldRef<"Message", 'String'>
   readonly userId: Prisma.FieldRef<"Message", 'String'>
+  readonly parentId: Prisma.FieldRef<"Message", 'String'>
   readonly role: Prisma.FieldRef<"Message", 'MessageRole'>
   readonly content: Prisma.FieldRef<"Message", 'String'>
+  readonly incomplete: Prisma.FieldRef<"Message", 'Boolean'>
+  readonly provider: Prisma.FieldRef<"Message", 'AiProvider'>
   readonly model: Prisma.FieldRef<"Message", 'String'>
   readonly inputTokens: Prisma.FieldRef<"Message", 'Int'>
   readonly outputTokens: Prisma.FieldRef<"Message", 'Int'>
   readonly costUsd: Prisma.FieldRef<"Message", 'Decimal'>
+  readonly latencyMs: Prisma.FieldRef<"Message", 'Int'>
   readonly metadata: Prisma.FieldRef<"Message", 'Json'>
   readonly createdAt: Prisma.FieldRef<"Message", 'DateTime'>
 }
@@ -1963,6 +2673,73 @@ export type Message$userArgs<ExtArgs extends runtime.Types.Extensions.InternalAr
    */
   include?: Prisma.UserInclude<ExtArgs> | null
   where?: Prisma.UserWhereInput
+}
+
+/**
+ * Message.parent
+ */
+export type Message$parentArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Message
+   */
+  select?: Prisma.MessageSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Message
+   */
+  omit?: Prisma.MessageOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.MessageInclude<ExtArgs> | null
+  where?: Prisma.MessageWhereInput
+}
+
+/**
+ * Message.children
+ */
+export type Message$childrenArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Message
+   */
+  select?: Prisma.MessageSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Message
+   */
+  omit?: Prisma.MessageOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.MessageInclude<ExtArgs> | null
+  where?: Prisma.MessageWhereInput
+  orderBy?: Prisma.MessageOrderByWithRelationInput | Prisma.MessageOrderByWithRelationInput[]
+  cursor?: Prisma.MessageWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.MessageScalarFieldEnum | Prisma.MessageScalarFieldEnum[]
+}
+
+/**
+ * Message.attachments
+ */
+export type Message$attachmentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Attachment
+   */
+  select?: Prisma.AttachmentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Attachment
+   */
+  omit?: Prisma.AttachmentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AttachmentInclude<ExtArgs> | null
+  where?: Prisma.AttachmentWhereInput
+  orderBy?: Prisma.AttachmentOrderByWithRelationInput | Prisma.AttachmentOrderByWithRelationInput[]
+  cursor?: Prisma.AttachmentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AttachmentScalarFieldEnum | Prisma.AttachmentScalarFieldEnum[]
 }
 
 /**

@@ -240,7 +240,10 @@ export type OrganizationWhereInput = {
   evaluationResults?: Prisma.EvaluationResultListRelationFilter
   expectationResults?: Prisma.ExpectationResultListRelationFilter
   conversations?: Prisma.ConversationListRelationFilter
+  conversationTemplates?: Prisma.ConversationTemplateListRelationFilter
   messages?: Prisma.MessageListRelationFilter
+  attachments?: Prisma.AttachmentListRelationFilter
+  shareLinks?: Prisma.ShareLinkListRelationFilter
   agents?: Prisma.AgentListRelationFilter
   agentVersions?: Prisma.AgentVersionListRelationFilter
   executions?: Prisma.ExecutionListRelationFilter
@@ -284,7 +287,10 @@ export type OrganizationOrderByWithRelationInput = {
   evaluationResults?: Prisma.EvaluationResultOrderByRelationAggregateInput
   expectationResults?: Prisma.ExpectationResultOrderByRelationAggregateInput
   conversations?: Prisma.ConversationOrderByRelationAggregateInput
+  conversationTemplates?: Prisma.ConversationTemplateOrderByRelationAggregateInput
   messages?: Prisma.MessageOrderByRelationAggregateInput
+  attachments?: Prisma.AttachmentOrderByRelationAggregateInput
+  shareLinks?: Prisma.ShareLinkOrderByRelationAggregateInput
   agents?: Prisma.AgentOrderByRelationAggregateInput
   agentVersions?: Prisma.AgentVersionOrderByRelationAggregateInput
   executions?: Prisma.ExecutionOrderByRelationAggregateInput
@@ -331,7 +337,10 @@ export type OrganizationWhereUniqueInput = Prisma.AtLeast<{
   evaluationResults?: Prisma.EvaluationResultListRelationFilter
   expectationResults?: Prisma.ExpectationResultListRelationFilter
   conversations?: Prisma.ConversationListRelationFilter
+  conversationTemplates?: Prisma.ConversationTemplateListRelationFilter
   messages?: Prisma.MessageListRelationFilter
+  attachments?: Prisma.AttachmentListRelationFilter
+  shareLinks?: Prisma.ShareLinkListRelationFilter
   agents?: Prisma.AgentListRelationFilter
   agentVersions?: Prisma.AgentVersionListRelationFilter
   executions?: Prisma.ExecutionListRelationFilter
@@ -409,7 +418,10 @@ export type OrganizationCreateInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -453,7 +465,10 @@ export type OrganizationUncheckedCreateInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -497,7 +512,10 @@ export type OrganizationUpdateInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -541,7 +559,10 @@ export type OrganizationUncheckedUpdateInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -910,6 +931,48 @@ export type OrganizationUpdateOneRequiredWithoutMessagesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutMessagesInput, Prisma.OrganizationUpdateWithoutMessagesInput>, Prisma.OrganizationUncheckedUpdateWithoutMessagesInput>
 }
 
+export type OrganizationCreateNestedOneWithoutConversationTemplatesInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutConversationTemplatesInput, Prisma.OrganizationUncheckedCreateWithoutConversationTemplatesInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutConversationTemplatesInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+}
+
+export type OrganizationUpdateOneRequiredWithoutConversationTemplatesNestedInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutConversationTemplatesInput, Prisma.OrganizationUncheckedCreateWithoutConversationTemplatesInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutConversationTemplatesInput
+  upsert?: Prisma.OrganizationUpsertWithoutConversationTemplatesInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutConversationTemplatesInput, Prisma.OrganizationUpdateWithoutConversationTemplatesInput>, Prisma.OrganizationUncheckedUpdateWithoutConversationTemplatesInput>
+}
+
+export type OrganizationCreateNestedOneWithoutAttachmentsInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutAttachmentsInput, Prisma.OrganizationUncheckedCreateWithoutAttachmentsInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutAttachmentsInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+}
+
+export type OrganizationUpdateOneRequiredWithoutAttachmentsNestedInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutAttachmentsInput, Prisma.OrganizationUncheckedCreateWithoutAttachmentsInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutAttachmentsInput
+  upsert?: Prisma.OrganizationUpsertWithoutAttachmentsInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutAttachmentsInput, Prisma.OrganizationUpdateWithoutAttachmentsInput>, Prisma.OrganizationUncheckedUpdateWithoutAttachmentsInput>
+}
+
+export type OrganizationCreateNestedOneWithoutShareLinksInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutShareLinksInput, Prisma.OrganizationUncheckedCreateWithoutShareLinksInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutShareLinksInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+}
+
+export type OrganizationUpdateOneRequiredWithoutShareLinksNestedInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutShareLinksInput, Prisma.OrganizationUncheckedCreateWithoutShareLinksInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutShareLinksInput
+  upsert?: Prisma.OrganizationUpsertWithoutShareLinksInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutShareLinksInput, Prisma.OrganizationUpdateWithoutShareLinksInput>, Prisma.OrganizationUncheckedUpdateWithoutShareLinksInput>
+}
+
 export type OrganizationCreateNestedOneWithoutAgentsInput = {
   create?: Prisma.XOR<Prisma.OrganizationCreateWithoutAgentsInput, Prisma.OrganizationUncheckedCreateWithoutAgentsInput>
   connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutAgentsInput
@@ -1093,7 +1156,10 @@ export type OrganizationCreateWithoutMembershipsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -1136,7 +1202,10 @@ export type OrganizationUncheckedCreateWithoutMembershipsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1195,7 +1264,10 @@ export type OrganizationUpdateWithoutMembershipsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -1238,7 +1310,10 @@ export type OrganizationUncheckedUpdateWithoutMembershipsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1281,7 +1356,10 @@ export type OrganizationCreateWithoutInvitationsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -1324,7 +1402,10 @@ export type OrganizationUncheckedCreateWithoutInvitationsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1383,7 +1464,10 @@ export type OrganizationUpdateWithoutInvitationsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -1426,7 +1510,10 @@ export type OrganizationUncheckedUpdateWithoutInvitationsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1469,7 +1556,10 @@ export type OrganizationCreateWithoutServiceApiKeysInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -1512,7 +1602,10 @@ export type OrganizationUncheckedCreateWithoutServiceApiKeysInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1571,7 +1664,10 @@ export type OrganizationUpdateWithoutServiceApiKeysInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -1614,7 +1710,10 @@ export type OrganizationUncheckedUpdateWithoutServiceApiKeysInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1657,7 +1756,10 @@ export type OrganizationCreateWithoutProviderKeysInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -1700,7 +1802,10 @@ export type OrganizationUncheckedCreateWithoutProviderKeysInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1759,7 +1864,10 @@ export type OrganizationUpdateWithoutProviderKeysInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -1802,7 +1910,10 @@ export type OrganizationUncheckedUpdateWithoutProviderKeysInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -1845,7 +1956,10 @@ export type OrganizationCreateWithoutPromptsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -1888,7 +2002,10 @@ export type OrganizationUncheckedCreateWithoutPromptsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -1947,7 +2064,10 @@ export type OrganizationUpdateWithoutPromptsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -1990,7 +2110,10 @@ export type OrganizationUncheckedUpdateWithoutPromptsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2033,7 +2156,10 @@ export type OrganizationCreateWithoutPromptVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -2076,7 +2202,10 @@ export type OrganizationUncheckedCreateWithoutPromptVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2135,7 +2264,10 @@ export type OrganizationUpdateWithoutPromptVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -2178,7 +2310,10 @@ export type OrganizationUncheckedUpdateWithoutPromptVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2221,7 +2356,10 @@ export type OrganizationCreateWithoutPromptLabelsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -2264,7 +2402,10 @@ export type OrganizationUncheckedCreateWithoutPromptLabelsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2323,7 +2464,10 @@ export type OrganizationUpdateWithoutPromptLabelsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -2366,7 +2510,10 @@ export type OrganizationUncheckedUpdateWithoutPromptLabelsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2409,7 +2556,10 @@ export type OrganizationCreateWithoutVariablesInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -2452,7 +2602,10 @@ export type OrganizationUncheckedCreateWithoutVariablesInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2511,7 +2664,10 @@ export type OrganizationUpdateWithoutVariablesInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -2554,7 +2710,10 @@ export type OrganizationUncheckedUpdateWithoutVariablesInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2597,7 +2756,10 @@ export type OrganizationCreateWithoutScenariosInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -2640,7 +2802,10 @@ export type OrganizationUncheckedCreateWithoutScenariosInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2699,7 +2864,10 @@ export type OrganizationUpdateWithoutScenariosInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -2742,7 +2910,10 @@ export type OrganizationUncheckedUpdateWithoutScenariosInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2785,7 +2956,10 @@ export type OrganizationCreateWithoutScenarioTurnsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -2828,7 +3002,10 @@ export type OrganizationUncheckedCreateWithoutScenarioTurnsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -2887,7 +3064,10 @@ export type OrganizationUpdateWithoutScenarioTurnsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -2930,7 +3110,10 @@ export type OrganizationUncheckedUpdateWithoutScenarioTurnsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -2973,7 +3156,10 @@ export type OrganizationCreateWithoutScenarioExpectationsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -3016,7 +3202,10 @@ export type OrganizationUncheckedCreateWithoutScenarioExpectationsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3075,7 +3264,10 @@ export type OrganizationUpdateWithoutScenarioExpectationsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -3118,7 +3310,10 @@ export type OrganizationUncheckedUpdateWithoutScenarioExpectationsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3161,7 +3356,10 @@ export type OrganizationCreateWithoutScenarioVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -3204,7 +3402,10 @@ export type OrganizationUncheckedCreateWithoutScenarioVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3263,7 +3464,10 @@ export type OrganizationUpdateWithoutScenarioVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -3306,7 +3510,10 @@ export type OrganizationUncheckedUpdateWithoutScenarioVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3349,7 +3556,10 @@ export type OrganizationCreateWithoutScenarioSuitesInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -3392,7 +3602,10 @@ export type OrganizationUncheckedCreateWithoutScenarioSuitesInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3451,7 +3664,10 @@ export type OrganizationUpdateWithoutScenarioSuitesInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -3494,7 +3710,10 @@ export type OrganizationUncheckedUpdateWithoutScenarioSuitesInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3537,7 +3756,10 @@ export type OrganizationCreateWithoutScenarioSuiteItemsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -3580,7 +3802,10 @@ export type OrganizationUncheckedCreateWithoutScenarioSuiteItemsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3639,7 +3864,10 @@ export type OrganizationUpdateWithoutScenarioSuiteItemsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -3682,7 +3910,10 @@ export type OrganizationUncheckedUpdateWithoutScenarioSuiteItemsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3725,7 +3956,10 @@ export type OrganizationCreateWithoutEvaluationRunsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -3768,7 +4002,10 @@ export type OrganizationUncheckedCreateWithoutEvaluationRunsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -3827,7 +4064,10 @@ export type OrganizationUpdateWithoutEvaluationRunsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -3870,7 +4110,10 @@ export type OrganizationUncheckedUpdateWithoutEvaluationRunsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -3913,7 +4156,10 @@ export type OrganizationCreateWithoutEvaluationResultsInput = {
   evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -3956,7 +4202,10 @@ export type OrganizationUncheckedCreateWithoutEvaluationResultsInput = {
   evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4015,7 +4264,10 @@ export type OrganizationUpdateWithoutEvaluationResultsInput = {
   evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -4058,7 +4310,10 @@ export type OrganizationUncheckedUpdateWithoutEvaluationResultsInput = {
   evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4101,7 +4356,10 @@ export type OrganizationCreateWithoutExpectationResultsInput = {
   evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -4144,7 +4402,10 @@ export type OrganizationUncheckedCreateWithoutExpectationResultsInput = {
   evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4203,7 +4464,10 @@ export type OrganizationUpdateWithoutExpectationResultsInput = {
   evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -4246,7 +4510,10 @@ export type OrganizationUncheckedUpdateWithoutExpectationResultsInput = {
   evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4289,7 +4556,10 @@ export type OrganizationCreateWithoutConversationsInput = {
   evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -4332,7 +4602,10 @@ export type OrganizationUncheckedCreateWithoutConversationsInput = {
   evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4391,7 +4664,10 @@ export type OrganizationUpdateWithoutConversationsInput = {
   evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -4434,7 +4710,10 @@ export type OrganizationUncheckedUpdateWithoutConversationsInput = {
   evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4478,6 +4757,9 @@ export type OrganizationCreateWithoutMessagesInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -4521,6 +4803,9 @@ export type OrganizationUncheckedCreateWithoutMessagesInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4580,6 +4865,9 @@ export type OrganizationUpdateWithoutMessagesInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -4623,6 +4911,609 @@ export type OrganizationUncheckedUpdateWithoutMessagesInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationCreateWithoutConversationTemplatesInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationUncheckedCreateWithoutConversationTemplatesInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationCreateOrConnectWithoutConversationTemplatesInput = {
+  where: Prisma.OrganizationWhereUniqueInput
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutConversationTemplatesInput, Prisma.OrganizationUncheckedCreateWithoutConversationTemplatesInput>
+}
+
+export type OrganizationUpsertWithoutConversationTemplatesInput = {
+  update: Prisma.XOR<Prisma.OrganizationUpdateWithoutConversationTemplatesInput, Prisma.OrganizationUncheckedUpdateWithoutConversationTemplatesInput>
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutConversationTemplatesInput, Prisma.OrganizationUncheckedCreateWithoutConversationTemplatesInput>
+  where?: Prisma.OrganizationWhereInput
+}
+
+export type OrganizationUpdateToOneWithWhereWithoutConversationTemplatesInput = {
+  where?: Prisma.OrganizationWhereInput
+  data: Prisma.XOR<Prisma.OrganizationUpdateWithoutConversationTemplatesInput, Prisma.OrganizationUncheckedUpdateWithoutConversationTemplatesInput>
+}
+
+export type OrganizationUpdateWithoutConversationTemplatesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationUncheckedUpdateWithoutConversationTemplatesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationCreateWithoutAttachmentsInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationUncheckedCreateWithoutAttachmentsInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationCreateOrConnectWithoutAttachmentsInput = {
+  where: Prisma.OrganizationWhereUniqueInput
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutAttachmentsInput, Prisma.OrganizationUncheckedCreateWithoutAttachmentsInput>
+}
+
+export type OrganizationUpsertWithoutAttachmentsInput = {
+  update: Prisma.XOR<Prisma.OrganizationUpdateWithoutAttachmentsInput, Prisma.OrganizationUncheckedUpdateWithoutAttachmentsInput>
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutAttachmentsInput, Prisma.OrganizationUncheckedCreateWithoutAttachmentsInput>
+  where?: Prisma.OrganizationWhereInput
+}
+
+export type OrganizationUpdateToOneWithWhereWithoutAttachmentsInput = {
+  where?: Prisma.OrganizationWhereInput
+  data: Prisma.XOR<Prisma.OrganizationUpdateWithoutAttachmentsInput, Prisma.OrganizationUncheckedUpdateWithoutAttachmentsInput>
+}
+
+export type OrganizationUpdateWithoutAttachmentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationUncheckedUpdateWithoutAttachmentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationCreateWithoutShareLinksInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationUncheckedCreateWithoutShareLinksInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationCreateOrConnectWithoutShareLinksInput = {
+  where: Prisma.OrganizationWhereUniqueInput
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutShareLinksInput, Prisma.OrganizationUncheckedCreateWithoutShareLinksInput>
+}
+
+export type OrganizationUpsertWithoutShareLinksInput = {
+  update: Prisma.XOR<Prisma.OrganizationUpdateWithoutShareLinksInput, Prisma.OrganizationUncheckedUpdateWithoutShareLinksInput>
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutShareLinksInput, Prisma.OrganizationUncheckedCreateWithoutShareLinksInput>
+  where?: Prisma.OrganizationWhereInput
+}
+
+export type OrganizationUpdateToOneWithWhereWithoutShareLinksInput = {
+  where?: Prisma.OrganizationWhereInput
+  data: Prisma.XOR<Prisma.OrganizationUpdateWithoutShareLinksInput, Prisma.OrganizationUncheckedUpdateWithoutShareLinksInput>
+}
+
+export type OrganizationUpdateWithoutShareLinksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationUncheckedUpdateWithoutShareLinksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4666,7 +5557,10 @@ export type OrganizationCreateWithoutAgentsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
   canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
@@ -4709,7 +5603,10 @@ export type OrganizationUncheckedCreateWithoutAgentsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
   canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4768,7 +5665,10 @@ export type OrganizationUpdateWithoutAgentsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
   canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
@@ -4811,7 +5711,10 @@ export type OrganizationUncheckedUpdateWithoutAgentsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
   canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -4854,7 +5757,10 @@ export type OrganizationCreateWithoutAgentVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
   canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
@@ -4897,7 +5803,10 @@ export type OrganizationUncheckedCreateWithoutAgentVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
   canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
@@ -4956,7 +5865,10 @@ export type OrganizationUpdateWithoutAgentVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
   canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
@@ -4999,7 +5911,10 @@ export type OrganizationUncheckedUpdateWithoutAgentVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
   canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5042,7 +5957,10 @@ export type OrganizationCreateWithoutExecutionsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
@@ -5085,7 +6003,10 @@ export type OrganizationUncheckedCreateWithoutExecutionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5144,7 +6065,10 @@ export type OrganizationUpdateWithoutExecutionsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
@@ -5187,7 +6111,10 @@ export type OrganizationUncheckedUpdateWithoutExecutionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5230,7 +6157,10 @@ export type OrganizationCreateWithoutCanvasModelsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -5273,7 +6203,10 @@ export type OrganizationUncheckedCreateWithoutCanvasModelsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5332,7 +6265,10 @@ export type OrganizationUpdateWithoutCanvasModelsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -5375,7 +6311,10 @@ export type OrganizationUncheckedUpdateWithoutCanvasModelsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5418,7 +6357,10 @@ export type OrganizationCreateWithoutCanvasModelVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -5461,7 +6403,10 @@ export type OrganizationUncheckedCreateWithoutCanvasModelVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5520,7 +6465,10 @@ export type OrganizationUpdateWithoutCanvasModelVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -5563,7 +6511,10 @@ export type OrganizationUncheckedUpdateWithoutCanvasModelVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5606,7 +6557,10 @@ export type OrganizationCreateWithoutCanvasesInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -5649,7 +6603,10 @@ export type OrganizationUncheckedCreateWithoutCanvasesInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5708,7 +6665,10 @@ export type OrganizationUpdateWithoutCanvasesInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -5751,7 +6711,10 @@ export type OrganizationUncheckedUpdateWithoutCanvasesInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5794,7 +6757,10 @@ export type OrganizationCreateWithoutCanvasVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -5837,7 +6803,10 @@ export type OrganizationUncheckedCreateWithoutCanvasVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -5896,7 +6865,10 @@ export type OrganizationUpdateWithoutCanvasVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -5939,7 +6911,10 @@ export type OrganizationUncheckedUpdateWithoutCanvasVersionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -5982,7 +6957,10 @@ export type OrganizationCreateWithoutHostsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -6025,7 +7003,10 @@ export type OrganizationUncheckedCreateWithoutHostsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -6084,7 +7065,10 @@ export type OrganizationUpdateWithoutHostsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -6127,7 +7111,10 @@ export type OrganizationUncheckedUpdateWithoutHostsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -6170,7 +7157,10 @@ export type OrganizationCreateWithoutSshConnectionsInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -6213,7 +7203,10 @@ export type OrganizationUncheckedCreateWithoutSshConnectionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -6272,7 +7265,10 @@ export type OrganizationUpdateWithoutSshConnectionsInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -6315,7 +7311,10 @@ export type OrganizationUncheckedUpdateWithoutSshConnectionsInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -6358,7 +7357,10 @@ export type OrganizationCreateWithoutGitProvidersInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -6401,7 +7403,10 @@ export type OrganizationUncheckedCreateWithoutGitProvidersInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -6460,7 +7465,10 @@ export type OrganizationUpdateWithoutGitProvidersInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -6503,7 +7511,10 @@ export type OrganizationUncheckedUpdateWithoutGitProvidersInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -6546,7 +7557,10 @@ export type OrganizationCreateWithoutRepositoriesInput = {
   evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
@@ -6589,7 +7603,10 @@ export type OrganizationUncheckedCreateWithoutRepositoriesInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
   expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
   conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
   messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
   agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
   agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
   executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
@@ -6648,7 +7665,10 @@ export type OrganizationUpdateWithoutRepositoriesInput = {
   evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
@@ -6691,7 +7711,10 @@ export type OrganizationUncheckedUpdateWithoutRepositoriesInput = {
   evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
   conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
   messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
   agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
   agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
   executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
@@ -6728,7 +7751,10 @@ export type OrganizationCountOutputType = {
   evaluationResults: number
   expectationResults: number
   conversations: number
+  conversationTemplates: number
   messages: number
+  attachments: number
+  shareLinks: number
   agents: number
   agentVersions: number
   executions: number
@@ -6761,7 +7787,10 @@ export type OrganizationCountOutputTypeSelect<ExtArgs extends runtime.Types.Exte
   evaluationResults?: boolean | OrganizationCountOutputTypeCountEvaluationResultsArgs
   expectationResults?: boolean | OrganizationCountOutputTypeCountExpectationResultsArgs
   conversations?: boolean | OrganizationCountOutputTypeCountConversationsArgs
+  conversationTemplates?: boolean | OrganizationCountOutputTypeCountConversationTemplatesArgs
   messages?: boolean | OrganizationCountOutputTypeCountMessagesArgs
+  attachments?: boolean | OrganizationCountOutputTypeCountAttachmentsArgs
+  shareLinks?: boolean | OrganizationCountOutputTypeCountShareLinksArgs
   agents?: boolean | OrganizationCountOutputTypeCountAgentsArgs
   agentVersions?: boolean | OrganizationCountOutputTypeCountAgentVersionsArgs
   executions?: boolean | OrganizationCountOutputTypeCountExecutionsArgs
@@ -6914,8 +7943,29 @@ export type OrganizationCountOutputTypeCountConversationsArgs<ExtArgs extends ru
 /**
  * OrganizationCountOutputType without action
  */
+export type OrganizationCountOutputTypeCountConversationTemplatesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ConversationTemplateWhereInput
+}
+
+/**
+ * OrganizationCountOutputType without action
+ */
 export type OrganizationCountOutputTypeCountMessagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.MessageWhereInput
+}
+
+/**
+ * OrganizationCountOutputType without action
+ */
+export type OrganizationCountOutputTypeCountAttachmentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AttachmentWhereInput
+}
+
+/**
+ * OrganizationCountOutputType without action
+ */
+export type OrganizationCountOutputTypeCountShareLinksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ShareLinkWhereInput
 }
 
 /**
@@ -7026,7 +8076,10 @@ export type OrganizationSelect<ExtArgs extends runtime.Types.Extensions.Internal
   evaluationResults?: boolean | Prisma.Organization$evaluationResultsArgs<ExtArgs>
   expectationResults?: boolean | Prisma.Organization$expectationResultsArgs<ExtArgs>
   conversations?: boolean | Prisma.Organization$conversationsArgs<ExtArgs>
+  conversationTemplates?: boolean | Prisma.Organization$conversationTemplatesArgs<ExtArgs>
   messages?: boolean | Prisma.Organization$messagesArgs<ExtArgs>
+  attachments?: boolean | Prisma.Organization$attachmentsArgs<ExtArgs>
+  shareLinks?: boolean | Prisma.Organization$shareLinksArgs<ExtArgs>
   agents?: boolean | Prisma.Organization$agentsArgs<ExtArgs>
   agentVersions?: boolean | Prisma.Organization$agentVersionsArgs<ExtArgs>
   executions?: boolean | Prisma.Organization$executionsArgs<ExtArgs>
@@ -7103,7 +8156,10 @@ export type OrganizationInclude<ExtArgs extends runtime.Types.Extensions.Interna
   evaluationResults?: boolean | Prisma.Organization$evaluationResultsArgs<ExtArgs>
   expectationResults?: boolean | Prisma.Organization$expectationResultsArgs<ExtArgs>
   conversations?: boolean | Prisma.Organization$conversationsArgs<ExtArgs>
+  conversationTemplates?: boolean | Prisma.Organization$conversationTemplatesArgs<ExtArgs>
   messages?: boolean | Prisma.Organization$messagesArgs<ExtArgs>
+  attachments?: boolean | Prisma.Organization$attachmentsArgs<ExtArgs>
+  shareLinks?: boolean | Prisma.Organization$shareLinksArgs<ExtArgs>
   agents?: boolean | Prisma.Organization$agentsArgs<ExtArgs>
   agentVersions?: boolean | Prisma.Organization$agentVersionsArgs<ExtArgs>
   executions?: boolean | Prisma.Organization$executionsArgs<ExtArgs>
@@ -7141,7 +8197,10 @@ export type $OrganizationPayload<ExtArgs extends runtime.Types.Extensions.Intern
     evaluationResults: Prisma.$EvaluationResultPayload<ExtArgs>[]
     expectationResults: Prisma.$ExpectationResultPayload<ExtArgs>[]
     conversations: Prisma.$ConversationPayload<ExtArgs>[]
+    conversationTemplates: Prisma.$ConversationTemplatePayload<ExtArgs>[]
     messages: Prisma.$MessagePayload<ExtArgs>[]
+    attachments: Prisma.$AttachmentPayload<ExtArgs>[]
+    shareLinks: Prisma.$ShareLinkPayload<ExtArgs>[]
     agents: Prisma.$AgentPayload<ExtArgs>[]
     agentVersions: Prisma.$AgentVersionPayload<ExtArgs>[]
     executions: Prisma.$ExecutionPayload<ExtArgs>[]
@@ -7578,7 +8637,10 @@ export interface Prisma__OrganizationClient<T, Null = never, ExtArgs extends run
   evaluationResults<T extends Prisma.Organization$evaluationResultsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$evaluationResultsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EvaluationResultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   expectationResults<T extends Prisma.Organization$expectationResultsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$expectationResultsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ExpectationResultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   conversations<T extends Prisma.Organization$conversationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$conversationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ConversationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  conversationTemplates<T extends Prisma.Organization$conversationTemplatesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$conversationTemplatesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ConversationTemplatePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   messages<T extends Prisma.Organization$messagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$messagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  attachments<T extends Prisma.Organization$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  shareLinks<T extends Prisma.Organization$shareLinksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$shareLinksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ShareLinkPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   agents<T extends Prisma.Organization$agentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$agentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AgentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   agentVersions<T extends Prisma.Organization$agentVersionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$agentVersionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AgentVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   executions<T extends Prisma.Organization$executionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$executionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ExecutionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -8455,6 +9517,30 @@ export type Organization$conversationsArgs<ExtArgs extends runtime.Types.Extensi
 }
 
 /**
+ * Organization.conversationTemplates
+ */
+export type Organization$conversationTemplatesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ConversationTemplate
+   */
+  select?: Prisma.ConversationTemplateSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ConversationTemplate
+   */
+  omit?: Prisma.ConversationTemplateOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ConversationTemplateInclude<ExtArgs> | null
+  where?: Prisma.ConversationTemplateWhereInput
+  orderBy?: Prisma.ConversationTemplateOrderByWithRelationInput | Prisma.ConversationTemplateOrderByWithRelationInput[]
+  cursor?: Prisma.ConversationTemplateWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ConversationTemplateScalarFieldEnum | Prisma.ConversationTemplateScalarFieldEnum[]
+}
+
+/**
  * Organization.messages
  */
 export type Organization$messagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -8476,6 +9562,54 @@ export type Organization$messagesArgs<ExtArgs extends runtime.Types.Extensions.I
   take?: number
   skip?: number
   distinct?: Prisma.MessageScalarFieldEnum | Prisma.MessageScalarFieldEnum[]
+}
+
+/**
+ * Organization.attachments
+ */
+export type Organization$attachmentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Attachment
+   */
+  select?: Prisma.AttachmentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Attachment
+   */
+  omit?: Prisma.AttachmentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AttachmentInclude<ExtArgs> | null
+  where?: Prisma.AttachmentWhereInput
+  orderBy?: Prisma.AttachmentOrderByWithRelationInput | Prisma.AttachmentOrderByWithRelationInput[]
+  cursor?: Prisma.AttachmentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AttachmentScalarFieldEnum | Prisma.AttachmentScalarFieldEnum[]
+}
+
+/**
+ * Organization.shareLinks
+ */
+export type Organization$shareLinksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ShareLink
+   */
+  select?: Prisma.ShareLinkSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ShareLink
+   */
+  omit?: Prisma.ShareLinkOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ShareLinkInclude<ExtArgs> | null
+  where?: Prisma.ShareLinkWhereInput
+  orderBy?: Prisma.ShareLinkOrderByWithRelationInput | Prisma.ShareLinkOrderByWithRelationInput[]
+  cursor?: Prisma.ShareLinkWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ShareLinkScalarFieldEnum | Prisma.ShareLinkScalarFieldEnum[]
 }
 
 /**

@@ -288,6 +288,8 @@ export type PromptWhereInput = {
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   versions?: Prisma.PromptVersionListRelationFilter
   labels?: Prisma.PromptLabelListRelationFilter
+  conversations?: Prisma.ConversationListRelationFilter
+  conversationTemplates?: Prisma.ConversationTemplateListRelationFilter
 }
 
 export type PromptOrderByWithRelationInput = {
@@ -308,6 +310,8 @@ export type PromptOrderByWithRelationInput = {
   organization?: Prisma.OrganizationOrderByWithRelationInput
   versions?: Prisma.PromptVersionOrderByRelationAggregateInput
   labels?: Prisma.PromptLabelOrderByRelationAggregateInput
+  conversations?: Prisma.ConversationOrderByRelationAggregateInput
+  conversationTemplates?: Prisma.ConversationTemplateOrderByRelationAggregateInput
 }
 
 export type PromptWhereUniqueInput = Prisma.AtLeast<{
@@ -333,6 +337,8 @@ export type PromptWhereUniqueInput = Prisma.AtLeast<{
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   versions?: Prisma.PromptVersionListRelationFilter
   labels?: Prisma.PromptLabelListRelationFilter
+  conversations?: Prisma.ConversationListRelationFilter
+  conversationTemplates?: Prisma.ConversationTemplateListRelationFilter
 }, "id" | "orgId_id" | "orgId_name">
 
 export type PromptOrderByWithAggregationInput = {
@@ -394,6 +400,8 @@ export type PromptCreateInput = {
   organization: Prisma.OrganizationCreateNestedOneWithoutPromptsInput
   versions?: Prisma.PromptVersionCreateNestedManyWithoutPromptInput
   labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutPromptInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutPromptInput
 }
 
 export type PromptUncheckedCreateInput = {
@@ -413,6 +421,8 @@ export type PromptUncheckedCreateInput = {
   updatedAt?: Date | string
   versions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutPromptInput
   labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutPromptInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutPromptInput
 }
 
 export type PromptUpdateInput = {
@@ -432,6 +442,8 @@ export type PromptUpdateInput = {
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptsNestedInput
   versions?: Prisma.PromptVersionUpdateManyWithoutPromptNestedInput
   labels?: Prisma.PromptLabelUpdateManyWithoutPromptNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutPromptNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptUncheckedUpdateInput = {
@@ -451,6 +463,8 @@ export type PromptUncheckedUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.PromptVersionUncheckedUpdateManyWithoutPromptNestedInput
   labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutPromptNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptCreateManyInput = {
@@ -585,6 +599,11 @@ export type PromptScalarRelationFilter = {
   isNot?: Prisma.PromptWhereInput
 }
 
+export type PromptNullableScalarRelationFilter = {
+  is?: Prisma.PromptWhereInput | null
+  isNot?: Prisma.PromptWhereInput | null
+}
+
 export type PromptCreateNestedManyWithoutOrganizationInput = {
   create?: Prisma.XOR<Prisma.PromptCreateWithoutOrganizationInput, Prisma.PromptUncheckedCreateWithoutOrganizationInput> | Prisma.PromptCreateWithoutOrganizationInput[] | Prisma.PromptUncheckedCreateWithoutOrganizationInput[]
   connectOrCreate?: Prisma.PromptCreateOrConnectWithoutOrganizationInput | Prisma.PromptCreateOrConnectWithoutOrganizationInput[]
@@ -672,6 +691,38 @@ export type PromptUpdateOneRequiredWithoutLabelsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.PromptUpdateToOneWithWhereWithoutLabelsInput, Prisma.PromptUpdateWithoutLabelsInput>, Prisma.PromptUncheckedUpdateWithoutLabelsInput>
 }
 
+export type PromptCreateNestedOneWithoutConversationsInput = {
+  create?: Prisma.XOR<Prisma.PromptCreateWithoutConversationsInput, Prisma.PromptUncheckedCreateWithoutConversationsInput>
+  connectOrCreate?: Prisma.PromptCreateOrConnectWithoutConversationsInput
+  connect?: Prisma.PromptWhereUniqueInput
+}
+
+export type PromptUpdateOneWithoutConversationsNestedInput = {
+  create?: Prisma.XOR<Prisma.PromptCreateWithoutConversationsInput, Prisma.PromptUncheckedCreateWithoutConversationsInput>
+  connectOrCreate?: Prisma.PromptCreateOrConnectWithoutConversationsInput
+  upsert?: Prisma.PromptUpsertWithoutConversationsInput
+  disconnect?: Prisma.PromptWhereInput | boolean
+  delete?: Prisma.PromptWhereInput | boolean
+  connect?: Prisma.PromptWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.PromptUpdateToOneWithWhereWithoutConversationsInput, Prisma.PromptUpdateWithoutConversationsInput>, Prisma.PromptUncheckedUpdateWithoutConversationsInput>
+}
+
+export type PromptCreateNestedOneWithoutConversationTemplatesInput = {
+  create?: Prisma.XOR<Prisma.PromptCreateWithoutConversationTemplatesInput, Prisma.PromptUncheckedCreateWithoutConversationTemplatesInput>
+  connectOrCreate?: Prisma.PromptCreateOrConnectWithoutConversationTemplatesInput
+  connect?: Prisma.PromptWhereUniqueInput
+}
+
+export type PromptUpdateOneWithoutConversationTemplatesNestedInput = {
+  create?: Prisma.XOR<Prisma.PromptCreateWithoutConversationTemplatesInput, Prisma.PromptUncheckedCreateWithoutConversationTemplatesInput>
+  connectOrCreate?: Prisma.PromptCreateOrConnectWithoutConversationTemplatesInput
+  upsert?: Prisma.PromptUpsertWithoutConversationTemplatesInput
+  disconnect?: Prisma.PromptWhereInput | boolean
+  delete?: Prisma.PromptWhereInput | boolean
+  connect?: Prisma.PromptWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.PromptUpdateToOneWithWhereWithoutConversationTemplatesInput, Prisma.PromptUpdateWithoutConversationTemplatesInput>, Prisma.PromptUncheckedUpdateWithoutConversationTemplatesInput>
+}
+
 export type PromptCreateWithoutOrganizationInput = {
   id?: string
   name: string
@@ -688,6 +739,8 @@ export type PromptCreateWithoutOrganizationInput = {
   updatedAt?: Date | string
   versions?: Prisma.PromptVersionCreateNestedManyWithoutPromptInput
   labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutPromptInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutPromptInput
 }
 
 export type PromptUncheckedCreateWithoutOrganizationInput = {
@@ -706,6 +759,8 @@ export type PromptUncheckedCreateWithoutOrganizationInput = {
   updatedAt?: Date | string
   versions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutPromptInput
   labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutPromptInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutPromptInput
 }
 
 export type PromptCreateOrConnectWithoutOrganizationInput = {
@@ -770,6 +825,8 @@ export type PromptCreateWithoutVersionsInput = {
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutPromptsInput
   labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutPromptInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutPromptInput
 }
 
 export type PromptUncheckedCreateWithoutVersionsInput = {
@@ -788,6 +845,8 @@ export type PromptUncheckedCreateWithoutVersionsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutPromptInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutPromptInput
 }
 
 export type PromptCreateOrConnectWithoutVersionsInput = {
@@ -822,6 +881,8 @@ export type PromptUpdateWithoutVersionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptsNestedInput
   labels?: Prisma.PromptLabelUpdateManyWithoutPromptNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutPromptNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptUncheckedUpdateWithoutVersionsInput = {
@@ -840,6 +901,8 @@ export type PromptUncheckedUpdateWithoutVersionsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutPromptNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptCreateWithoutLabelsInput = {
@@ -858,6 +921,8 @@ export type PromptCreateWithoutLabelsInput = {
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutPromptsInput
   versions?: Prisma.PromptVersionCreateNestedManyWithoutPromptInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutPromptInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutPromptInput
 }
 
 export type PromptUncheckedCreateWithoutLabelsInput = {
@@ -876,6 +941,8 @@ export type PromptUncheckedCreateWithoutLabelsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   versions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutPromptInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutPromptInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutPromptInput
 }
 
 export type PromptCreateOrConnectWithoutLabelsInput = {
@@ -910,6 +977,8 @@ export type PromptUpdateWithoutLabelsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptsNestedInput
   versions?: Prisma.PromptVersionUpdateManyWithoutPromptNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutPromptNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptUncheckedUpdateWithoutLabelsInput = {
@@ -928,6 +997,200 @@ export type PromptUncheckedUpdateWithoutLabelsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.PromptVersionUncheckedUpdateManyWithoutPromptNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutPromptNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutPromptNestedInput
+}
+
+export type PromptCreateWithoutConversationsInput = {
+  id?: string
+  name: string
+  description?: string | null
+  type?: $Enums.PromptType
+  content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.PromptStatus
+  tags?: Prisma.PromptCreatetagsInput | string[]
+  version?: number
+  latestVersion?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutPromptsInput
+  versions?: Prisma.PromptVersionCreateNestedManyWithoutPromptInput
+  labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutPromptInput
+}
+
+export type PromptUncheckedCreateWithoutConversationsInput = {
+  id?: string
+  orgId: string
+  name: string
+  description?: string | null
+  type?: $Enums.PromptType
+  content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.PromptStatus
+  tags?: Prisma.PromptCreatetagsInput | string[]
+  version?: number
+  latestVersion?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutPromptInput
+  labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutPromptInput
+}
+
+export type PromptCreateOrConnectWithoutConversationsInput = {
+  where: Prisma.PromptWhereUniqueInput
+  create: Prisma.XOR<Prisma.PromptCreateWithoutConversationsInput, Prisma.PromptUncheckedCreateWithoutConversationsInput>
+}
+
+export type PromptUpsertWithoutConversationsInput = {
+  update: Prisma.XOR<Prisma.PromptUpdateWithoutConversationsInput, Prisma.PromptUncheckedUpdateWithoutConversationsInput>
+  create: Prisma.XOR<Prisma.PromptCreateWithoutConversationsInput, Prisma.PromptUncheckedCreateWithoutConversationsInput>
+  where?: Prisma.PromptWhereInput
+}
+
+export type PromptUpdateToOneWithWhereWithoutConversationsInput = {
+  where?: Prisma.PromptWhereInput
+  data: Prisma.XOR<Prisma.PromptUpdateWithoutConversationsInput, Prisma.PromptUncheckedUpdateWithoutConversationsInput>
+}
+
+export type PromptUpdateWithoutConversationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
+  tags?: Prisma.PromptUpdatetagsInput | string[]
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptsNestedInput
+  versions?: Prisma.PromptVersionUpdateManyWithoutPromptNestedInput
+  labels?: Prisma.PromptLabelUpdateManyWithoutPromptNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutPromptNestedInput
+}
+
+export type PromptUncheckedUpdateWithoutConversationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
+  tags?: Prisma.PromptUpdatetagsInput | string[]
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.PromptVersionUncheckedUpdateManyWithoutPromptNestedInput
+  labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutPromptNestedInput
+}
+
+export type PromptCreateWithoutConversationTemplatesInput = {
+  id?: string
+  name: string
+  description?: string | null
+  type?: $Enums.PromptType
+  content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.PromptStatus
+  tags?: Prisma.PromptCreatetagsInput | string[]
+  version?: number
+  latestVersion?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutPromptsInput
+  versions?: Prisma.PromptVersionCreateNestedManyWithoutPromptInput
+  labels?: Prisma.PromptLabelCreateNestedManyWithoutPromptInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutPromptInput
+}
+
+export type PromptUncheckedCreateWithoutConversationTemplatesInput = {
+  id?: string
+  orgId: string
+  name: string
+  description?: string | null
+  type?: $Enums.PromptType
+  content: string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.PromptStatus
+  tags?: Prisma.PromptCreatetagsInput | string[]
+  version?: number
+  latestVersion?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  versions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutPromptInput
+  labels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutPromptInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutPromptInput
+}
+
+export type PromptCreateOrConnectWithoutConversationTemplatesInput = {
+  where: Prisma.PromptWhereUniqueInput
+  create: Prisma.XOR<Prisma.PromptCreateWithoutConversationTemplatesInput, Prisma.PromptUncheckedCreateWithoutConversationTemplatesInput>
+}
+
+export type PromptUpsertWithoutConversationTemplatesInput = {
+  update: Prisma.XOR<Prisma.PromptUpdateWithoutConversationTemplatesInput, Prisma.PromptUncheckedUpdateWithoutConversationTemplatesInput>
+  create: Prisma.XOR<Prisma.PromptCreateWithoutConversationTemplatesInput, Prisma.PromptUncheckedCreateWithoutConversationTemplatesInput>
+  where?: Prisma.PromptWhereInput
+}
+
+export type PromptUpdateToOneWithWhereWithoutConversationTemplatesInput = {
+  where?: Prisma.PromptWhereInput
+  data: Prisma.XOR<Prisma.PromptUpdateWithoutConversationTemplatesInput, Prisma.PromptUncheckedUpdateWithoutConversationTemplatesInput>
+}
+
+export type PromptUpdateWithoutConversationTemplatesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
+  tags?: Prisma.PromptUpdatetagsInput | string[]
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutPromptsNestedInput
+  versions?: Prisma.PromptVersionUpdateManyWithoutPromptNestedInput
+  labels?: Prisma.PromptLabelUpdateManyWithoutPromptNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutPromptNestedInput
+}
+
+export type PromptUncheckedUpdateWithoutConversationTemplatesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.EnumPromptTypeFieldUpdateOperationsInput | $Enums.PromptType
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  config?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumPromptStatusFieldUpdateOperationsInput | $Enums.PromptStatus
+  tags?: Prisma.PromptUpdatetagsInput | string[]
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  latestVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  versions?: Prisma.PromptVersionUncheckedUpdateManyWithoutPromptNestedInput
+  labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptCreateManyOrganizationInput = {
@@ -962,6 +1225,8 @@ export type PromptUpdateWithoutOrganizationInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.PromptVersionUpdateManyWithoutPromptNestedInput
   labels?: Prisma.PromptLabelUpdateManyWithoutPromptNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutPromptNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptUncheckedUpdateWithoutOrganizationInput = {
@@ -980,6 +1245,8 @@ export type PromptUncheckedUpdateWithoutOrganizationInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   versions?: Prisma.PromptVersionUncheckedUpdateManyWithoutPromptNestedInput
   labels?: Prisma.PromptLabelUncheckedUpdateManyWithoutPromptNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutPromptNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutPromptNestedInput
 }
 
 export type PromptUncheckedUpdateManyWithoutOrganizationInput = {
@@ -1006,11 +1273,15 @@ export type PromptUncheckedUpdateManyWithoutOrganizationInput = {
 export type PromptCountOutputType = {
   versions: number
   labels: number
+  conversations: number
+  conversationTemplates: number
 }
 
 export type PromptCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   versions?: boolean | PromptCountOutputTypeCountVersionsArgs
   labels?: boolean | PromptCountOutputTypeCountLabelsArgs
+  conversations?: boolean | PromptCountOutputTypeCountConversationsArgs
+  conversationTemplates?: boolean | PromptCountOutputTypeCountConversationTemplatesArgs
 }
 
 /**
@@ -1037,6 +1308,20 @@ export type PromptCountOutputTypeCountLabelsArgs<ExtArgs extends runtime.Types.E
   where?: Prisma.PromptLabelWhereInput
 }
 
+/**
+ * PromptCountOutputType without action
+ */
+export type PromptCountOutputTypeCountConversationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ConversationWhereInput
+}
+
+/**
+ * PromptCountOutputType without action
+ */
+export type PromptCountOutputTypeCountConversationTemplatesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ConversationTemplateWhereInput
+}
+
 
 export type PromptSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1056,6 +1341,8 @@ export type PromptSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Prompt$versionsArgs<ExtArgs>
   labels?: boolean | Prisma.Prompt$labelsArgs<ExtArgs>
+  conversations?: boolean | Prisma.Prompt$conversationsArgs<ExtArgs>
+  conversationTemplates?: boolean | Prisma.Prompt$conversationTemplatesArgs<ExtArgs>
   _count?: boolean | Prisma.PromptCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["prompt"]>
 
@@ -1117,6 +1404,8 @@ export type PromptInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   versions?: boolean | Prisma.Prompt$versionsArgs<ExtArgs>
   labels?: boolean | Prisma.Prompt$labelsArgs<ExtArgs>
+  conversations?: boolean | Prisma.Prompt$conversationsArgs<ExtArgs>
+  conversationTemplates?: boolean | Prisma.Prompt$conversationTemplatesArgs<ExtArgs>
   _count?: boolean | Prisma.PromptCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type PromptIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1132,6 +1421,8 @@ export type $PromptPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     organization: Prisma.$OrganizationPayload<ExtArgs>
     versions: Prisma.$PromptVersionPayload<ExtArgs>[]
     labels: Prisma.$PromptLabelPayload<ExtArgs>[]
+    conversations: Prisma.$ConversationPayload<ExtArgs>[]
+    conversationTemplates: Prisma.$ConversationTemplatePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1548,6 +1839,8 @@ export interface Prisma__PromptClient<T, Null = never, ExtArgs extends runtime.T
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   versions<T extends Prisma.Prompt$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Prompt$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   labels<T extends Prisma.Prompt$labelsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Prompt$labelsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptLabelPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  conversations<T extends Prisma.Prompt$conversationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Prompt$conversationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ConversationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  conversationTemplates<T extends Prisma.Prompt$conversationTemplatesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Prompt$conversationTemplatesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ConversationTemplatePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2037,6 +2330,54 @@ export type Prompt$labelsArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   distinct?: Prisma.PromptLabelScalarFieldEnum | Prisma.PromptLabelScalarFieldEnum[]
+}
+
+/**
+ * Prompt.conversations
+ */
+export type Prompt$conversationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Conversation
+   */
+  select?: Prisma.ConversationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Conversation
+   */
+  omit?: Prisma.ConversationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ConversationInclude<ExtArgs> | null
+  where?: Prisma.ConversationWhereInput
+  orderBy?: Prisma.ConversationOrderByWithRelationInput | Prisma.ConversationOrderByWithRelationInput[]
+  cursor?: Prisma.ConversationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ConversationScalarFieldEnum | Prisma.ConversationScalarFieldEnum[]
+}
+
+/**
+ * Prompt.conversationTemplates
+ */
+export type Prompt$conversationTemplatesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ConversationTemplate
+   */
+  select?: Prisma.ConversationTemplateSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ConversationTemplate
+   */
+  omit?: Prisma.ConversationTemplateOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ConversationTemplateInclude<ExtArgs> | null
+  where?: Prisma.ConversationTemplateWhereInput
+  orderBy?: Prisma.ConversationTemplateOrderByWithRelationInput | Prisma.ConversationTemplateOrderByWithRelationInput[]
+  cursor?: Prisma.ConversationTemplateWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ConversationTemplateScalarFieldEnum | Prisma.ConversationTemplateScalarFieldEnum[]
 }
 
 /**

@@ -316,6 +316,7 @@ export type ProviderKeyWhereInput = {
   updatedAt?: Prisma.DateTimeFilter<"ProviderKey"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   owner?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  conversations?: Prisma.ConversationListRelationFilter
 }
 
 export type ProviderKeyOrderByWithRelationInput = {
@@ -338,6 +339,7 @@ export type ProviderKeyOrderByWithRelationInput = {
   updatedAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
   owner?: Prisma.UserOrderByWithRelationInput
+  conversations?: Prisma.ConversationOrderByRelationAggregateInput
 }
 
 export type ProviderKeyWhereUniqueInput = Prisma.AtLeast<{
@@ -365,6 +367,7 @@ export type ProviderKeyWhereUniqueInput = Prisma.AtLeast<{
   updatedAt?: Prisma.DateTimeFilter<"ProviderKey"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   owner?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  conversations?: Prisma.ConversationListRelationFilter
 }, "id" | "orgId_id" | "orgId_provider">
 
 export type ProviderKeyOrderByWithAggregationInput = {
@@ -433,6 +436,7 @@ export type ProviderKeyCreateInput = {
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutProviderKeysInput
   owner?: Prisma.UserCreateNestedOneWithoutProviderKeysInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutProviderKeyInput
 }
 
 export type ProviderKeyUncheckedCreateInput = {
@@ -453,6 +457,7 @@ export type ProviderKeyUncheckedCreateInput = {
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutProviderKeyInput
 }
 
 export type ProviderKeyUpdateInput = {
@@ -473,6 +478,7 @@ export type ProviderKeyUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutProviderKeysNestedInput
   owner?: Prisma.UserUpdateOneWithoutProviderKeysNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutProviderKeyNestedInput
 }
 
 export type ProviderKeyUncheckedUpdateInput = {
@@ -493,6 +499,7 @@ export type ProviderKeyUncheckedUpdateInput = {
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutProviderKeyNestedInput
 }
 
 export type ProviderKeyCreateManyInput = {
@@ -641,6 +648,11 @@ export type ProviderKeySumOrderByAggregateInput = {
   version?: Prisma.SortOrder
 }
 
+export type ProviderKeyNullableScalarRelationFilter = {
+  is?: Prisma.ProviderKeyWhereInput | null
+  isNot?: Prisma.ProviderKeyWhereInput | null
+}
+
 export type ProviderKeyCreateNestedManyWithoutOwnerInput = {
   create?: Prisma.XOR<Prisma.ProviderKeyCreateWithoutOwnerInput, Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput> | Prisma.ProviderKeyCreateWithoutOwnerInput[] | Prisma.ProviderKeyUncheckedCreateWithoutOwnerInput[]
   connectOrCreate?: Prisma.ProviderKeyCreateOrConnectWithoutOwnerInput | Prisma.ProviderKeyCreateOrConnectWithoutOwnerInput[]
@@ -745,6 +757,22 @@ export type IntFieldUpdateOperationsInput = {
   divide?: number
 }
 
+export type ProviderKeyCreateNestedOneWithoutConversationsInput = {
+  create?: Prisma.XOR<Prisma.ProviderKeyCreateWithoutConversationsInput, Prisma.ProviderKeyUncheckedCreateWithoutConversationsInput>
+  connectOrCreate?: Prisma.ProviderKeyCreateOrConnectWithoutConversationsInput
+  connect?: Prisma.ProviderKeyWhereUniqueInput
+}
+
+export type ProviderKeyUpdateOneWithoutConversationsNestedInput = {
+  create?: Prisma.XOR<Prisma.ProviderKeyCreateWithoutConversationsInput, Prisma.ProviderKeyUncheckedCreateWithoutConversationsInput>
+  connectOrCreate?: Prisma.ProviderKeyCreateOrConnectWithoutConversationsInput
+  upsert?: Prisma.ProviderKeyUpsertWithoutConversationsInput
+  disconnect?: Prisma.ProviderKeyWhereInput | boolean
+  delete?: Prisma.ProviderKeyWhereInput | boolean
+  connect?: Prisma.ProviderKeyWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ProviderKeyUpdateToOneWithWhereWithoutConversationsInput, Prisma.ProviderKeyUpdateWithoutConversationsInput>, Prisma.ProviderKeyUncheckedUpdateWithoutConversationsInput>
+}
+
 export type ProviderKeyCreateWithoutOwnerInput = {
   id?: string
   provider: $Enums.AiProvider
@@ -762,6 +790,7 @@ export type ProviderKeyCreateWithoutOwnerInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutProviderKeysInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutProviderKeyInput
 }
 
 export type ProviderKeyUncheckedCreateWithoutOwnerInput = {
@@ -781,6 +810,7 @@ export type ProviderKeyUncheckedCreateWithoutOwnerInput = {
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutProviderKeyInput
 }
 
 export type ProviderKeyCreateOrConnectWithoutOwnerInput = {
@@ -849,6 +879,7 @@ export type ProviderKeyCreateWithoutOrganizationInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   owner?: Prisma.UserCreateNestedOneWithoutProviderKeysInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutProviderKeyInput
 }
 
 export type ProviderKeyUncheckedCreateWithoutOrganizationInput = {
@@ -868,6 +899,7 @@ export type ProviderKeyUncheckedCreateWithoutOrganizationInput = {
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutProviderKeyInput
 }
 
 export type ProviderKeyCreateOrConnectWithoutOrganizationInput = {
@@ -894,6 +926,102 @@ export type ProviderKeyUpdateWithWhereUniqueWithoutOrganizationInput = {
 export type ProviderKeyUpdateManyWithWhereWithoutOrganizationInput = {
   where: Prisma.ProviderKeyScalarWhereInput
   data: Prisma.XOR<Prisma.ProviderKeyUpdateManyMutationInput, Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationInput>
+}
+
+export type ProviderKeyCreateWithoutConversationsInput = {
+  id?: string
+  provider: $Enums.AiProvider
+  name: string
+  encryptedKey: string
+  last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  isDefault?: boolean
+  isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutProviderKeysInput
+  owner?: Prisma.UserCreateNestedOneWithoutProviderKeysInput
+}
+
+export type ProviderKeyUncheckedCreateWithoutConversationsInput = {
+  id?: string
+  orgId: string
+  provider: $Enums.AiProvider
+  name: string
+  encryptedKey: string
+  last4: string
+  baseUrl?: string | null
+  defaultModel?: string | null
+  scope?: $Enums.ProviderKeyScope
+  ownerUserId?: string | null
+  isDefault?: boolean
+  isActive?: boolean
+  lastUsedAt?: Date | string | null
+  version?: number
+  createdByUserId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type ProviderKeyCreateOrConnectWithoutConversationsInput = {
+  where: Prisma.ProviderKeyWhereUniqueInput
+  create: Prisma.XOR<Prisma.ProviderKeyCreateWithoutConversationsInput, Prisma.ProviderKeyUncheckedCreateWithoutConversationsInput>
+}
+
+export type ProviderKeyUpsertWithoutConversationsInput = {
+  update: Prisma.XOR<Prisma.ProviderKeyUpdateWithoutConversationsInput, Prisma.ProviderKeyUncheckedUpdateWithoutConversationsInput>
+  create: Prisma.XOR<Prisma.ProviderKeyCreateWithoutConversationsInput, Prisma.ProviderKeyUncheckedCreateWithoutConversationsInput>
+  where?: Prisma.ProviderKeyWhereInput
+}
+
+export type ProviderKeyUpdateToOneWithWhereWithoutConversationsInput = {
+  where?: Prisma.ProviderKeyWhereInput
+  data: Prisma.XOR<Prisma.ProviderKeyUpdateWithoutConversationsInput, Prisma.ProviderKeyUncheckedUpdateWithoutConversationsInput>
+}
+
+export type ProviderKeyUpdateWithoutConversationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.EnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
+  last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutProviderKeysNestedInput
+  owner?: Prisma.UserUpdateOneWithoutProviderKeysNestedInput
+}
+
+export type ProviderKeyUncheckedUpdateWithoutConversationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  provider?: Prisma.EnumAiProviderFieldUpdateOperationsInput | $Enums.AiProvider
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  encryptedKey?: Prisma.StringFieldUpdateOperationsInput | string
+  last4?: Prisma.StringFieldUpdateOperationsInput | string
+  baseUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.EnumProviderKeyScopeFieldUpdateOperationsInput | $Enums.ProviderKeyScope
+  ownerUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isDefault?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type ProviderKeyCreateManyOwnerInput = {
@@ -932,6 +1060,7 @@ export type ProviderKeyUpdateWithoutOwnerInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutProviderKeysNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutProviderKeyNestedInput
 }
 
 export type ProviderKeyUncheckedUpdateWithoutOwnerInput = {
@@ -951,6 +1080,7 @@ export type ProviderKeyUncheckedUpdateWithoutOwnerInput = {
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutProviderKeyNestedInput
 }
 
 export type ProviderKeyUncheckedUpdateManyWithoutOwnerInput = {
@@ -1008,6 +1138,7 @@ export type ProviderKeyUpdateWithoutOrganizationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   owner?: Prisma.UserUpdateOneWithoutProviderKeysNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutProviderKeyNestedInput
 }
 
 export type ProviderKeyUncheckedUpdateWithoutOrganizationInput = {
@@ -1027,6 +1158,7 @@ export type ProviderKeyUncheckedUpdateWithoutOrganizationInput = {
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutProviderKeyNestedInput
 }
 
 export type ProviderKeyUncheckedUpdateManyWithoutOrganizationInput = {
@@ -1049,6 +1181,35 @@ export type ProviderKeyUncheckedUpdateManyWithoutOrganizationInput = {
 }
 
 
+/**
+ * Count Type ProviderKeyCountOutputType
+ */
+
+export type ProviderKeyCountOutputType = {
+  conversations: number
+}
+
+export type ProviderKeyCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  conversations?: boolean | ProviderKeyCountOutputTypeCountConversationsArgs
+}
+
+/**
+ * ProviderKeyCountOutputType without action
+ */
+export type ProviderKeyCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ProviderKeyCountOutputType
+   */
+  select?: Prisma.ProviderKeyCountOutputTypeSelect<ExtArgs> | null
+}
+
+/**
+ * ProviderKeyCountOutputType without action
+ */
+export type ProviderKeyCountOutputTypeCountConversationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ConversationWhereInput
+}
+
 
 export type ProviderKeySelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1070,6 +1231,8 @@ export type ProviderKeySelect<ExtArgs extends runtime.Types.Extensions.InternalA
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   owner?: boolean | Prisma.ProviderKey$ownerArgs<ExtArgs>
+  conversations?: boolean | Prisma.ProviderKey$conversationsArgs<ExtArgs>
+  _count?: boolean | Prisma.ProviderKeyCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["providerKey"]>
 
 export type ProviderKeySelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1140,6 +1303,8 @@ export type ProviderKeyOmit<ExtArgs extends runtime.Types.Extensions.InternalArg
 export type ProviderKeyInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   owner?: boolean | Prisma.ProviderKey$ownerArgs<ExtArgs>
+  conversations?: boolean | Prisma.ProviderKey$conversationsArgs<ExtArgs>
+  _count?: boolean | Prisma.ProviderKeyCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ProviderKeyIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
@@ -1155,6 +1320,7 @@ export type $ProviderKeyPayload<ExtArgs extends runtime.Types.Extensions.Interna
   objects: {
     organization: Prisma.$OrganizationPayload<ExtArgs>
     owner: Prisma.$UserPayload<ExtArgs> | null
+    conversations: Prisma.$ConversationPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1579,6 +1745,7 @@ export interface Prisma__ProviderKeyClient<T, Null = never, ExtArgs extends runt
   readonly [Symbol.toStringTag]: "PrismaPromise"
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   owner<T extends Prisma.ProviderKey$ownerArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ProviderKey$ownerArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  conversations<T extends Prisma.ProviderKey$conversationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ProviderKey$conversationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ConversationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2042,6 +2209,30 @@ export type ProviderKey$ownerArgs<ExtArgs extends runtime.Types.Extensions.Inter
    */
   include?: Prisma.UserInclude<ExtArgs> | null
   where?: Prisma.UserWhereInput
+}
+
+/**
+ * ProviderKey.conversations
+ */
+export type ProviderKey$conversationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Conversation
+   */
+  select?: Prisma.ConversationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Conversation
+   */
+  omit?: Prisma.ConversationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ConversationInclude<ExtArgs> | null
+  where?: Prisma.ConversationWhereInput
+  orderBy?: Prisma.ConversationOrderByWithRelationInput | Prisma.ConversationOrderByWithRelationInput[]
+  cursor?: Prisma.ConversationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ConversationScalarFieldEnum | Prisma.ConversationScalarFieldEnum[]
 }
 
 /**
