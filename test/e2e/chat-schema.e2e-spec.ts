@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { memberOf, orgWithEveryRole, type HasDatabase } from '../factories';
+import { createOrg, memberOf, orgWithEveryRole, type HasDatabase } from '../factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -292,6 +292,60 @@ describe('chat, agents and canvases schema (e2e)', () => {
       conversation.id,
     ]);
     expect(rows).toEqual([{ orgId, providerKeyId: null }]);
+  });
+
+  it('sums chat usage per user and model: everyone for ADMIN+ and API keys, oneself for others', async () => {
+    const usageOrg = await createOrg(t, world.owner);
+    const viewer = await memberOf(t, usageOrg.id, 'VIEWER');
+    const reply = (userId: string, model: string, inputTokens: number, outputTokens: number, costUsd: string) =>
+      as({ orgId: usageOrg.id, userId }, async (tx) => {
+        const conversation = await tx.conversation.create({ data: { orgId: usageOrg.id, userId } });
+        await tx.message.createMany({
+          data: [
+            { orgId: usageOrg.id, conversationId: conversation.id, userId, role: 'USER', content: 'q' },
+            {
+              orgId: usageOrg.id,
+              conversationId: conversation.id,
+              role: 'ASSISTANT',
+              content: 'a',
+              model,
+              inputTokens,
+              outputTokens,
+              costUsd,
+            },
+          ],
+        });
+      });
+    await reply(world.owner.id, 'gpt-a', 10, 20, '0.5');
+    await reply(world.owner.id, 'gpt-a', 1, 2, '0.25');
+    await reply(viewer.id, 'claude-b', 3, 4, '1');
+    const usage = (userId: string | null) =>
+      as(
+        { orgId: usageOrg.id, userId: userId ?? undefined },
+        (tx) =>
+          tx.$queryRaw<{ userId: string; model: string; messages: bigint; inputTokens: bigint; costUsd: string }[]>`
+          SELECT "userId", model, sum(messages)::bigint AS messages, sum("inputTokens")::bigint AS "inputTokens",
+            sum("costUsd")::text AS "costUsd"
+          FROM app_chat_usage(now() - interval '1 hour', now() + interval '1 hour') GROUP BY 1, 2 ORDER BY 2`,
+      );
+    const all = [
+      { userId: viewer.id, model: 'claude-b', messages: 1n, inputTokens: 3n, costUsd: '1.000000' },
+      { userId: world.owner.id, model: 'gpt-a', messages: 2n, inputTokens: 11n, costUsd: '0.750000' },
+    ];
+    expect(await usage(world.owner.id)).toEqual(all);
+    expect(await usage(null)).toEqual(all);
+    expect(await usage(viewer.id)).toEqual([all[0]]);
+  });
+
+  it("leaves the storage key of every deleted attachment for the sweep, out of the app role's reach", async () => {
+    const { conversation, attachment } = await conversationOf(world.editor.id);
+    await as(member(world.editor.id), (tx) => tx.conversation.delete({ where: { id: conversation.id } }));
+    await expect(as(member(world.editor.id), (tx) => tx.orphanedFile.count())).resolves.toBe(0);
+    const taken = await as(
+      {},
+      (tx) => tx.$queryRaw<{ storageKey: string }[]>`SELECT "storageKey" FROM app_take_orphaned_files(1000)`,
+    );
+    expect(taken.map((row) => row.storageKey)).toContain(attachment.storageKey);
   });
 
   it('keeps a finished execution as it finished', async () => {

@@ -73,10 +73,19 @@ CREATE TABLE "share_links" (
     "expiresAt" TIMESTAMPTZ(3),
     "revokedAt" TIMESTAMPTZ(3),
     "createdByUserId" UUID NOT NULL,
-    "lastUsedAt" TIMESTAMPTZ(3),
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "share_links_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "orphaned_files" (
+    "id" UUID NOT NULL,
+    "orgId" UUID NOT NULL,
+    "storageKey" TEXT NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "orphaned_files_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateIndex
@@ -117,6 +126,9 @@ CREATE INDEX "share_links_orgId_canvasId_createdAt_idx" ON "share_links"("orgId"
 
 -- CreateIndex
 CREATE INDEX "share_links_createdByUserId_idx" ON "share_links"("createdByUserId");
+
+-- CreateIndex
+CREATE INDEX "orphaned_files_createdAt_idx" ON "orphaned_files"("createdAt");
 
 -- CreateIndex
 CREATE INDEX "canvases_orgId_modelId_modelVersion_idx" ON "canvases"("orgId", "modelId", "modelVersion");
@@ -396,6 +408,68 @@ DROP POLICY canvases_read ON "canvases";
 CREATE POLICY canvases_read ON "canvases" FOR SELECT
   USING ("orgId" = app_current_org() AND ("createdByUserId" = app_current_user() OR "visibility" = 'ORG'
     OR ("visibility" <> 'PRIVATE' AND app_link_reads_canvas("orgId", "id"))));
+
+-- Stored files outlive their rows only until the sweep: every attachment row that goes (by any
+-- delete or cascade) leaves its storage key here. Definer: the server's role has no policy on
+-- orphaned_files, so it neither reads nor forges entries.
+ALTER TABLE "orphaned_files" ENABLE ROW LEVEL SECURITY;
+ALTER TABLE "orphaned_files" FORCE ROW LEVEL SECURITY;
+CREATE FUNCTION app_orphan_attachment_file() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$
+BEGIN
+  INSERT INTO "orphaned_files" ("id", "orgId", "storageKey") VALUES (gen_random_uuid(), OLD."orgId", OLD."storageKey");
+  RETURN NULL;
+END $$;
+CREATE TRIGGER attachments_orphan_file AFTER DELETE ON "attachments"
+  FOR EACH ROW EXECUTE FUNCTION app_orphan_attachment_file();
+
+-- The storage sweep's batch: removes up to p_limit entries and returns their keys (the sweep
+-- deletes the files; a crash after the commit leaves files behind, never a row without its file).
+CREATE FUNCTION app_take_orphaned_files(p_limit integer)
+  RETURNS TABLE ("orgId" uuid, "storageKey" text)
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$ DELETE FROM "orphaned_files" o WHERE o."id" IN (
+      SELECT f."id" FROM "orphaned_files" f ORDER BY f."createdAt" LIMIT p_limit FOR UPDATE SKIP LOCKED)
+    RETURNING o."orgId", o."storageKey" $$;
+REVOKE EXECUTE ON FUNCTION app_take_orphaned_files(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_take_orphaned_files(integer) TO orgbase_app;
+
+-- Chat usage (tokens and cost of replies) per day, user and model in the current org, between
+-- p_from (inclusive) and p_to (exclusive). Row-level security would hide other members' private
+-- conversations, so this definer reads them, and returns figures only (no content): everyone's to
+-- OWNER and ADMIN members and to API keys (no user), the caller's own to anyone else. A message
+-- counts for its conversation's creator.
+CREATE FUNCTION app_chat_usage(p_from timestamptz, p_to timestamptz)
+  RETURNS TABLE ("day" date, "userId" uuid, "model" text, "messages" bigint, "inputTokens" bigint,
+                 "outputTokens" bigint, "costUsd" numeric)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$
+    SELECT (m."createdAt" AT TIME ZONE 'UTC')::date, c."userId", m."model", count(*),
+      coalesce(sum(m."inputTokens"), 0), coalesce(sum(m."outputTokens"), 0), coalesce(sum(m."costUsd"), 0)
+    FROM "messages" m
+    JOIN "conversations" c ON c."orgId" = m."orgId" AND c."id" = m."conversationId"
+    WHERE m."orgId" = app_current_org() AND m."role" = 'ASSISTANT'
+      AND m."createdAt" >= p_from AND m."createdAt" < p_to
+      AND (app_current_user() IS NULL OR c."userId" = app_current_user() OR EXISTS (
+        SELECT 1 FROM "memberships" me
+        WHERE me."orgId" = app_current_org() AND me."userId" = app_current_user()
+          AND me."status" = 'ACTIVE' AND me."role" IN ('OWNER', 'ADMIN')))
+    GROUP BY 1, 2, 3
+  $$;
+REVOKE EXECUTE ON FUNCTION app_chat_usage(timestamptz, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_chat_usage(timestamptz, timestamptz) TO orgbase_app;
+
+-- Executions helper, as app_idle_evaluation_runs: those that made no progress for idle_seconds
+-- while PENDING or RUNNING, across organizations, for the server's sweep. Ids and scope only.
+CREATE FUNCTION app_idle_executions(idle_seconds integer)
+  RETURNS TABLE ("id" uuid, "orgId" uuid, "triggeredByUserId" uuid)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$ SELECT e."id", e."orgId", e."triggeredByUserId" FROM "executions" e
+    WHERE e."status" IN ('PENDING', 'RUNNING') AND e."updatedAt" < now() - make_interval(secs => idle_seconds)
+    ORDER BY e."updatedAt" LIMIT 100 $$;
+REVOKE EXECUTE ON FUNCTION app_idle_executions(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_idle_executions(integer) TO orgbase_app;
 
 -- Accounts erased: LINK canvases are their creator's own, like PRIVATE ones (only ORG canvases
 -- stay with the org), and the links the user gave out stop working.

@@ -213,6 +213,14 @@ export type Attachment = Prisma.AttachmentModel
  */
 export type ShareLink = Prisma.ShareLinkModel
 /**
+ * Model OrphanedFile
+ * Stored files whose attachment row is gone, however it went (a deleted message or conversation,
+ * an erased account, a deleted org: a trigger on attachments writes them), for the storage sweep
+ * to delete. No foreign keys: it outlives its org. The server's role neither reads nor writes it
+ * directly (row-level security, no policy); app_take_orphaned_files hands out a batch.
+ */
+export type OrphanedFile = Prisma.OrphanedFileModel
+/**
  * Model Agent
  * 
  */

@@ -428,6 +428,7 @@ export const ModelName = {
   ConversationTemplate: 'ConversationTemplate',
   Attachment: 'Attachment',
   ShareLink: 'ShareLink',
+  OrphanedFile: 'OrphanedFile',
   Agent: 'Agent',
   AgentVersion: 'AgentVersion',
   Execution: 'Execution',
@@ -454,7 +455,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "session" | "refreshToken" | "account" | "verificationToken" | "userProfile" | "organization" | "membership" | "invitation" | "serviceApiKey" | "providerKey" | "auditLog" | "idempotencyKey" | "prompt" | "promptVersion" | "promptLabel" | "variable" | "scenario" | "scenarioTurn" | "scenarioExpectation" | "scenarioVersion" | "scenarioSuite" | "scenarioSuiteItem" | "evaluationRun" | "evaluationResult" | "expectationResult" | "conversation" | "message" | "conversationTemplate" | "attachment" | "shareLink" | "agent" | "agentVersion" | "execution" | "canvasModel" | "canvasModelVersion" | "canvas" | "canvasVersion" | "host" | "sshConnection" | "gitProvider" | "repository"
+    modelProps: "user" | "session" | "refreshToken" | "account" | "verificationToken" | "userProfile" | "organization" | "membership" | "invitation" | "serviceApiKey" | "providerKey" | "auditLog" | "idempotencyKey" | "prompt" | "promptVersion" | "promptLabel" | "variable" | "scenario" | "scenarioTurn" | "scenarioExpectation" | "scenarioVersion" | "scenarioSuite" | "scenarioSuiteItem" | "evaluationRun" | "evaluationResult" | "expectationResult" | "conversation" | "message" | "conversationTemplate" | "attachment" | "shareLink" | "orphanedFile" | "agent" | "agentVersion" | "execution" | "canvasModel" | "canvasModelVersion" | "canvas" | "canvasVersion" | "host" | "sshConnection" | "gitProvider" | "repository"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -2752,6 +2753,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    OrphanedFile: {
+      payload: Prisma.$OrphanedFilePayload<ExtArgs>
+      fields: Prisma.OrphanedFileFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.OrphanedFileFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.OrphanedFileFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload>
+        }
+        findFirst: {
+          args: Prisma.OrphanedFileFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.OrphanedFileFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload>
+        }
+        findMany: {
+          args: Prisma.OrphanedFileFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload>[]
+        }
+        create: {
+          args: Prisma.OrphanedFileCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload>
+        }
+        createMany: {
+          args: Prisma.OrphanedFileCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.OrphanedFileCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload>[]
+        }
+        delete: {
+          args: Prisma.OrphanedFileDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload>
+        }
+        update: {
+          args: Prisma.OrphanedFileUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload>
+        }
+        deleteMany: {
+          args: Prisma.OrphanedFileDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.OrphanedFileUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.OrphanedFileUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload>[]
+        }
+        upsert: {
+          args: Prisma.OrphanedFileUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OrphanedFilePayload>
+        }
+        aggregate: {
+          args: Prisma.OrphanedFileAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateOrphanedFile>
+        }
+        groupBy: {
+          args: Prisma.OrphanedFileGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.OrphanedFileGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.OrphanedFileCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.OrphanedFileCountAggregateOutputType> | number
+        }
+      }
+    }
     Agent: {
       payload: Prisma.$AgentPayload<ExtArgs>
       fields: Prisma.AgentFieldRefs
@@ -4127,11 +4202,20 @@ export const ShareLinkScalarFieldEnum = {
   expiresAt: 'expiresAt',
   revokedAt: 'revokedAt',
   createdByUserId: 'createdByUserId',
-  lastUsedAt: 'lastUsedAt',
   createdAt: 'createdAt'
 } as const
 
 export type ShareLinkScalarFieldEnum = (typeof ShareLinkScalarFieldEnum)[keyof typeof ShareLinkScalarFieldEnum]
+
+
+export const OrphanedFileScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  storageKey: 'storageKey',
+  createdAt: 'createdAt'
+} as const
+
+export type OrphanedFileScalarFieldEnum = (typeof OrphanedFileScalarFieldEnum)[keyof typeof OrphanedFileScalarFieldEnum]
 
 
 export const AgentScalarFieldEnum = {
@@ -4993,6 +5077,7 @@ export type GlobalOmitConfig = {
   conversationTemplate?: Prisma.ConversationTemplateOmit
   attachment?: Prisma.AttachmentOmit
   shareLink?: Prisma.ShareLinkOmit
+  orphanedFile?: Prisma.OrphanedFileOmit
   agent?: Prisma.AgentOmit
   agentVersion?: Prisma.AgentVersionOmit
   execution?: Prisma.ExecutionOmit

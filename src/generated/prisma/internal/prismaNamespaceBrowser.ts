@@ -82,6 +82,7 @@ export const ModelName = {
   ConversationTemplate: 'ConversationTemplate',
   Attachment: 'Attachment',
   ShareLink: 'ShareLink',
+  OrphanedFile: 'OrphanedFile',
   Agent: 'Agent',
   AgentVersion: 'AgentVersion',
   Execution: 'Execution',
@@ -633,11 +634,20 @@ export const ShareLinkScalarFieldEnum = {
   expiresAt: 'expiresAt',
   revokedAt: 'revokedAt',
   createdByUserId: 'createdByUserId',
-  lastUsedAt: 'lastUsedAt',
   createdAt: 'createdAt'
 } as const
 
 export type ShareLinkScalarFieldEnum = (typeof ShareLinkScalarFieldEnum)[keyof typeof ShareLinkScalarFieldEnum]
+
+
+export const OrphanedFileScalarFieldEnum = {
+  id: 'id',
+  orgId: 'orgId',
+  storageKey: 'storageKey',
+  createdAt: 'createdAt'
+} as const
+
+export type OrphanedFileScalarFieldEnum = (typeof OrphanedFileScalarFieldEnum)[keyof typeof OrphanedFileScalarFieldEnum]
 
 
 export const AgentScalarFieldEnum = {

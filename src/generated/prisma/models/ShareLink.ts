@@ -36,7 +36,6 @@ export type ShareLinkMinAggregateOutputType = {
   expiresAt: Date | null
   revokedAt: Date | null
   createdByUserId: string | null
-  lastUsedAt: Date | null
   createdAt: Date | null
 }
 
@@ -49,7 +48,6 @@ export type ShareLinkMaxAggregateOutputType = {
   expiresAt: Date | null
   revokedAt: Date | null
   createdByUserId: string | null
-  lastUsedAt: Date | null
   createdAt: Date | null
 }
 
@@ -62,7 +60,6 @@ export type ShareLinkCountAggregateOutputType = {
   expiresAt: number
   revokedAt: number
   createdByUserId: number
-  lastUsedAt: number
   createdAt: number
   _all: number
 }
@@ -77,7 +74,6 @@ export type ShareLinkMinAggregateInputType = {
   expiresAt?: true
   revokedAt?: true
   createdByUserId?: true
-  lastUsedAt?: true
   createdAt?: true
 }
 
@@ -90,7 +86,6 @@ export type ShareLinkMaxAggregateInputType = {
   expiresAt?: true
   revokedAt?: true
   createdByUserId?: true
-  lastUsedAt?: true
   createdAt?: true
 }
 
@@ -103,7 +98,6 @@ export type ShareLinkCountAggregateInputType = {
   expiresAt?: true
   revokedAt?: true
   createdByUserId?: true
-  lastUsedAt?: true
   createdAt?: true
   _all?: true
 }
@@ -189,7 +183,6 @@ export type ShareLinkGroupByOutputType = {
   expiresAt: Date | null
   revokedAt: Date | null
   createdByUserId: string
-  lastUsedAt: Date | null
   createdAt: Date
   _count: ShareLinkCountAggregateOutputType | null
   _min: ShareLinkMinAggregateOutputType | null
@@ -223,7 +216,6 @@ export type ShareLinkWhereInput = {
   expiresAt?: Prisma.DateTimeNullableFilter<"ShareLink"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableFilter<"ShareLink"> | Date | string | null
   createdByUserId?: Prisma.UuidFilter<"ShareLink"> | string
-  lastUsedAt?: Prisma.DateTimeNullableFilter<"ShareLink"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"ShareLink"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   conversation?: Prisma.XOR<Prisma.ConversationNullableScalarRelationFilter, Prisma.ConversationWhereInput> | null
@@ -240,7 +232,6 @@ export type ShareLinkOrderByWithRelationInput = {
   expiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
   revokedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
-  lastUsedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
   conversation?: Prisma.ConversationOrderByWithRelationInput
@@ -260,7 +251,6 @@ export type ShareLinkWhereUniqueInput = Prisma.AtLeast<{
   expiresAt?: Prisma.DateTimeNullableFilter<"ShareLink"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableFilter<"ShareLink"> | Date | string | null
   createdByUserId?: Prisma.UuidFilter<"ShareLink"> | string
-  lastUsedAt?: Prisma.DateTimeNullableFilter<"ShareLink"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"ShareLink"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   conversation?: Prisma.XOR<Prisma.ConversationNullableScalarRelationFilter, Prisma.ConversationWhereInput> | null
@@ -277,7 +267,6 @@ export type ShareLinkOrderByWithAggregationInput = {
   expiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
   revokedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
-  lastUsedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   _count?: Prisma.ShareLinkCountOrderByAggregateInput
   _max?: Prisma.ShareLinkMaxOrderByAggregateInput
@@ -296,7 +285,6 @@ export type ShareLinkScalarWhereWithAggregatesInput = {
   expiresAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ShareLink"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ShareLink"> | Date | string | null
   createdByUserId?: Prisma.UuidWithAggregatesFilter<"ShareLink"> | string
-  lastUsedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ShareLink"> | Date | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"ShareLink"> | Date | string
 }
 
@@ -305,7 +293,6 @@ export type ShareLinkCreateInput = {
   tokenHash: string
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutShareLinksInput
   conversation?: Prisma.ConversationCreateNestedOneWithoutShareLinksInput
@@ -322,7 +309,6 @@ export type ShareLinkUncheckedCreateInput = {
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
   createdByUserId: string
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
 }
 
@@ -331,7 +317,6 @@ export type ShareLinkUpdateInput = {
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutShareLinksNestedInput
   conversation?: Prisma.ConversationUpdateOneWithoutShareLinksNestedInput
@@ -348,7 +333,6 @@ export type ShareLinkUncheckedUpdateInput = {
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -361,7 +345,6 @@ export type ShareLinkCreateManyInput = {
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
   createdByUserId: string
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
 }
 
@@ -370,7 +353,6 @@ export type ShareLinkUpdateManyMutationInput = {
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -383,7 +365,6 @@ export type ShareLinkUncheckedUpdateManyInput = {
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -406,7 +387,6 @@ export type ShareLinkCountOrderByAggregateInput = {
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
-  lastUsedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -419,7 +399,6 @@ export type ShareLinkMaxOrderByAggregateInput = {
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
-  lastUsedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -432,7 +411,6 @@ export type ShareLinkMinOrderByAggregateInput = {
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
-  lastUsedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -609,7 +587,6 @@ export type ShareLinkCreateWithoutCreatedByInput = {
   tokenHash: string
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutShareLinksInput
   conversation?: Prisma.ConversationCreateNestedOneWithoutShareLinksInput
@@ -624,7 +601,6 @@ export type ShareLinkUncheckedCreateWithoutCreatedByInput = {
   tokenHash: string
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
 }
 
@@ -666,7 +642,6 @@ export type ShareLinkScalarWhereInput = {
   expiresAt?: Prisma.DateTimeNullableFilter<"ShareLink"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableFilter<"ShareLink"> | Date | string | null
   createdByUserId?: Prisma.UuidFilter<"ShareLink"> | string
-  lastUsedAt?: Prisma.DateTimeNullableFilter<"ShareLink"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"ShareLink"> | Date | string
 }
 
@@ -675,7 +650,6 @@ export type ShareLinkCreateWithoutOrganizationInput = {
   tokenHash: string
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
   conversation?: Prisma.ConversationCreateNestedOneWithoutShareLinksInput
   canvas?: Prisma.CanvasCreateNestedOneWithoutShareLinksInput
@@ -690,7 +664,6 @@ export type ShareLinkUncheckedCreateWithoutOrganizationInput = {
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
   createdByUserId: string
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
 }
 
@@ -725,7 +698,6 @@ export type ShareLinkCreateWithoutConversationInput = {
   tokenHash: string
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutShareLinksInput
   canvas?: Prisma.CanvasCreateNestedOneWithoutShareLinksInput
@@ -739,7 +711,6 @@ export type ShareLinkUncheckedCreateWithoutConversationInput = {
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
   createdByUserId: string
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
 }
 
@@ -774,7 +745,6 @@ export type ShareLinkCreateWithoutCanvasInput = {
   tokenHash: string
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutShareLinksInput
   conversation?: Prisma.ConversationCreateNestedOneWithoutShareLinksInput
@@ -788,7 +758,6 @@ export type ShareLinkUncheckedCreateWithoutCanvasInput = {
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
   createdByUserId: string
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
 }
 
@@ -826,7 +795,6 @@ export type ShareLinkCreateManyCreatedByInput = {
   tokenHash: string
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
 }
 
@@ -835,7 +803,6 @@ export type ShareLinkUpdateWithoutCreatedByInput = {
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutShareLinksNestedInput
   conversation?: Prisma.ConversationUpdateOneWithoutShareLinksNestedInput
@@ -850,7 +817,6 @@ export type ShareLinkUncheckedUpdateWithoutCreatedByInput = {
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -862,7 +828,6 @@ export type ShareLinkUncheckedUpdateManyWithoutCreatedByInput = {
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -874,7 +839,6 @@ export type ShareLinkCreateManyOrganizationInput = {
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
   createdByUserId: string
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
 }
 
@@ -883,7 +847,6 @@ export type ShareLinkUpdateWithoutOrganizationInput = {
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   conversation?: Prisma.ConversationUpdateOneWithoutShareLinksNestedInput
   canvas?: Prisma.CanvasUpdateOneWithoutShareLinksNestedInput
@@ -898,7 +861,6 @@ export type ShareLinkUncheckedUpdateWithoutOrganizationInput = {
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -910,7 +872,6 @@ export type ShareLinkUncheckedUpdateManyWithoutOrganizationInput = {
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -921,7 +882,6 @@ export type ShareLinkCreateManyConversationInput = {
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
   createdByUserId: string
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
 }
 
@@ -930,7 +890,6 @@ export type ShareLinkUpdateWithoutConversationInput = {
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutShareLinksNestedInput
   canvas?: Prisma.CanvasUpdateOneWithoutShareLinksNestedInput
@@ -944,7 +903,6 @@ export type ShareLinkUncheckedUpdateWithoutConversationInput = {
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -955,7 +913,6 @@ export type ShareLinkUncheckedUpdateManyWithoutConversationInput = {
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -966,7 +923,6 @@ export type ShareLinkCreateManyCanvasInput = {
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
   createdByUserId: string
-  lastUsedAt?: Date | string | null
   createdAt?: Date | string
 }
 
@@ -975,7 +931,6 @@ export type ShareLinkUpdateWithoutCanvasInput = {
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutShareLinksNestedInput
   conversation?: Prisma.ConversationUpdateOneWithoutShareLinksNestedInput
@@ -989,7 +944,6 @@ export type ShareLinkUncheckedUpdateWithoutCanvasInput = {
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -1000,7 +954,6 @@ export type ShareLinkUncheckedUpdateManyWithoutCanvasInput = {
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdByUserId?: Prisma.StringFieldUpdateOperationsInput | string
-  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -1015,7 +968,6 @@ export type ShareLinkSelect<ExtArgs extends runtime.Types.Extensions.InternalArg
   expiresAt?: boolean
   revokedAt?: boolean
   createdByUserId?: boolean
-  lastUsedAt?: boolean
   createdAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   conversation?: boolean | Prisma.ShareLink$conversationArgs<ExtArgs>
@@ -1032,7 +984,6 @@ export type ShareLinkSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ext
   expiresAt?: boolean
   revokedAt?: boolean
   createdByUserId?: boolean
-  lastUsedAt?: boolean
   createdAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   conversation?: boolean | Prisma.ShareLink$conversationArgs<ExtArgs>
@@ -1049,7 +1000,6 @@ export type ShareLinkSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ext
   expiresAt?: boolean
   revokedAt?: boolean
   createdByUserId?: boolean
-  lastUsedAt?: boolean
   createdAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   conversation?: boolean | Prisma.ShareLink$conversationArgs<ExtArgs>
@@ -1066,11 +1016,10 @@ export type ShareLinkSelectScalar = {
   expiresAt?: boolean
   revokedAt?: boolean
   createdByUserId?: boolean
-  lastUsedAt?: boolean
   createdAt?: boolean
 }
 
-export type ShareLinkOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "conversationId" | "canvasId" | "tokenHash" | "expiresAt" | "revokedAt" | "createdByUserId" | "lastUsedAt" | "createdAt", ExtArgs["result"]["shareLink"]>
+export type ShareLinkOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "conversationId" | "canvasId" | "tokenHash" | "expiresAt" | "revokedAt" | "createdByUserId" | "createdAt", ExtArgs["result"]["shareLink"]>
 export type ShareLinkInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   conversation?: boolean | Prisma.ShareLink$conversationArgs<ExtArgs>
@@ -1107,7 +1056,6 @@ export type $ShareLinkPayload<ExtArgs extends runtime.Types.Extensions.InternalA
     expiresAt: Date | null
     revokedAt: Date | null
     createdByUserId: string
-    lastUsedAt: Date | null
     createdAt: Date
   }, ExtArgs["result"]["shareLink"]>
   composites: {}
@@ -1544,7 +1492,6 @@ export interface ShareLinkFieldRefs {
   readonly expiresAt: Prisma.FieldRef<"ShareLink", 'DateTime'>
   readonly revokedAt: Prisma.FieldRef<"ShareLink", 'DateTime'>
   readonly createdByUserId: Prisma.FieldRef<"ShareLink", 'String'>
-  readonly lastUsedAt: Prisma.FieldRef<"ShareLink", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"ShareLink", 'DateTime'>
 }
     
