@@ -20,9 +20,10 @@ import { hasRole } from './roles';
  * not change. A service API key has no user: it reads what the org sees, changes org rows when the
  * table lets `orgRowEditors` do so (its `:write` scope stood for the role), and creates nothing.
  *
- * LINK is for a table that adds link sharing: it stores the link token's SHA-256 and adds
- * `OR "shareTokenHash" = app_current_token_hash()` to its read policy; the route that takes the
- * link finds the row by that hash and checks with `viaLink`.
+ * LINK: share links live in `share_links` (one row per link, the token's SHA-256, expiry and
+ * revocation; migration chat_agents_canvases). With the token in the scope (app.token_hash), the
+ * read policies of conversations (with messages, attachments) and canvases let a live link read
+ * its target; the route that takes the link finds it by that hash and checks with `viaLink`.
  */
 export type Visibility = 'PRIVATE' | 'ORG' | 'LINK';
 
