@@ -15,6 +15,7 @@ import { VariablesModule } from './modules/variables/variables.module';
 import { ScenarioSuitesModule } from './modules/scenario-suites/scenario-suites.module';
 import { ScenariosModule } from './modules/scenarios/scenarios.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
+import { CanvasModelsModule } from './modules/canvas-models/canvas-models.module';
 import { RunsModule } from './modules/runs/runs.module';
 import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
 import { HealthModule } from './modules/health/health.module';
@@ -39,6 +40,7 @@ export class AppModule {
         AdminModule,
         VariablesModule,
         PromptsModule,
+        CanvasModelsModule,
         ScenariosModule,
         ScenarioSuitesModule,
         ProviderKeysModule,
