@@ -75,6 +75,9 @@ describe('canvas models (e2e)', () => {
       const typo = await create(world.editor, { name: 'x', schema: { type: 'object', propertees: {} } }).expect(400);
       expect(typo.body.errors[0].messages[0]).toMatch(/propertees/);
       await create(world.editor, { name: 'x', schema: { type: 'string', format: 'no-such-format' } }).expect(400);
+      const huge = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`x-${i}`, i]));
+      const tooBig = await create(world.editor, { name: 'x', schema: huge }).expect(400);
+      expect(tooBig.body.errors).toEqual([{ field: 'schema', messages: ['schema may have at most 100 keys'] }]);
       // The same $id may be saved twice (ajv does not keep it between saves).
       const withId = { $id: 'https://example.com/canvas', type: 'object' };
       await model({ schema: withId });

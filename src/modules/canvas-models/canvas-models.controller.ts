@@ -83,7 +83,7 @@ export class CanvasModelsController {
   @SendsETag()
   @Authenticated({ ...CANVAS_MODEL, role: 'EDITOR' })
   @ApiOkResponse({ type: CanvasModelResponseDto, headers: ETAG_HEADER })
-  restore(
+  restoreCanvasModel(
     @OrgId() orgId: string,
     @Param('modelId', UuidParamPipe) id: string,
     @IfMatch() expected: ExpectedVersion,
@@ -97,7 +97,7 @@ export class CanvasModelsController {
   @SendsETag()
   @Authenticated({ ...CANVAS_MODEL, role: 'EDITOR' })
   @ApiOkResponse({ type: CanvasModelResponseDto, headers: ETAG_HEADER })
-  publish(
+  publishCanvasModel(
     @OrgId() orgId: string,
     @Param('modelId', UuidParamPipe) id: string,
     @IfMatch() expected: ExpectedVersion,
@@ -109,7 +109,11 @@ export class CanvasModelsController {
   @Get(':modelId/versions')
   @Authenticated({ ...CANVAS_MODEL, role: 'VIEWER' })
   @ApiOkResponse({ type: PageOf(CanvasModelVersionResponseDto) })
-  listVersions(@OrgId() orgId: string, @Param('modelId', UuidParamPipe) id: string, @Query() query: PageQueryDto) {
+  listCanvasModelVersions(
+    @OrgId() orgId: string,
+    @Param('modelId', UuidParamPipe) id: string,
+    @Query() query: PageQueryDto,
+  ) {
     return this.models.listVersions(orgId, id, query);
   }
 }

@@ -1,15 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { MaxKeys } from '../../../common/dto/max-keys';
 import { PatchOf } from '../../../common/dto/patch-of';
 import { PageQueryDto } from '../../../common/pagination/pagination';
 import type { CanvasModelRow, CanvasModelVersionRow } from '../canvas-models.repository';
 
-const SCHEMA_EXAMPLE = {
-  type: 'object',
-  required: ['title'],
-  properties: { title: { type: 'string' }, revenue: { type: 'number', minimum: 0 } },
-};
+// No nested `properties` in the example: OpenAPI linters would read it as this DTO's own schema.
+const SCHEMA_EXAMPLE = { type: 'object', required: ['title', 'revenue'] };
+/** Top-level keywords of a model's schema (a real schema has a handful). */
+const MAX_SCHEMA_KEYWORDS = 100;
 
 export class CreateCanvasModelDto {
   @ApiProperty({ example: 'Business model canvas', maxLength: 200 })
@@ -25,8 +25,14 @@ export class CreateCanvasModelDto {
   description?: string | null;
 
   /** A JSON Schema (2020-12) document that canvases of this model must satisfy; compiled at save. */
-  @ApiProperty({ type: 'object', additionalProperties: true, example: SCHEMA_EXAMPLE })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    maxProperties: MAX_SCHEMA_KEYWORDS,
+    example: SCHEMA_EXAMPLE,
+  })
   @IsObject()
+  @MaxKeys(MAX_SCHEMA_KEYWORDS)
   schema!: Record<string, unknown>;
 }
 

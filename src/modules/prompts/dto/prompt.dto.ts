@@ -10,10 +10,10 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateBy,
   ValidateIf,
 } from 'class-validator';
 import { TagsField, TaggedListQueryDto, unlessAbsent } from '../../../common/dto/library-fields.dto';
+import { MaxKeys } from '../../../common/dto/max-keys';
 import { PatchOf } from '../../../common/dto/patch-of';
 import { PromptStatus, PromptType } from '../../../generated/prisma/enums';
 import type { PromptLabelRow, PromptRow, PromptVersionRow } from '../prompts.repository';
@@ -25,17 +25,6 @@ export const LATEST = 'latest';
 const MAX_CONFIG_KEYS = 50;
 const MAX_VARIABLES = 100;
 export const MAX_VALUE_LENGTH = 10000;
-
-/** An object with at most `max` keys (OpenAPI `maxProperties`). */
-function MaxKeys(max: number) {
-  return ValidateBy({
-    name: 'maxKeys',
-    validator: {
-      validate: (value: unknown) => typeof value === 'object' && value !== null && Object.keys(value).length <= max,
-      defaultMessage: (args) => `${args?.property} may have at most ${max} keys`,
-    },
-  });
-}
 
 export class CreatePromptDto {
   /** Unique in the organization; no slash (it is a path segment of `by-name`). */
