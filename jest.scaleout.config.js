@@ -36,8 +36,12 @@ const THROUGH_THE_PAIR = process.env.PAIR_E2E_FILES?.split(',') ?? [
   'members',
   'openapi',
   'orgs',
+  'prompts',
+  'scenario-suites',
+  'scenarios',
   'user-deletion',
   'variables',
+  'workbench-schema',
 ];
 
 module.exports = {

@@ -315,7 +315,8 @@ describe('user deletion (e2e)', () => {
       const w = await userWithData();
       await t.http().delete(`/v1/admin/users/${w.user.id}`).set(admin.auth).expect(204);
 
-      await t.http().get('/v1/me').set(w.user.auth).expect(401);
+      // Other instances hear of the deletion through Redis a moment later.
+      expect(await statusOnceSettled(() => t.http().get('/v1/me').set(w.user.auth))).toBe(401);
       expect(await count('SELECT count(*)::int AS n FROM conversations WHERE "userId" = $1', [w.user.id])).toBe(0);
       expect(await sql('SELECT "createdByUserId" FROM canvases WHERE id = $1', [w.canvases.org])).toEqual([
         { createdByUserId: null },
