@@ -21,9 +21,21 @@ export interface UsableProviderKey {
   defaultModel: string | null;
 }
 
+/** A file sent with a user turn (issue 10): text files go to the model as text, images as images. */
+export interface AttachmentForModel {
+  fileName: string;
+  contentType: string;
+  /** The file's text, for text/* and other text-like types. */
+  text?: string;
+  /** The file's bytes, base64, for image/* types (only models that accept images get them). */
+  imageBase64?: string;
+}
+
 export interface ChatTurn {
   role: 'user' | 'assistant';
   content: string;
+  /** Files attached to a user turn; the gateway renders them per provider. */
+  attachments?: AttachmentForModel[];
 }
 
 export interface ModelCall {
