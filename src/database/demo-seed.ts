@@ -2,7 +2,9 @@ import type { LoggerService } from '@nestjs/common';
 import { hash } from 'bcrypt';
 import type { KeyRing } from '../common/secrets/key-ring';
 import { secretAad } from '../common/secrets/secret-columns';
-import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import { nextLink } from '../modules/audit/audit-chain';
+import { costUsd } from '../modules/llm/model-prices';
 import type { DatabaseConnection } from './database-connection';
 import type { TurnData } from '../modules/scenarios/scenarios.repository';
 import { uuidv7 } from './prisma.service';
@@ -93,6 +95,9 @@ export class DemoSeeder {
         featureFlags: { agents: true, chat: true },
       });
       await createOrg({ name: 'Globex', slug: 'globex', tier: 'FREE' });
+      // Seed 004's third organization: the ENTERPRISE tier (no limits), owned by the demo owner.
+      const enterprise = await createOrg({ name: 'Initech Enterprise', slug: 'initech', tier: 'ENTERPRISE' });
+      await tx.membership.create({ data: { orgId: enterprise.id, userId: owner.id, role: 'OWNER' } });
       for (const [index, demo] of DEMO_USERS.entries()) {
         if (!demo.role) continue;
         const userId = users[index]!.id;
@@ -142,96 +147,6 @@ export class DemoSeeder {
       // ── Scenarios and suites (issue 9): see DEMO_SCENARIOS below ──
       const { scenarioIds } = await seedScenarios(tx, orgId, owner.id);
 
-      // AI chat (seed 002)
-      const conversation = await tx.conversation.create({
-        data: { orgId, userId: owner.id, title: 'Quarterly plan', provider: 'ANTHROPIC', model: 'claude-sonnet-4-5' },
-      });
-      await tx.message.create({
-        data: {
-          orgId,
-          conversationId: conversation.id,
-          userId: owner.id,
-          role: 'USER',
-          content: 'Summarise our Q3 goals.',
-        },
-      });
-      await tx.message.create({
-        data: {
-          orgId,
-          conversationId: conversation.id,
-          role: 'ASSISTANT',
-          content: 'Grow revenue 20% and launch the canvas product.',
-          inputTokens: 12,
-          outputTokens: 14,
-        },
-      });
-
-      // Business canvas with agents (seed 004)
-      const agent = await tx.agent.create({
-        data: {
-          orgId,
-          name: 'Opportunity finder',
-          agentType: 'OPPORTUNITY',
-          config: { model: 'gpt-4o', temperature: 0.2 },
-          ...by,
-        },
-      });
-      await tx.agentVersion.create({
-        data: { orgId, agentId: agent.id, version: 1, config: agent.config ?? {}, ...by },
-      });
-      await tx.execution.create({
-        data: {
-          orgId,
-          agentId: agent.id,
-          agentVersion: 1,
-          triggeredByUserId: owner.id,
-          status: 'SUCCEEDED',
-          input: { market: 'EU' },
-          output: { opportunities: 3 },
-          durationMs: 1200,
-        },
-      });
-      const template = await tx.canvasModel.create({
-        data: {
-          orgId,
-          name: 'Business Model Canvas',
-          schema: { sections: ['partners', 'activities', 'value', 'customers'] },
-          isPublished: true,
-          publishedAt: new Date(),
-          ...by,
-        },
-      });
-      await tx.canvas.create({
-        data: {
-          orgId,
-          modelId: template.id,
-          createdByUserId: owner.id,
-          name: 'Canvas launch plan',
-          visibility: 'ORG',
-          data: { value: ['Faster planning'] },
-        },
-      });
-
-      // Test automation (seed 001)
-      const host = await tx.host.create({
-        data: { orgId, name: 'ci-runner-1', address: '127.0.0.1', port: 22, username: 'runner', ...by },
-      });
-      await tx.sshConnection.create({
-        data: { orgId, hostId: host.id, name: 'ci-runner-1 ssh', host: '127.0.0.1', username: 'runner', ...by },
-      });
-      const provider = await tx.gitProvider.create({
-        data: { orgId, name: 'github', displayName: 'GitHub', providerType: 'GITHUB', ...by },
-      });
-      await tx.repository.create({
-        data: {
-          orgId,
-          providerId: provider.id,
-          name: 'orgbase-tests',
-          fullName: 'acme/orgbase-tests',
-          defaultBranch: 'main',
-        },
-      });
-
       // ---- Provider keys (issue 9, providers helper) ----
       // The org's default OpenAI key. Its secret is fake on purpose: a test of it answers ok:false.
       let demoKeyId: string | null = null;
@@ -252,6 +167,41 @@ export class DemoSeeder {
         }));
       }
       // ---- end of provider keys ----
+
+      // Chat, agents and canvases (seeds 002 and 004), with the audit entries their routes write.
+      const audit = (action: string, resourceType: string, resourceId: string, after: unknown) =>
+        appendDemoAudit(tx, { orgId, actorId: owner.id, action, resourceType, resourceId, after });
+      await seedChat(tx, {
+        orgId,
+        ownerId: owner.id,
+        editorId: users[3]!.id,
+        promptId: prompt.id,
+        keyId: demoKeyId,
+        audit,
+        scope,
+      });
+      await seedAgents(tx, { orgId, ownerId: owner.id, keyId: demoKeyId, audit });
+      await seedCanvases(tx, { orgId, ownerId: owner.id, audit });
+
+      // Test automation (seed 001)
+      const host = await tx.host.create({
+        data: { orgId, name: 'ci-runner-1', address: '127.0.0.1', port: 22, username: 'runner', ...by },
+      });
+      await tx.sshConnection.create({
+        data: { orgId, hostId: host.id, name: 'ci-runner-1 ssh', host: '127.0.0.1', username: 'runner', ...by },
+      });
+      const provider = await tx.gitProvider.create({
+        data: { orgId, name: 'github', displayName: 'GitHub', providerType: 'GITHUB', ...by },
+      });
+      await tx.repository.create({
+        data: {
+          orgId,
+          providerId: provider.id,
+          name: 'orgbase-tests',
+          fullName: 'acme/orgbase-tests',
+          defaultBranch: 'main',
+        },
+      });
 
       // One finished run, so the runs list and a run's transcript show real-looking data.
       await seedFinishedRun(tx, orgId, owner.id, scenarioIds[1], demoKeyId);
@@ -466,4 +416,339 @@ async function seedFinishedRun(
       },
     ],
   });
+}
+
+// ── Chat, agents and canvases (issue 10: seeds 002 and 004) ─────────────────────────────────────
+
+type Audit = (action: string, resourceType: string, resourceId: string, after: unknown) => Promise<unknown>;
+
+/** One audit entry chained as AuditRepository.append chains it (the seed writes in one transaction). */
+async function appendDemoAudit(
+  tx: Prisma.TransactionClient,
+  entry: { orgId: string; actorId: string; action: string; resourceType: string; resourceId: string; after: unknown },
+) {
+  const last = await tx.auditLog.findFirst({
+    where: { orgId: entry.orgId },
+    orderBy: { seq: 'desc' },
+    select: { seq: true, hash: true },
+  });
+  const link = nextLink(
+    { ...entry, actorType: 'USER', before: null, ip: null, userAgent: null, requestId: 'demo-seed' },
+    last,
+  );
+  await tx.auditLog.create({ data: { ...link, before: Prisma.DbNull, after: link.after as Prisma.InputJsonValue } });
+}
+
+/** An assistant reply's metadata as POST …/messages stores it. */
+function reply(
+  provider: 'OPENAI' | 'ANTHROPIC',
+  model: string,
+  inputTokens: number,
+  outputTokens: number,
+  latencyMs: number,
+) {
+  return {
+    role: 'ASSISTANT' as const,
+    provider,
+    model,
+    inputTokens,
+    outputTokens,
+    latencyMs,
+    costUsd: costUsd(provider, model, inputTokens, outputTokens),
+  };
+}
+
+/**
+ * Two conversations (seed 002): the owner's, with a regenerated reply on another model (a branch),
+ * and the editor's, started from a template that takes its system prompt from the workbench.
+ */
+async function seedChat(
+  tx: Prisma.TransactionClient,
+  demo: {
+    orgId: string;
+    ownerId: string;
+    editorId: string;
+    promptId: string;
+    keyId: string | null;
+    audit: Audit;
+    scope: (settings: { userId: string; orgId: string }) => Promise<unknown>;
+  },
+) {
+  const { orgId, ownerId, editorId, audit } = demo;
+  const template = await tx.conversationTemplate.create({
+    data: {
+      orgId,
+      name: 'Support assistant',
+      description: 'Answers customers with the production support prompt',
+      promptId: demo.promptId,
+      promptLabel: 'production',
+      model: 'gpt-4o-mini',
+      firstMessage: 'Hi! How can I help you today?',
+      createdByUserId: ownerId,
+    },
+  });
+  await audit('conversation_template.created', 'conversation_template', template.id, { name: template.name });
+
+  const plan = await tx.conversation.create({
+    data: {
+      orgId,
+      userId: ownerId,
+      title: 'Quarterly plan',
+      provider: 'OPENAI',
+      model: 'gpt-4o-mini',
+      providerKeyId: demo.keyId,
+      systemPrompt: 'You are a concise planning assistant.',
+    },
+  });
+  await audit('conversation.created', 'conversation', plan.id, { title: plan.title });
+  const at = { orgId, conversationId: plan.id };
+  const goals = await tx.message.create({
+    data: { ...at, userId: ownerId, role: 'USER', content: 'Summarise our Q3 goals.' },
+  });
+  const first = await tx.message.create({
+    data: {
+      ...at,
+      parentId: goals.id,
+      content: 'Grow revenue 20% and launch the canvas product.',
+      ...reply('OPENAI', 'gpt-4o-mini', 28, 12, 640),
+    },
+  });
+  // Regenerated on another model: a sibling of the first reply (model switching mid-conversation).
+  await tx.message.create({
+    data: {
+      ...at,
+      parentId: goals.id,
+      content: 'Q3: grow revenue by a fifth, ship the canvas product, and hire two engineers.',
+      ...reply('OPENAI', 'gpt-4o', 28, 19, 910),
+    },
+  });
+  const next = await tx.message.create({
+    data: { ...at, parentId: first.id, userId: ownerId, role: 'USER', content: 'Which one first?' },
+  });
+  await tx.message.create({
+    data: {
+      ...at,
+      parentId: next.id,
+      content: 'Launch the canvas product first: revenue growth depends on it.',
+      ...reply('OPENAI', 'gpt-4o-mini', 52, 13, 580),
+    },
+  });
+
+  // The editor's own conversation, private to them like every conversation.
+  await demo.scope({ userId: editorId, orgId });
+  const support = await tx.conversation.create({
+    data: {
+      orgId,
+      userId: editorId,
+      title: 'Refund question',
+      provider: 'OPENAI',
+      model: 'gpt-4o-mini',
+      providerKeyId: demo.keyId,
+      promptId: demo.promptId,
+      promptLabel: 'production',
+      templateId: template.id,
+    },
+  });
+  await appendDemoAudit(tx, {
+    orgId,
+    actorId: editorId,
+    action: 'conversation.created',
+    resourceType: 'conversation',
+    resourceId: support.id,
+    after: { title: support.title, templateId: template.id },
+  });
+  const on = { orgId, conversationId: support.id };
+  const greeting = await tx.message.create({ data: { ...on, role: 'ASSISTANT', content: template.firstMessage! } });
+  const question = await tx.message.create({
+    data: { ...on, parentId: greeting.id, userId: editorId, role: 'USER', content: 'Can I return an opened box?' },
+  });
+  await tx.message.create({
+    data: {
+      ...on,
+      parentId: question.id,
+      content: 'Yes, within 30 days of delivery. Ask for the refund from your order page.',
+      ...reply('OPENAI', 'gpt-4o-mini', 61, 17, 720),
+    },
+  });
+  await demo.scope({ userId: ownerId, orgId });
+}
+
+const DEMO_AGENTS = [
+  {
+    name: 'Opportunity finder',
+    agentType: 'OPPORTUNITY' as const,
+    description: 'Finds expansion opportunities in a market',
+    systemPrompt: 'List the three most promising opportunities for the given market, as JSON.',
+    input: { market: 'EU' },
+    output: { opportunities: ['Mid-size retailers', 'Logistics', 'Public sector'] },
+    inputSchema: {
+      type: 'object',
+      properties: { market: { type: 'string', minLength: 2 } },
+      required: ['market'],
+      additionalProperties: false,
+    },
+  },
+  {
+    name: 'Target profiler',
+    agentType: 'TARGET' as const,
+    description: 'Describes the ideal customer of a segment',
+    systemPrompt: 'Describe the ideal customer of the given segment in three sentences.',
+    input: { segment: 'Mid-size retailers' },
+    output: { text: 'Retailers with 50 to 500 staff who plan quarterly and still use spreadsheets.' },
+    inputSchema: {
+      type: 'object',
+      properties: { segment: { type: 'string' } },
+      required: ['segment'],
+    },
+  },
+  {
+    name: 'Value realization tracker',
+    agentType: 'REALIZATION' as const,
+    description: 'Compares promised and realised value',
+    systemPrompt: 'Compare the promised value with the measured one and explain the gap.',
+    input: { promised: 'Save 10 hours a week', measured: 'Saved 6 hours a week' },
+    output: null,
+    inputSchema: undefined,
+  },
+];
+
+/** Three agents (seed 004) with a version each and one execution each: two succeeded, one failed. */
+async function seedAgents(
+  tx: Prisma.TransactionClient,
+  demo: { orgId: string; ownerId: string; keyId: string | null; audit: Audit },
+) {
+  const { orgId, ownerId, audit } = demo;
+  for (const [index, agent] of DEMO_AGENTS.entries()) {
+    const config = {
+      model: 'gpt-4o-mini',
+      providerKeyId: demo.keyId,
+      systemPrompt: agent.systemPrompt,
+      temperature: 0.2,
+      ...(agent.inputSchema ? { inputSchema: agent.inputSchema } : {}),
+    };
+    const row = await tx.agent.create({
+      data: {
+        orgId,
+        name: agent.name,
+        description: agent.description,
+        agentType: agent.agentType,
+        config,
+        createdByUserId: ownerId,
+      },
+    });
+    await tx.agentVersion.create({ data: { orgId, agentId: row.id, version: 1, config, createdByUserId: ownerId } });
+    await audit('agent.created', 'agent', row.id, { name: agent.name, agentType: agent.agentType });
+
+    const finishedAt = new Date(Date.now() - (index + 1) * 3600_000);
+    const durationMs = 900 + index * 400;
+    const usage = { inputTokens: 180 + index * 40, outputTokens: agent.output ? 60 + index * 20 : 0 };
+    const execution = await tx.execution.create({
+      data: {
+        orgId,
+        agentId: row.id,
+        agentVersion: 1,
+        triggeredByUserId: ownerId,
+        status: agent.output ? 'SUCCEEDED' : 'FAILED',
+        input: agent.input,
+        ...(agent.output
+          ? { output: agent.output }
+          : { error: 'OpenAI answered 429: rate limited (after 3 attempts)' }),
+        model: 'gpt-4o-mini',
+        ...usage,
+        costUsd: agent.output ? costUsd('OPENAI', 'gpt-4o-mini', usage.inputTokens, usage.outputTokens) : null,
+        startedAt: new Date(finishedAt.getTime() - durationMs),
+        finishedAt,
+        durationMs,
+      },
+    });
+    await audit('execution.started', 'execution', execution.id, { agentId: row.id, agentVersion: 1 });
+  }
+}
+
+const DEMO_CANVAS_MODELS = [
+  {
+    name: 'Business Model Canvas',
+    description: 'The nine building blocks of a business model',
+    schema: {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: Object.fromEntries(
+        [
+          'partners',
+          'activities',
+          'resources',
+          'value',
+          'relationships',
+          'channels',
+          'customers',
+          'costs',
+          'revenue',
+        ].map((block) => [block, { type: 'array', items: { type: 'string', minLength: 1 } }]),
+      ),
+      required: ['value', 'customers'],
+      additionalProperties: false,
+    },
+    canvas: {
+      name: 'Canvas launch plan',
+      visibility: 'ORG' as const,
+      data: { value: ['Faster planning'], customers: ['Mid-size retailers'], channels: ['Partners', 'Web'] },
+    },
+  },
+  {
+    name: 'Value Proposition Canvas',
+    description: 'Customer jobs, pains and gains against what the product offers',
+    schema: {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: {
+        segment: { type: 'string', minLength: 1 },
+        jobs: { type: 'array', items: { type: 'string' } },
+        pains: { type: 'array', items: { type: 'string' } },
+        gains: { type: 'array', items: { type: 'string' } },
+      },
+      required: ['segment'],
+      additionalProperties: false,
+    },
+    canvas: {
+      name: 'Retail value proposition',
+      visibility: 'PRIVATE' as const,
+      data: {
+        segment: 'Mid-size retailers',
+        jobs: ['Plan the quarter'],
+        pains: ['Spreadsheets drift'],
+        gains: ['One plan'],
+      },
+    },
+  },
+];
+
+/** Two canvas models (seed 004), each published as version 1, and a canvas on each. */
+async function seedCanvases(tx: Prisma.TransactionClient, demo: { orgId: string; ownerId: string; audit: Audit }) {
+  const { orgId, ownerId, audit } = demo;
+  for (const model of DEMO_CANVAS_MODELS) {
+    const row = await tx.canvasModel.create({
+      data: {
+        orgId,
+        name: model.name,
+        description: model.description,
+        schema: model.schema,
+        isPublished: true,
+        publishedAt: new Date(),
+        createdByUserId: ownerId,
+      },
+    });
+    await tx.canvasModelVersion.create({
+      data: { orgId, modelId: row.id, version: 1, schema: model.schema, createdByUserId: ownerId },
+    });
+    await audit('canvas_model.created', 'canvas_model', row.id, { name: model.name });
+    await audit('canvas_model.published', 'canvas_model', row.id, { version: 1 });
+
+    const canvas = await tx.canvas.create({
+      data: { orgId, modelId: row.id, modelVersion: 1, createdByUserId: ownerId, ...model.canvas },
+    });
+    await tx.canvasVersion.create({
+      data: { orgId, canvasId: canvas.id, version: 1, data: model.canvas.data, createdByUserId: ownerId },
+    });
+    await audit('canvas.created', 'canvas', canvas.id, { name: canvas.name, visibility: canvas.visibility });
+  }
 }

@@ -300,6 +300,38 @@ describe('demo data at start (e2e)', () => {
       const run = await t.http().get(`${org}/runs/${runs.body.data[0].id}`).set(auth).expect(200);
       expect(run.body.results[0]).toMatchObject({ scenarioName: 'Contact options', status: 'PASSED', passedCount: 2 });
       expect(run.body.results[0].expectations).toHaveLength(2);
+
+      // Seeds 002 and 004 (issue 10): three organizations, one of them ENTERPRISE; the published
+      // canvas models; and the chat, agent and canvas actions in an audit chain that verifies.
+      expect((orgs.body.data as { name: string; tier: string }[]).map(({ name, tier }) => ({ name, tier }))).toEqual(
+        expect.arrayContaining([{ name: 'Initech Enterprise', tier: 'ENTERPRISE' }]),
+      );
+      const models = await t.http().get(`${org}/canvas-models`).set(auth).expect(200);
+      expect(models.body.data.map((model: { name: string }) => model.name).sort()).toEqual([
+        'Business Model Canvas',
+        'Value Proposition Canvas',
+      ]);
+      const versions = await t
+        .http()
+        .get(`${org}/canvas-models/${models.body.data[0].id}/versions`)
+        .set(auth)
+        .expect(200);
+      expect(versions.body.data).toEqual([expect.objectContaining({ version: 1 })]);
+      const actions = await t.http().get(`${org}/audit-logs?limit=100`).set(auth).expect(200);
+      expect(new Set(actions.body.data.map((entry: { action: string }) => entry.action))).toEqual(
+        new Set([
+          'conversation_template.created',
+          'conversation.created',
+          'agent.created',
+          'execution.started',
+          'canvas_model.created',
+          'canvas_model.published',
+          'canvas.created',
+          'auth.login', // the sign-in above
+        ]),
+      );
+      const chain = await t.http().get(`${org}/audit-logs/verify`).set(auth).expect(200);
+      expect(chain.body).toMatchObject({ valid: true });
     } finally {
       await t.close();
     }

@@ -25,6 +25,24 @@ export function entryHash(entry: ChainedEntry): string {
   return createHash('sha256').update(payload).digest('hex');
 }
 
+/** An entry before it is chained: what the writer knows. */
+export type NewAuditEntry = Omit<ChainedEntry, 'id' | 'seq' | 'prevHash' | 'createdAt'>;
+
+/** The next link of an org's chain after `last` (null: the chain's first), with its hash. */
+export function nextLink(
+  entry: NewAuditEntry,
+  last: { seq: bigint; hash: string } | null,
+): ChainedEntry & { hash: string } {
+  const chained: ChainedEntry = {
+    ...entry,
+    id: crypto.randomUUID(),
+    seq: (last?.seq ?? 0n) + 1n,
+    prevHash: last?.hash ?? null,
+    createdAt: new Date(),
+  };
+  return { ...chained, hash: entryHash(chained) };
+}
+
 const SECRET_FIELD = /^(password|passwordHash|tokenHash|keyHash|secret|accessToken|refreshToken|apiKey)$|^encrypted/i;
 /**
  * Personal data left out of the log altogether. An entry is hashed into the chain and can never be

@@ -4,9 +4,9 @@ import { Prisma, type AuditLog } from '../../generated/prisma/client';
 
 /** An audit entry as stored: the module-owned name services use. */
 export type AuditRow = AuditLog;
-import { entryHash, type ChainedEntry } from './audit-chain';
+import { nextLink, type NewAuditEntry } from './audit-chain';
 
-export type NewAuditEntry = Omit<ChainedEntry, 'id' | 'seq' | 'prevHash' | 'createdAt'>;
+export type { NewAuditEntry };
 
 export interface AuditFilter {
   actorId?: string;
@@ -36,20 +36,9 @@ export class AuditRepository {
       orderBy: { seq: 'desc' },
       select: { seq: true, hash: true },
     });
-    const chained: ChainedEntry = {
-      ...entry,
-      id: crypto.randomUUID(),
-      seq: (last?.seq ?? 0n) + 1n,
-      prevHash: last?.hash ?? null,
-      createdAt: new Date(),
-    };
+    const link = nextLink(entry, last);
     return client.auditLog.create({
-      data: {
-        ...chained,
-        before: jsonOrNull(chained.before),
-        after: jsonOrNull(chained.after),
-        hash: entryHash(chained),
-      },
+      data: { ...link, before: jsonOrNull(link.before), after: jsonOrNull(link.after) },
     });
   }
 
