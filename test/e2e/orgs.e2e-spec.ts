@@ -56,6 +56,8 @@ describe('organizations (e2e)', () => {
           scenarioSuites: 25,
           providerKeys: 10,
           activeRuns: 2,
+          agents: 5,
+          activeExecutions: 5,
         },
         role: 'OWNER',
         createdAt: expect.any(String),
@@ -317,6 +319,8 @@ describe('organizations (e2e)', () => {
           scenarioSuites: { limit: 25, used: 0 },
           providerKeys: { limit: 10, used: 0 },
           activeRuns: { limit: 2, used: 0 },
+          agents: { limit: 5, used: 0 },
+          activeExecutions: { limit: 5, used: 0 },
         },
       });
     });
