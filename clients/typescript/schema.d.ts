@@ -6913,7 +6913,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description FORBIDDEN: the member's role is below EDITOR, or the API key lacks the scope */
+            /**
+             * @description PLAN_LIMIT_REACHED: the plan allows no more live agents
+             *
+             *     FORBIDDEN: the member's role is below EDITOR, or the API key lacks the scope
+             */
             403: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -6937,7 +6941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used for a different request (body, path or caller) */
+            /** @description PROVIDER_KEY_UNUSABLE: the provider key is deactivated or cannot be used */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7279,6 +7283,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description PROVIDER_KEY_UNUSABLE: the provider key is deactivated or cannot be used */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description PRECONDITION_REQUIRED: the If-Match header is missing */
             428: {
                 headers: {
@@ -7376,7 +7392,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description FORBIDDEN: the member's role is below EDITOR, or the API key lacks the scope */
+            /**
+             * @description PLAN_LIMIT_REACHED: the plan allows no more executions pending or running at once
+             *
+             *     FORBIDDEN: the member's role is below EDITOR, or the API key lacks the scope
+             */
             403: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7416,7 +7436,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description INPUT_INVALID: the input breaks the agent's input schema; `errors` names each failing path */
+            /**
+             * @description PROVIDER_KEY_UNUSABLE: the agent's provider key is deactivated or cannot be used
+             *
+             *     INPUT_INVALID: the input breaks the agent's input schema; `errors` names each failing path
+             */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -7499,7 +7523,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description FORBIDDEN: the member's role is below EDITOR, or the API key lacks the scope */
+            /**
+             * @description PLAN_LIMIT_REACHED: the plan allows no more live agents
+             *
+             *     FORBIDDEN: the member's role is below EDITOR, or the API key lacks the scope
+             */
             403: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

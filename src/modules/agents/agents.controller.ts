@@ -16,6 +16,7 @@ import { Authenticated, OrgId } from '../../common/auth/decorators';
 import { AppException } from '../../common/errors/app-exception';
 import { ETAG_HEADER, IfMatch, SendsETag, type ExpectedVersion } from '../../common/http/etag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
+import { ApiProblem } from '../../common/openapi/api-problem';
 import { ApiTag } from '../../common/openapi/api-tag';
 import { PageOf, PageQueryDto } from '../../common/pagination/pagination';
 import { AgentsService } from './agents.service';
@@ -52,6 +53,8 @@ export class AgentsController {
   @SendsETag()
   @Authenticated({ ...AGENTS, role: 'EDITOR' })
   @ApiCreatedResponse({ type: AgentResponseDto, headers: ETAG_HEADER })
+  @ApiProblem('PLAN_LIMIT_REACHED', 'the plan allows no more live agents')
+  @ApiProblem('PROVIDER_KEY_UNUSABLE', 'the provider key is deactivated or cannot be used')
   create(@OrgId() orgId: string, @Body() dto: CreateAgentDto): Promise<AgentResponseDto> {
     return this.agents.create(orgId, dto);
   }
@@ -78,6 +81,7 @@ export class AgentsController {
   @SendsETag()
   @Authenticated({ ...AGENTS, role: 'EDITOR' })
   @ApiOkResponse({ type: AgentResponseDto, headers: ETAG_HEADER })
+  @ApiProblem('PROVIDER_KEY_UNUSABLE', 'the provider key is deactivated or cannot be used')
   update(
     @OrgId() orgId: string,
     @Param('agentId', UuidParamPipe) id: string,
@@ -106,6 +110,7 @@ export class AgentsController {
   @SendsETag()
   @Authenticated({ ...AGENTS, role: 'EDITOR' })
   @ApiOkResponse({ type: AgentResponseDto, headers: ETAG_HEADER })
+  @ApiProblem('PLAN_LIMIT_REACHED', 'the plan allows no more live agents')
   restoreAgent(
     @OrgId() orgId: string,
     @Param('agentId', UuidParamPipe) id: string,

@@ -27,6 +27,8 @@ export class ExecutionsController {
   @ApiAcceptedResponse({ type: ExecutionResponseDto, headers: LOCATION })
   @ApiConflictResponse({ description: 'AGENT_INACTIVE: the agent is switched off (isActive false)' })
   @ApiProblem('INPUT_INVALID', "the input breaks the agent's input schema; `errors` names each failing path")
+  @ApiProblem('PLAN_LIMIT_REACHED', 'the plan allows no more executions pending or running at once')
+  @ApiProblem('PROVIDER_KEY_UNUSABLE', "the agent's provider key is deactivated or cannot be used")
   @ApiOperation({ operationId: 'startExecution' })
   async start(
     @OrgId() orgId: string,
