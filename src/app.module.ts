@@ -17,6 +17,7 @@ import { ScenariosModule } from './modules/scenarios/scenarios.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
 import { CanvasModelsModule } from './modules/canvas-models/canvas-models.module';
 import { RunsModule } from './modules/runs/runs.module';
+import { AgentsModule } from './modules/agents/agents.module';
 import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -45,6 +46,7 @@ export class AppModule {
         ScenarioSuitesModule,
         ProviderKeysModule,
         RunsModule,
+        AgentsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -45,7 +45,7 @@ describe('organizations (e2e)', () => {
         slug,
         domain: null,
         tier: 'FREE',
-        featureFlags: {},
+        featureFlags: { agents: true },
         limits: {
           members: 5,
           apiKeys: 2,
@@ -56,6 +56,8 @@ describe('organizations (e2e)', () => {
           scenarioSuites: 25,
           providerKeys: 10,
           activeRuns: 2,
+          agents: 5,
+          activeExecutions: 5,
         },
         role: 'OWNER',
         createdAt: expect.any(String),
@@ -317,6 +319,8 @@ describe('organizations (e2e)', () => {
           scenarioSuites: { limit: 25, used: 0 },
           providerKeys: { limit: 10, used: 0 },
           activeRuns: { limit: 2, used: 0 },
+          agents: { limit: 5, used: 0 },
+          activeExecutions: { limit: 5, used: 0 },
         },
       });
     });
@@ -356,9 +360,11 @@ describe('organizations (e2e)', () => {
       const res = await t.http().put(url).set(w.admin.auth).send({ flags }).expect(200);
       expect(res.body).toEqual({ flags });
       expect((await t.http().get(url).set(w.owner.auth).expect(200)).body).toEqual({ flags });
-      expect((await t.http().get(`/v1/orgs/${w.org.id}`).set(w.viewer.auth).expect(200)).body.featureFlags).toEqual(
-        flags,
-      );
+      // The organization shows its effective flags: the declared ones at their tier defaults, then its own.
+      expect((await t.http().get(`/v1/orgs/${w.org.id}`).set(w.viewer.auth).expect(200)).body.featureFlags).toEqual({
+        agents: true,
+        ...flags,
+      });
       const audit = await auditOf(w.org.id, 'organization.feature_flags_updated');
       expect(audit).toHaveLength(2);
       expect(audit.find((a) => 'newEditor' in (a.after as { featureFlags: object }).featureFlags)).toEqual(

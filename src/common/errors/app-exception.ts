@@ -23,6 +23,12 @@ export const ERROR_CODES = {
   RUN_FINISHED: HttpStatus.CONFLICT,
   /** The evaluation run is still queued or running (it cannot be rerun yet). */
   RUN_NOT_FINISHED: HttpStatus.CONFLICT,
+  /** The agent is switched off (isActive false): it cannot be executed. */
+  AGENT_INACTIVE: HttpStatus.CONFLICT,
+  /** The agent execution has finished (it cannot be cancelled). */
+  EXECUTION_FINISHED: HttpStatus.CONFLICT,
+  /** An execution's input does not satisfy its agent's input schema; `errors` names each failing path. */
+  INPUT_INVALID: HttpStatus.UNPROCESSABLE_ENTITY,
   /** A URL the server would call on the client's behalf breaks the outbound (SSRF) policy; `errors` says why. */
   OUTBOUND_URL_REFUSED: HttpStatus.UNPROCESSABLE_ENTITY,
   /** A provider key that cannot be used for a model call: deactivated, or missing its base URL. */
