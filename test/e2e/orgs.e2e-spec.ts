@@ -45,13 +45,14 @@ describe('organizations (e2e)', () => {
         slug,
         domain: null,
         tier: 'FREE',
-        featureFlags: {},
+        featureFlags: { chat: true },
         limits: {
           members: 5,
           apiKeys: 2,
           variables: 100,
           prompts: 50,
           canvasModels: 10,
+          canvases: 20,
           scenarios: 50,
           scenarioSuites: 25,
           providerKeys: 10,
@@ -313,6 +314,7 @@ describe('organizations (e2e)', () => {
           variables: { limit: 100, used: 1 },
           prompts: { limit: 50, used: 0 },
           canvasModels: { limit: 10, used: 0 },
+          canvases: { limit: 20, used: 0 },
           scenarios: { limit: 50, used: 0 },
           scenarioSuites: { limit: 25, used: 0 },
           providerKeys: { limit: 10, used: 0 },
@@ -356,9 +358,11 @@ describe('organizations (e2e)', () => {
       const res = await t.http().put(url).set(w.admin.auth).send({ flags }).expect(200);
       expect(res.body).toEqual({ flags });
       expect((await t.http().get(url).set(w.owner.auth).expect(200)).body).toEqual({ flags });
-      expect((await t.http().get(`/v1/orgs/${w.org.id}`).set(w.viewer.auth).expect(200)).body.featureFlags).toEqual(
-        flags,
-      );
+      // The org's flags over the declared defaults (chat is on for every tier).
+      expect((await t.http().get(`/v1/orgs/${w.org.id}`).set(w.viewer.auth).expect(200)).body.featureFlags).toEqual({
+        chat: true,
+        ...flags,
+      });
       const audit = await auditOf(w.org.id, 'organization.feature_flags_updated');
       expect(audit).toHaveLength(2);
       expect(audit.find((a) => 'newEditor' in (a.after as { featureFlags: object }).featureFlags)).toEqual(
