@@ -71,7 +71,7 @@ describe('share links (e2e)', () => {
     t.http().put(`${orgBase}/feature-flags`).set(world.admin.auth).send({ flags }).expect(200);
   const auditActions = async (id: string) =>
     (await ownerSql(`SELECT action FROM audit_logs WHERE "resourceId" = $1 ORDER BY seq`, [id])).rows.map(
-      (r: { action: string }) => r.action,
+      (r) => r.action as string,
     );
 
   describe('conversation links', () => {

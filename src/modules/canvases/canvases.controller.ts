@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { Authenticated, OrgId } from '../../common/auth/decorators';
 import { ETAG_HEADER, IfMatch, SendsETag, type ExpectedVersion } from '../../common/http/etag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
@@ -21,7 +21,14 @@ import {
  */
 const CANVAS = { tenant: true, role: 'VIEWER', scope: 'canvases' } as const;
 const INVALID_DATA = 'data does not satisfy the JSON Schema of the model version; `errors` name the failing paths';
+// Handlers named create/get/update/remove set their operationId: the derived one would say "Canvase".
 const VERSION_PARAM = new ParseIntPipe({ errorHttpStatusCode: 400 });
+const VersionParam = () =>
+  ApiParam({
+    name: 'version',
+    description: 'A saved version of the canvas',
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 2_147_483_647 },
+  });
 
 @ApiTag(
   'canvases',
@@ -38,6 +45,7 @@ export class CanvasesController {
   @ApiCreatedResponse({ type: CanvasResponseDto, headers: ETAG_HEADER })
   @ApiProblem('SCHEMA_VALIDATION_FAILED', INVALID_DATA)
   @ApiProblem('MODEL_NOT_PUBLISHED', 'the model has no published version')
+  @ApiOperation({ operationId: 'createCanvas' })
   create(@OrgId() orgId: string, @Body() dto: CreateCanvasDto): Promise<CanvasResponseDto> {
     return this.canvases.create(orgId, dto);
   }
@@ -55,6 +63,7 @@ export class CanvasesController {
   @SendsETag()
   @Authenticated(CANVAS)
   @ApiOkResponse({ type: CanvasResponseDto, headers: ETAG_HEADER })
+  @ApiOperation({ operationId: 'getCanvas' })
   get(@OrgId() orgId: string, @Param('canvasId', UuidParamPipe) id: string): Promise<CanvasResponseDto> {
     return this.canvases.get(orgId, id);
   }
@@ -65,6 +74,7 @@ export class CanvasesController {
   @Authenticated(CANVAS)
   @ApiOkResponse({ type: CanvasResponseDto, headers: ETAG_HEADER })
   @ApiProblem('SCHEMA_VALIDATION_FAILED', INVALID_DATA)
+  @ApiOperation({ operationId: 'updateCanvas' })
   update(
     @OrgId() orgId: string,
     @Param('canvasId', UuidParamPipe) id: string,
@@ -79,6 +89,7 @@ export class CanvasesController {
   @HttpCode(204)
   @Authenticated(CANVAS)
   @ApiNoContentResponse({ description: 'Deleted (soft)' })
+  @ApiOperation({ operationId: 'deleteCanvas' })
   async remove(
     @OrgId() orgId: string,
     @Param('canvasId', UuidParamPipe) id: string,
@@ -116,6 +127,7 @@ export class CanvasesController {
   /** One saved version. */
   @Get(':canvasId/versions/:version')
   @Authenticated(CANVAS)
+  @VersionParam()
   @ApiOkResponse({ type: CanvasVersionResponseDto })
   getCanvasVersion(
     @OrgId() orgId: string,
@@ -131,6 +143,7 @@ export class CanvasesController {
   @SendsETag()
   @Authenticated(CANVAS)
   @ApiOkResponse({ type: CanvasResponseDto, headers: ETAG_HEADER })
+  @VersionParam()
   @ApiProblem(
     'SCHEMA_VALIDATION_FAILED',
     "the version's data does not satisfy the model version the canvas follows now",

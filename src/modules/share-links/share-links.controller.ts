@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiParam } from '@nestjs/swagger';
 import { Authenticated, NoRequestTransaction, OrgId, PublicReadsCaller } from '../../common/auth/decorators';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { ApiProblem } from '../../common/openapi/api-problem';
@@ -87,6 +87,11 @@ export class SharedController {
   @Get(':token')
   @PublicReadsCaller()
   @NoRequestTransaction()
+  @ApiParam({
+    name: 'token',
+    description: 'The link token from the share answer (43 characters, base64url)',
+    schema: { type: 'string', minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]{43}$' },
+  })
   @ApiOkResponse({ schema: SHARED_SNAPSHOT_SCHEMA })
   @ApiProblem('NOT_FOUND', 'the token is unknown, revoked or expired, or its target is gone (one answer for all)')
   @ApiProblem('UNAUTHENTICATED', 'the organization requires signed-in readers, or the credentials sent are invalid')

@@ -13,6 +13,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { MaxKeys } from '../../../common/dto/max-keys';
 import { PatchOf } from '../../../common/dto/patch-of';
 import { PageQueryDto } from '../../../common/pagination/pagination';
 import { CanvasVisibility } from '../../../generated/prisma/enums';
@@ -20,6 +21,8 @@ import type { CanvasRow, CanvasVersionRow } from '../canvases.repository';
 
 const VISIBILITIES = Object.values(CanvasVisibility);
 const MAX_VERSION = 2_147_483_647;
+/** Top-level keys of canvas data (a canvas has a handful of blocks; the schema says which). */
+const MAX_DATA_KEYS = 200;
 
 export class CreateCanvasDto {
   @ApiProperty({ example: 'Acme value canvas', maxLength: 200 })
@@ -35,7 +38,7 @@ export class CreateCanvasDto {
   description?: string | null;
 
   /** The canvas model (template) whose published schema `data` follows. */
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '01936f3e-8c2a-7b4d-9e1f-2a3b4c5d6e7f' })
   @IsUUID()
   modelId!: string;
 
@@ -48,8 +51,9 @@ export class CreateCanvasDto {
   modelVersion?: number;
 
   /** The canvas content: must satisfy the model version's JSON Schema (422 naming the failing paths). */
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { title: 'Acme' } })
+  @ApiProperty({ type: 'object', additionalProperties: true, maxProperties: MAX_DATA_KEYS, example: { title: 'Acme' } })
   @IsObject()
+  @MaxKeys(MAX_DATA_KEYS)
   data!: Record<string, unknown>;
 
   /** PRIVATE (the creator only, the default), ORG (every member reads), LINK (the creator, and share links). */
