@@ -109,6 +109,8 @@ describe('share links (e2e)', () => {
         expiresAt: null,
       });
       expect(snapshot.body.messages[1].parentId).toBe(snapshot.body.messages[0].id);
+      // Anonymous, and still counted against the per-address budget like every public route.
+      expect(snapshot.headers['x-ratelimit-limit']).toBeDefined();
       // No user ids, tokens or usage in the snapshot.
       expect(JSON.stringify(snapshot.body)).not.toContain(world.viewer.id);
       expect(snapshot.body.messages[0]).not.toHaveProperty('userId');
