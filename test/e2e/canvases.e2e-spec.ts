@@ -278,7 +278,9 @@ describe('canvases (e2e)', () => {
       expect(moved.body).toMatchObject({ modelVersion: 2, version: 2 });
       // Version 1's data lacks the owner version 2 requires: restoring it is refused.
       expect((await post(`${c.id}/versions/1/restore`, '*').expect(422)).body.code).toBe('SCHEMA_VALIDATION_FAILED');
-      await patch(c.id, { name: null }, '*').expect(400);
+      for (const field of ['name', 'data', 'visibility', 'modelVersion']) {
+        await patch(c.id, { [field]: null }, '*').expect(400);
+      }
     });
 
     it('restores an earlier version as the newest one (If-Match)', async () => {

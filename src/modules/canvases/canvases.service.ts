@@ -51,7 +51,7 @@ export class CanvasesService {
 
   async create(orgId: string, dto: CreateCanvasDto): Promise<CanvasResponseDto> {
     const createdBy = creatorOf(this.caller());
-    const model = await this.modelVersion(orgId, dto.modelId, dto.modelVersion ?? undefined);
+    const model = await this.modelVersion(orgId, dto.modelId, dto.modelVersion);
     this.validator.check(model, dto.data);
     await this.features.assertCanAdd(orgId, 'canvases');
     const { name, description, data, visibility } = dto;
@@ -86,9 +86,9 @@ export class CanvasesService {
   async update(orgId: string, id: string, expected: ExpectedVersion, dto: UpdateCanvasDto): Promise<CanvasResponseDto> {
     const canvas = await this.findLive(orgId, id, 'update');
     if (dto.visibility && dto.visibility !== canvas.visibility) this.assert(canvas, 'share');
-    const changes: CanvasChanges = { ...dto, modelVersion: dto.modelVersion ?? undefined };
-    if (dto.data !== undefined || changes.modelVersion !== undefined) {
-      const model = await this.followedVersion(orgId, canvas, changes.modelVersion);
+    const changes: CanvasChanges = { ...dto };
+    if (dto.data !== undefined || dto.modelVersion !== undefined) {
+      const model = await this.followedVersion(orgId, canvas, dto.modelVersion);
       this.validator.check(model, dto.data ?? (canvas.data as CanvasData));
     }
     return toCanvasResponse(await this.write(orgId, id, expected, { deleted: false, saved: true }, changes));

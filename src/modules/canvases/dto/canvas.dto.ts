@@ -12,6 +12,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
 } from 'class-validator';
 import { MaxKeys } from '../../../common/dto/max-keys';
 import { PatchOf } from '../../../common/dto/patch-of';
@@ -20,6 +21,8 @@ import { CanvasVisibility } from '../../../generated/prisma/enums';
 import type { CanvasRow, CanvasVersionRow } from '../canvases.repository';
 
 const VISIBILITIES = Object.values(CanvasVisibility);
+/** Optional, but not nullable: null is checked (and refused) like any other value. */
+const IsGiven = () => ValidateIf((_object, value) => value !== undefined);
 const MAX_VERSION = 2_147_483_647;
 /** Top-level keys of canvas data (a canvas has a handful of blocks; the schema says which). */
 const MAX_DATA_KEYS = 200;
@@ -44,7 +47,7 @@ export class CreateCanvasDto {
 
   /** The published version of the model to follow; omitted: its newest published version. */
   @ApiPropertyOptional({ type: Number, minimum: 1, example: 1 })
-  @IsOptional()
+  @IsGiven()
   @IsInt()
   @Min(1)
   @Max(MAX_VERSION)
@@ -58,7 +61,7 @@ export class CreateCanvasDto {
 
   /** PRIVATE (the creator only, the default), ORG (every member reads), LINK (the creator, and share links). */
   @ApiPropertyOptional({ enum: CanvasVisibility, enumName: 'CanvasVisibility', default: 'PRIVATE' })
-  @IsOptional()
+  @IsGiven()
   @IsIn(VISIBILITIES)
   visibility?: CanvasVisibility;
 }
