@@ -16,6 +16,9 @@ import { ScenarioSuitesModule } from './modules/scenario-suites/scenario-suites.
 import { ScenariosModule } from './modules/scenarios/scenarios.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
 import { CanvasModelsModule } from './modules/canvas-models/canvas-models.module';
+import { CanvasesModule } from './modules/canvases/canvases.module';
+import { ShareLinksModule } from './modules/share-links/share-links.module';
+import { ConversationShareLinksModule } from './modules/share-links/conversation-share-links.module';
 import { RunsModule } from './modules/runs/runs.module';
 import { AgentsModule } from './modules/agents/agents.module';
 import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
@@ -42,6 +45,9 @@ export class AppModule {
         VariablesModule,
         PromptsModule,
         CanvasModelsModule,
+        CanvasesModule,
+        ShareLinksModule,
+        ConversationShareLinksModule,
         ScenariosModule,
         ScenarioSuitesModule,
         ProviderKeysModule,

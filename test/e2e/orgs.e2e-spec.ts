@@ -45,13 +45,14 @@ describe('organizations (e2e)', () => {
         slug,
         domain: null,
         tier: 'FREE',
-        featureFlags: { agents: true },
+        featureFlags: { agents: true, chat: true },
         limits: {
           members: 5,
           apiKeys: 2,
           variables: 100,
           prompts: 50,
           canvasModels: 10,
+          canvases: 20,
           scenarios: 50,
           scenarioSuites: 25,
           providerKeys: 10,
@@ -315,6 +316,7 @@ describe('organizations (e2e)', () => {
           variables: { limit: 100, used: 1 },
           prompts: { limit: 50, used: 0 },
           canvasModels: { limit: 10, used: 0 },
+          canvases: { limit: 20, used: 0 },
           scenarios: { limit: 50, used: 0 },
           scenarioSuites: { limit: 25, used: 0 },
           providerKeys: { limit: 10, used: 0 },
@@ -363,6 +365,7 @@ describe('organizations (e2e)', () => {
       // The organization shows its effective flags: the declared ones at their tier defaults, then its own.
       expect((await t.http().get(`/v1/orgs/${w.org.id}`).set(w.viewer.auth).expect(200)).body.featureFlags).toEqual({
         agents: true,
+        chat: true,
         ...flags,
       });
       const audit = await auditOf(w.org.id, 'organization.feature_flags_updated');

@@ -10,7 +10,7 @@ import { sha256 } from '../crypto/tokens';
 import { AppException } from '../errors/app-exception';
 import { TenancyRepository } from '../tenancy/tenancy.repository';
 import { AccessCache } from '../tenancy/access-cache';
-import { PUBLIC_KEY } from './decorators';
+import { PUBLIC_KEY, PUBLIC_READS_CALLER_KEY } from './decorators';
 
 export const API_KEY_PREFIX = 'ob_';
 const TOUCH_INTERVAL_MS = 60_000;
@@ -39,9 +39,12 @@ export class AuthenticationGuard implements CanActivate {
     this.cls.set('requestId', String(request.id));
     this.cls.set('ip', request.ip);
     this.cls.set('userAgent', request.headers['user-agent']);
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
-
     const header = request.headers.authorization ?? '';
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) {
+      const readsCaller = this.reflector.get<boolean>(PUBLIC_READS_CALLER_KEY, context.getHandler());
+      if (!readsCaller || !header) return true;
+    }
+
     const [scheme, credential] = header.split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !credential) throw unauthenticated('Missing bearer credentials');
 

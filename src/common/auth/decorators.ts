@@ -9,6 +9,7 @@ import { ROLE_RANK } from '../tenancy/roles';
 export const PUBLIC_KEY = 'orgbase:public';
 export const ACCESS_KEY = 'orgbase:access';
 export const NO_REQUEST_TRANSACTION_KEY = 'orgbase:no-request-transaction';
+export const PUBLIC_READS_CALLER_KEY = 'orgbase:public-reads-caller';
 
 /** The path parameter that names the organization of a tenant route: `/v1/orgs/:orgId/...`. */
 export const TENANT_PARAM = 'orgId';
@@ -40,6 +41,12 @@ export type AccessRule = TenantAccessRule | GlobalAccessRule;
 
 /** Opts a route out of authentication. Everything else is denied unless it says who may call it. */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+/**
+ * A public route that still learns who calls when credentials come with the request (they are
+ * checked as anywhere else: invalid ones are a 401), for answers that depend on being signed in.
+ */
+export const PublicReadsCaller = () => applyDecorators(Public(), SetMetadata(PUBLIC_READS_CALLER_KEY, true));
 
 /**
  * Where Authenticated() leaves its rule in the operation for the OpenAPI post-processor, which

@@ -33,6 +33,12 @@ export const ERROR_CODES = {
   OUTBOUND_URL_REFUSED: HttpStatus.UNPROCESSABLE_ENTITY,
   /** A provider key that cannot be used for a model call: deactivated, or missing its base URL. */
   PROVIDER_KEY_UNUSABLE: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** A JSON document (canvas data) does not satisfy its JSON Schema; `errors` name the failing paths. */
+  SCHEMA_VALIDATION_FAILED: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** A canvas model with no published version: there is no schema to follow yet. */
+  MODEL_NOT_PUBLISHED: HttpStatus.CONFLICT,
+  /** A PRIVATE canvas cannot be shared by link (make it LINK or ORG first). */
+  NOT_SHAREABLE: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,

@@ -1,4 +1,5 @@
 import Ajv2020 from 'ajv/dist/2020';
+import type { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { AppException } from '../../common/errors/app-exception';
 
@@ -22,4 +23,23 @@ export function checkSchema(schema: Record<string, unknown>): void {
     // compile() keeps schemas with an $id; drop them so a later save may reuse the same $id.
     ajv.removeSchema();
   }
+}
+
+/**
+ * Validators of published schemas (canvas data): a second instance that keeps no schema by its
+ * $id (addUsedSchema: false), so validators of several versions with one $id live side by side.
+ */
+const validating = new Ajv2020({ strict: true, allErrors: true, addUsedSchema: false });
+addFormats(validating);
+
+export type SchemaValidator = ValidateFunction;
+
+/** Compiles a (published, already checked) schema into a validator; the caller caches it. */
+export function compileValidator(schema: Record<string, unknown>): SchemaValidator {
+  return validating.compile(schema);
+}
+
+/** Frees what the validating instance keeps of a schema once its validator is dropped from a cache. */
+export function forgetValidator(schema: Record<string, unknown>): void {
+  validating.removeSchema(schema);
 }
