@@ -20,6 +20,9 @@ import { RunsModule } from './modules/runs/runs.module';
 import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { AttachmentsModule } from './modules/attachments/attachments.module';
+import { ConversationTemplatesModule } from './modules/conversation-templates/conversation-templates.module';
+import { UsageModule } from './modules/usage/usage.module';
 
 @Module({})
 export class AppModule {
@@ -45,6 +48,9 @@ export class AppModule {
         ScenarioSuitesModule,
         ProviderKeysModule,
         RunsModule,
+        AttachmentsModule,
+        ConversationTemplatesModule,
+        UsageModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   OUTBOUND_URL_REFUSED: HttpStatus.UNPROCESSABLE_ENTITY,
   /** A provider key that cannot be used for a model call: deactivated, or missing its base URL. */
   PROVIDER_KEY_UNUSABLE: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** The attachment was sent with a message: it is part of the conversation now (not deleted, not sent again). */
+  ATTACHMENT_SENT: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
