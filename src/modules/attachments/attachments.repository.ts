@@ -118,6 +118,7 @@ export class AttachmentsRepository {
     });
     for (const id of ids) {
       await this.audit.record({
+        orgId,
         action: 'attachment.attached',
         resourceType: 'attachment',
         resourceId: id,
