@@ -34,7 +34,8 @@ it('DiskStorage keeps files under <root>/<orgId>/<id>, without leftovers', async
   const root = await mkdtemp(join(tmpdir(), 'orgbase-files-'));
   try {
     const [org, id] = [randomUUID(), randomUUID()];
-    await new DiskStorage(root).put(`${org}/${id}`, Buffer.from('x'), 'text/plain');
+    const storage: FileStorage = new DiskStorage(root);
+    await storage.put(`${org}/${id}`, Buffer.from('x'), 'text/plain');
     expect(await readdir(join(root, org))).toEqual([id]);
   } finally {
     await rm(root, { recursive: true, force: true });
