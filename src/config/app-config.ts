@@ -14,6 +14,8 @@ import {
 import { KeyRingConfigError, parseKeyRingSpec } from '../common/secrets/key-ring';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+/** `type/subtype` or `type/*`, spaces around allowed (ATTACHMENT_CONTENT_TYPES). */
+const CONTENT_TYPE = String.raw`\s*[a-z0-9!#$&^_.+-]+/(\*|[a-z0-9!#$&^_.+-]+)\s*`;
 const toBool = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
   if (value === 'true' || value === '1') return true;
@@ -357,12 +359,9 @@ export class AppConfig {
    * Comma-separated content types attachments may have; `type/*` allows a whole family. Others
    * are refused with 415 UNSUPPORTED_MEDIA_TYPE.
    */
-  @Matches(
-    /^\s*[a-z0-9!#$&^_.+-]+\/(\*|[a-z0-9!#$&^_.+-]+)\s*(,\s*[a-z0-9!#$&^_.+-]+\/(\*|[a-z0-9!#$&^_.+-]+)\s*)*$/i,
-    {
-      message: 'must be a comma-separated list of content types (type/subtype or type/*)',
-    },
-  )
+  @Matches(new RegExp(`^${CONTENT_TYPE}(,${CONTENT_TYPE})*$`, 'i'), {
+    message: 'must be a comma-separated list of content types (type/subtype or type/*)',
+  })
   ATTACHMENT_CONTENT_TYPES = 'text/*,application/json,application/pdf,image/png,image/jpeg,image/webp,image/gif';
 
   /** How often this process queues the sweep that deletes the stored files of deleted attachments. */

@@ -9,6 +9,7 @@ import { MessageAttachments } from '../../src/modules/attachments/message-attach
 import { OrphanedFilesSweep } from '../../src/modules/attachments/orphaned-files.sweep';
 import { orgWithEveryRole, serviceApiKey, type TestUser } from '../factories';
 import { startS3Server, type S3Server } from '../support/s3-server';
+import { withFlagOff } from '../support/feature-flags';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const PNG = Buffer.concat([
@@ -325,19 +326,9 @@ describe.each([
   });
 
   it('403 FEATURE_DISABLED when the chat flag is off', async () => {
-    const flags = (chat: boolean) =>
-      t
-        .http()
-        .put(`/v1/orgs/${world.org.id}/feature-flags`)
-        .set(world.owner.auth)
-        .send({ flags: { chat } })
-        .expect(200);
-    await flags(false);
-    try {
+    await withFlagOff(t, world.org, world.owner, 'chat', async () => {
       expect((await t.http().get(base).set(world.editor.auth).expect(403)).body.code).toBe('FEATURE_DISABLED');
       expect((await upload('x').expect(403)).body.code).toBe('FEATURE_DISABLED');
-    } finally {
-      await flags(true);
-    }
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { orgWithEveryRole, serviceApiKey, unique, type TestUser } from '../factories';
+import { withFlagOff } from '../support/feature-flags';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 describe('conversation templates (e2e)', () => {
@@ -185,19 +186,9 @@ describe('conversation templates (e2e)', () => {
   });
 
   it('403 FEATURE_DISABLED when the chat flag is off', async () => {
-    const flags = (chat: boolean) =>
-      t
-        .http()
-        .put(`/v1/orgs/${world.org.id}/feature-flags`)
-        .set(world.owner.auth)
-        .send({ flags: { chat } })
-        .expect(200);
-    await flags(false);
-    try {
+    await withFlagOff(t, world.org, world.owner, 'chat', async () => {
       const res = await t.http().get(base).set(world.viewer.auth).expect(403);
       expect(res.body.code).toBe('FEATURE_DISABLED');
-    } finally {
-      await flags(true);
-    }
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { orgWithEveryRole, serviceApiKey } from '../factories';
+import { withFlagOff } from '../support/feature-flags';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 interface Reply {
@@ -180,18 +181,8 @@ describe('usage (e2e)', () => {
     await t.http().get(`${base}?${period}`).expect(401);
     const otherOrg = await get(period, world.outsider.auth).expect(404);
     expect(otherOrg.body.code).toBe('NOT_FOUND');
-    const flags = (chat: boolean) =>
-      t
-        .http()
-        .put(`/v1/orgs/${world.org.id}/feature-flags`)
-        .set(world.owner.auth)
-        .send({ flags: { chat } })
-        .expect(200);
-    await flags(false);
-    try {
+    await withFlagOff(t, world.org, world.owner, 'chat', async () => {
       expect((await get(period).expect(403)).body.code).toBe('FEATURE_DISABLED');
-    } finally {
-      await flags(true);
-    }
+    });
   });
 });

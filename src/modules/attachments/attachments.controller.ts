@@ -43,7 +43,15 @@ export class AttachmentsController {
     schema: {
       type: 'object',
       required: [UPLOAD_FIELD],
-      properties: { [UPLOAD_FIELD]: { type: 'string', format: 'binary' } },
+      properties: {
+        [UPLOAD_FIELD]: {
+          type: 'string',
+          format: 'binary',
+          // The default of ATTACHMENT_MAX_BYTES; the server's own setting decides.
+          maxLength: new AppConfig().ATTACHMENT_MAX_BYTES,
+          description: "The file: the part's Content-Type is its type, its filename its name",
+        },
+      },
     },
   })
   @ApiCreatedResponse({ type: AttachmentResponseDto })

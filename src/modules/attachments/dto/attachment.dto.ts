@@ -13,7 +13,11 @@ export class AttachmentResponseDto {
   @ApiProperty({ example: 'text/plain' }) contentType!: string;
   @ApiProperty({ example: 1234 }) sizeBytes!: number;
   /** Lower-case hex SHA-256 of the bytes. */
-  @ApiProperty({ example: 'a3f5…', pattern: '^[0-9a-f]{64}$' }) sha256!: string;
+  @ApiProperty({
+    example: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+    pattern: '^[0-9a-f]{64}$',
+  })
+  sha256!: string;
   @ApiProperty() createdAt!: Date;
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { PatchOf } from '../../../common/dto/patch-of';
-import { PageQueryDto } from '../../../common/pagination/pagination';
+import { NameSearchQueryDto } from '../../../common/dto/library-fields.dto';
 import { LABEL } from '../../prompts/dto/prompt.dto';
 import type { ConversationTemplateRow } from '../conversation-templates.repository';
 
@@ -30,7 +30,7 @@ export class CreateConversationTemplateDto {
   systemPrompt?: string | null;
 
   /** A workbench prompt of the organization as the system prompt; give this or `systemPrompt`. */
-  @ApiPropertyOptional({ format: 'uuid', nullable: true })
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, example: '0196a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b' })
   @IsOptional()
   @IsUUID()
   promptId?: string | null;
@@ -64,15 +64,8 @@ export class CreateConversationTemplateDto {
  */
 export class UpdateConversationTemplateDto extends PatchOf(CreateConversationTemplateDto) {}
 
-export class ListConversationTemplatesQueryDto extends PageQueryDto {
-  /** Case-insensitive search in the name. */
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  q?: string;
-}
+/** List by name, with `?q=` searching in it. */
+export class ListConversationTemplatesQueryDto extends NameSearchQueryDto {}
 
 export class ConversationTemplateResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
