@@ -53,6 +53,11 @@ export class S3Storage implements FileStorage {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
   }
 
+  /** Nest calls it at shutdown (the storage is a provider): close the client's sockets. */
+  onApplicationShutdown(): void {
+    this.client.destroy();
+  }
+
   private objectKey(key: string): string {
     return `attachments/${checkedKey(key)}`;
   }
