@@ -24,6 +24,9 @@ import { AgentsModule } from './modules/agents/agents.module';
 import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { AttachmentsModule } from './modules/attachments/attachments.module';
+import { ConversationTemplatesModule } from './modules/conversation-templates/conversation-templates.module';
+import { UsageModule } from './modules/usage/usage.module';
 
 @Module({})
 export class AppModule {
@@ -53,6 +56,9 @@ export class AppModule {
         ProviderKeysModule,
         RunsModule,
         AgentsModule,
+        AttachmentsModule,
+        ConversationTemplatesModule,
+        UsageModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

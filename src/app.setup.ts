@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import type { INestApplication } from '@nestjs/common';
 import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -90,7 +91,16 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       maxAge: CORS_MAX_AGE_SECONDS,
     });
   }
-  // JSON only: a text/plain body is 415, as is a form (the app is created with bodyParser: false).
+  // multipart/form-data for the routes that take files (`@RouteConfig({ multipart: true })`),
+  // which read it with request.file(); anywhere else it is 415 like any body that is not JSON.
+  await app.register(multipart, {
+    limits: { fileSize: config.ATTACHMENT_MAX_BYTES, files: 1, fields: 10, parts: 20, fieldSize: 1024 },
+  });
+  fastify.addHook('preValidation', async (request) => {
+    if (request.isMultipart() && !(request.routeOptions.config as { multipart?: boolean }).multipart)
+      throw Object.assign(new Error('Unsupported Media Type: multipart/form-data'), { statusCode: 415 });
+  });
+  // JSON only: a text/plain body is 415, as is a urlencoded form (the app is created with bodyParser: false).
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);

@@ -73,6 +73,21 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the attachment types and the S3 settings, which need credentials', () => {
+    expect(loadConfig({}).attachmentContentTypes).toContain('text/*');
+    expect(loadConfig({ ATTACHMENT_CONTENT_TYPES: ' Text/*, image/png ' }).attachmentContentTypes).toEqual([
+      'text/*',
+      'image/png',
+    ]);
+    expect(() => loadConfig({ ATTACHMENT_CONTENT_TYPES: 'text' })).toThrow(/ATTACHMENT_CONTENT_TYPES/);
+    expect(() => loadConfig({ S3_URL: 'http://127.0.0.1:9000' })).toThrow(
+      'Invalid environment variable S3_ACCESS_KEY_ID: required with S3_URL',
+    );
+    expect(() => loadConfig({ S3_URL: 'ftp://x' })).toThrow(/S3_URL/);
+    const s3 = loadConfig({ S3_URL: 'http://minio:9000', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b' });
+    expect([s3.S3_BUCKET, s3.S3_REGION, s3.S3_FORCE_PATH_STYLE]).toEqual(['orgbase', 'us-east-1', true]);
+  });
+
   it('takes REDIS_URL as a redis:// or rediss:// URL', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/0' }).REDIS_URL).toBe('redis://127.0.0.1:6379/0');
     expect(loadConfig({ REDIS_URL: 'rediss://cache.example:6380' }).REDIS_URL).toBe('rediss://cache.example:6380');

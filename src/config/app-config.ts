@@ -14,6 +14,8 @@ import {
 import { KeyRingConfigError, parseKeyRingSpec } from '../common/secrets/key-ring';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+/** `type/subtype` or `type/*`, spaces around allowed (ATTACHMENT_CONTENT_TYPES). */
+const CONTENT_TYPE = String.raw`\s*[a-z0-9!#$&^_.+-]+/(\*|[a-z0-9!#$&^_.+-]+)\s*`;
 const toBool = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
   if (value === 'true' || value === '1') return true;
@@ -346,6 +348,63 @@ export class AppConfig {
   @Max(600_000)
   LLM_TIMEOUT_MS = 60_000;
 
+  /** The largest attachment a client may upload (bytes); larger ones are refused with 413 PAYLOAD_TOO_LARGE. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1024 * 1024 * 1024)
+  ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+
+  /**
+   * Comma-separated content types attachments may have; `type/*` allows a whole family. Others
+   * are refused with 415 UNSUPPORTED_MEDIA_TYPE.
+   */
+  @Matches(new RegExp(`^${CONTENT_TYPE}(,${CONTENT_TYPE})*$`, 'i'), {
+    message: 'must be a comma-separated list of content types (type/subtype or type/*)',
+  })
+  ATTACHMENT_CONTENT_TYPES = 'text/*,application/json,application/pdf,image/png,image/jpeg,image/webp,image/gif';
+
+  /** How often this process queues the sweep that deletes the stored files of deleted attachments. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  ATTACHMENT_SWEEP_INTERVAL_SECONDS = 60;
+
+  /**
+   * S3-compatible storage for attachments (http(s)://host:port of the endpoint). Unset: files are
+   * kept under DATA_DIR/attachments (in memory with DATA_DIR=memory://).
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+\/?$/, { message: 'must be an http(s)://host[:port] URL' })
+  S3_URL?: string = undefined;
+
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name' })
+  S3_BUCKET = 'orgbase';
+
+  @IsOptional()
+  @IsString()
+  S3_ACCESS_KEY_ID?: string = undefined;
+
+  @IsOptional()
+  @IsString()
+  S3_SECRET_ACCESS_KEY?: string = undefined;
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  /** Path-style URLs (http://host/bucket/key), which MinIO and most S3-compatible servers need. */
+  @Transform(toBool)
+  @IsBoolean()
+  S3_FORCE_PATH_STYLE = true;
+
+  /** The allowed attachment content types, lower-case. */
+  get attachmentContentTypes(): string[] {
+    return this.ATTACHMENT_CONTENT_TYPES.split(',')
+      .map((type) => type.trim().toLowerCase())
+      .filter(Boolean);
+  }
+
   get isEmbedded(): boolean {
     return !this.DATABASE_URL;
   }
@@ -405,6 +464,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       `Invalid environment variable ${missing}: required with WEB_CONCURRENCY > 1 and DATA_DIR=memory://`,
     );
+  }
+  if (config.S3_URL) {
+    const missing = (['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).find((name) => !config[name]);
+    if (missing) throw new ConfigError(`Invalid environment variable ${missing}: required with S3_URL`);
   }
   if (config.ENCRYPTION_KEYS !== undefined) {
     try {

@@ -45,15 +45,8 @@ export const TagsField = () =>
     Matches(TAG, { each: true, message: 'each tag uses letters, digits, _ . : -' }),
   );
 
-/** A page of a list filtered by tag and by a search in the name. */
-export class TaggedListQueryDto extends PageQueryDto {
-  /** Only those carrying this tag. */
-  @ApiPropertyOptional({ maxLength: 50 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(50)
-  tag?: string;
-
+/** A page of a list filtered by a search in the name. */
+export class NameSearchQueryDto extends PageQueryDto {
   /** Case-insensitive search in the name. */
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional()
@@ -61,4 +54,14 @@ export class TaggedListQueryDto extends PageQueryDto {
   @MinLength(1)
   @MaxLength(200)
   q?: string;
+}
+
+/** A page of a list filtered by tag and by a search in the name. */
+export class TaggedListQueryDto extends NameSearchQueryDto {
+  /** Only those carrying this tag. */
+  @ApiPropertyOptional({ maxLength: 50 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  tag?: string;
 }

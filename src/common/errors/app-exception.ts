@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   MODEL_NOT_PUBLISHED: HttpStatus.CONFLICT,
   /** A PRIVATE canvas cannot be shared by link (make it LINK or ORG first). */
   NOT_SHAREABLE: HttpStatus.CONFLICT,
+  /** The attachment was sent with a message: it is part of the conversation now (not deleted, not sent again). */
+  ATTACHMENT_SENT: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
