@@ -181,7 +181,8 @@ describe('conversation templates (e2e)', () => {
       .delete(`/v1/orgs/${world.org.id}/prompts/${used}`)
       .set(world.editor.auth)
       .set('If-Match', '*');
-    expect(res.status).not.toBe(204);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: 'IN_USE' });
     await t.http().get(`/v1/orgs/${world.org.id}/prompts/${used}`).set(world.editor.auth).expect(200);
   });
 

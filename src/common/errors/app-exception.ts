@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   FEATURE_DISABLED: HttpStatus.FORBIDDEN,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   DUPLICATE: HttpStatus.CONFLICT,
+  /** A foreign key refused the change: other records still use this one (a RESTRICT delete). */
+  IN_USE: HttpStatus.CONFLICT,
   /** The account is the last active owner of an organization (deleting it would orphan the org). */
   LAST_OWNER: HttpStatus.CONFLICT,
   VERSION_CONFLICT: HttpStatus.PRECONDITION_FAILED,

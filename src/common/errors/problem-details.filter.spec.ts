@@ -27,6 +27,10 @@ describe('ProblemDetailsFilter.toProblem', () => {
     expect(filter.toProblem(prismaError('P2002', meta), 'r').detail).toBe('A record with this key already exists');
   });
 
+  it('maps Prisma P2003 (a restricted delete) to 409 IN_USE', () => {
+    expect(filter.toProblem(prismaError('P2003'), 'r')).toMatchObject({ status: 409, code: 'IN_USE' });
+  });
+
   it('maps Prisma P2025 to 404 NOT_FOUND', () => {
     expect(filter.toProblem(prismaError('P2025'), 'r')).toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });

@@ -89,6 +89,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         };
       }
       if (exception.code === 'P2025') return { code: 'NOT_FOUND', status: 404, detail: 'Resource not found' };
+      // Services check references they are given; what reaches here is a delete the schema restricts.
+      if (exception.code === 'P2003') {
+        return { code: 'IN_USE', status: 409, detail: 'Other records still use this one; remove or change them first' };
+      }
     }
     // Down, restarting, out of connections, or the connection dropped: worth a retry, never a 500.
     if (isDatabaseUnavailable(exception)) {
