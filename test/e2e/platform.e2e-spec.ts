@@ -317,6 +317,18 @@ describe('demo data at start (e2e)', () => {
         .set(auth)
         .expect(200);
       expect(versions.body.data).toEqual([expect.objectContaining({ version: 1 })]);
+      const agents = await t.http().get(`${org}/agents`).set(auth).expect(200);
+      expect(agents.body.data).toHaveLength(3);
+      const executions = await t.http().get(`${org}/executions`).set(auth).expect(200);
+      expect(executions.body.data.map((e: { status: string }) => e.status).sort()).toEqual([
+        'FAILED',
+        'SUCCEEDED',
+        'SUCCEEDED',
+      ]);
+      const canvases = await t.http().get(`${org}/canvases`).set(auth).expect(200);
+      expect(canvases.body.data).toHaveLength(2);
+      const templates = await t.http().get(`${org}/conversation-templates`).set(auth).expect(200);
+      expect(templates.body.data).toEqual([expect.objectContaining({ name: 'Support assistant' })]);
       const actions = await t.http().get(`${org}/audit-logs?limit=100`).set(auth).expect(200);
       expect(new Set(actions.body.data.map((entry: { action: string }) => entry.action))).toEqual(
         new Set([
