@@ -346,6 +346,25 @@ export class AppConfig {
   @Max(600_000)
   LLM_TIMEOUT_MS = 60_000;
 
+  /**
+   * Chat messages (posted or regenerated: each one model call) per minute per user, by the
+   * organization's tier. Counted in Redis when REDIS_URL is set, so the budget holds across instances.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  CHAT_MESSAGES_PER_MINUTE_FREE = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  CHAT_MESSAGES_PER_MINUTE_PRO = 60;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  CHAT_MESSAGES_PER_MINUTE_ENTERPRISE = 300;
+
   get isEmbedded(): boolean {
     return !this.DATABASE_URL;
   }

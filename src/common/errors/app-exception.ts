@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   OUTBOUND_URL_REFUSED: HttpStatus.UNPROCESSABLE_ENTITY,
   /** A provider key that cannot be used for a model call: deactivated, or missing its base URL. */
   PROVIDER_KEY_UNUSABLE: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** The model provider failed or refused the call (a chat reply); `detail` says why. */
+  MODEL_CALL_FAILED: HttpStatus.BAD_GATEWAY,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
