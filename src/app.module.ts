@@ -16,6 +16,7 @@ import { ScenarioSuitesModule } from './modules/scenario-suites/scenario-suites.
 import { ScenariosModule } from './modules/scenarios/scenarios.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
 import { CanvasModelsModule } from './modules/canvas-models/canvas-models.module';
+import { ConversationsModule } from './modules/conversations/conversations.module';
 import { RunsModule } from './modules/runs/runs.module';
 import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
 import { HealthModule } from './modules/health/health.module';
@@ -45,6 +46,7 @@ export class AppModule {
         ScenarioSuitesModule,
         ProviderKeysModule,
         RunsModule,
+        ConversationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };
