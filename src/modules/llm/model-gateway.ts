@@ -288,38 +288,31 @@ export function turnContent(turn: ChatTurn, images: boolean): { text: string; im
   return { text, images: parts };
 }
 
-function openaiTurn(turn: ChatTurn, images: boolean): OpenAI.Chat.ChatCompletionMessageParam {
-  if (turn.role === 'assistant') return { role: 'assistant', content: turn.content };
+/** A turn as both APIs take it: plain text, or a text part followed by the images in the provider's shape. */
+function providerTurn<P>(turn: ChatTurn, images: boolean, imagePart: (image: TurnImage) => P) {
+  if (turn.role === 'assistant') return { role: 'assistant' as const, content: turn.content };
   const content = turnContent(turn, images);
-  if (content.images.length === 0) return { role: 'user', content: content.text };
+  if (content.images.length === 0) return { role: 'user' as const, content: content.text };
   return {
-    role: 'user',
-    content: [
-      { type: 'text', text: content.text },
-      ...content.images.map((image) => ({
-        type: 'image_url' as const,
-        image_url: { url: `data:${image.contentType};base64,${image.base64}` },
-      })),
-    ],
+    role: 'user' as const,
+    content: [{ type: 'text' as const, text: content.text }, ...content.images.map(imagePart)],
   };
+}
+
+function openaiTurn(turn: ChatTurn, images: boolean): OpenAI.Chat.ChatCompletionMessageParam {
+  return providerTurn(turn, images, (image) => ({
+    type: 'image_url' as const,
+    image_url: { url: `data:${image.contentType};base64,${image.base64}` },
+  }));
 }
 
 type AnthropicImageType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
 
 function anthropicTurn(turn: ChatTurn, images: boolean): Anthropic.MessageParam {
-  if (turn.role === 'assistant') return { role: 'assistant', content: turn.content };
-  const content = turnContent(turn, images);
-  if (content.images.length === 0) return { role: 'user', content: content.text };
-  return {
-    role: 'user',
-    content: [
-      { type: 'text', text: content.text },
-      ...content.images.map((image) => ({
-        type: 'image' as const,
-        source: { type: 'base64' as const, media_type: image.contentType as AnthropicImageType, data: image.base64 },
-      })),
-    ],
-  };
+  return providerTurn(turn, images, (image) => ({
+    type: 'image' as const,
+    source: { type: 'base64' as const, media_type: image.contentType as AnthropicImageType, data: image.base64 },
+  }));
 }
 
 type SdkError = InstanceType<typeof OpenAI.APIError> | InstanceType<typeof Anthropic.APIError>;
