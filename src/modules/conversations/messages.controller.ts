@@ -1,6 +1,18 @@
 import { PassThrough } from 'node:stream';
-import { applyDecorators, Body, Controller, Get, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  type Type,
+  Get,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated, NoRequestTransaction, OrgId } from '../../common/auth/decorators';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
@@ -23,11 +35,18 @@ const EVENTS =
   '(`{code, detail, assistantMessage}`: what arrived before the failure, stored as incomplete, or null).';
 
 /** Replies to a user message: a post, or a regenerate; each is one model call and counts against the chat rate limit. */
-function ReplyRoute(operationId: string) {
+function ReplyRoute(operationId: string, type: Type, description: string) {
   return applyDecorators(
     NoRequestTransaction(),
     Authenticated(CHAT),
-    ApiProduces('application/json', 'text/event-stream'),
+    ApiExtraModels(type),
+    ApiCreatedResponse({
+      description: `${description} ${EVENTS}`,
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(type) } },
+        'text/event-stream': { schema: { type: 'string' } },
+      },
+    }),
     ApiProblem('RATE_LIMITED', "the caller's chat messages per minute for the org's tier are spent"),
     ApiProblem('MODEL_CALL_FAILED', 'the provider failed or refused the call; the user message stays stored'),
     ApiProblem('PROVIDER_KEY_UNUSABLE', 'no usable provider key: none set and no org default, or deactivated'),
@@ -61,8 +80,7 @@ export class MessagesController {
    * conversation's most recent message; an earlier one starts a new branch (an edit).
    */
   @Post()
-  @ReplyRoute('postMessage')
-  @ApiCreatedResponse({ type: ExchangeResponseDto, description: `The stored user message and reply. ${EVENTS}` })
+  @ReplyRoute('postMessage', ExchangeResponseDto, 'The stored user message and reply.')
   async post(
     @OrgId() orgId: string,
     @Param('conversationId', UuidParamPipe) conversationId: string,
@@ -79,8 +97,7 @@ export class MessagesController {
    * (one whose reply failed). `model` switches the model for this reply.
    */
   @Post(':messageId/regenerate')
-  @ReplyRoute('regenerateMessage')
-  @ApiCreatedResponse({ type: MessageResponseDto, description: `The stored reply. ${EVENTS}` })
+  @ReplyRoute('regenerateMessage', MessageResponseDto, 'The stored reply.')
   async regenerate(
     @OrgId() orgId: string,
     @Param('conversationId', UuidParamPipe) conversationId: string,

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { unlessAbsent } from '../../../common/dto/library-fields.dto';
@@ -7,6 +8,18 @@ import { LABEL } from '../../prompts/dto/prompt.dto';
 import type { ConversationRow } from '../conversations.repository';
 
 export const DEFAULT_TITLE = 'New Conversation';
+/** An optional id that null clears. */
+const OptionalId = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: String,
+      format: 'uuid',
+      nullable: true,
+      example: '0190f3a2-5b7c-7d4e-8f60-1a2b3c4d5e6f',
+    }),
+    IsOptional(),
+    IsUUID(),
+  );
 const MODEL = { maxLength: 200, example: 'gpt-4o-mini' };
 
 /** The settings a conversation can be created or changed with. */
@@ -28,22 +41,18 @@ export class ConversationSettingsDto {
   model?: string | null;
 
   /** An ORG key of the org or a PERSONAL key of the caller; null: the org's default key. */
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true })
-  @IsOptional()
-  @IsUUID()
+  @OptionalId()
   providerKeyId?: string | null;
 
   /** The system message of every call; not together with promptId. */
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 20000 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 20000, example: 'You answer in two sentences.' })
   @IsOptional()
   @IsString()
   @MaxLength(20000)
   systemPrompt?: string | null;
 
   /** A workbench prompt as the system message, rendered with the org's variables at each message. */
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true })
-  @IsOptional()
-  @IsUUID()
+  @OptionalId()
   promptId?: string | null;
 
   /** The prompt's label to render (e.g. `production`); null: its latest version. Only with promptId. */
@@ -60,7 +69,7 @@ export class CreateConversationDto extends ConversationSettingsDto {
    * copied where the body gives none, and its first message becomes the conversation's first
    * message, an ASSISTANT greeting (no model call).
    */
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', example: '0190f3a2-5b7c-7d4e-8f60-1a2b3c4d5e6f' })
   @IsOptional()
   @IsUUID()
   templateId?: string;
@@ -71,7 +80,7 @@ export class UpdateConversationDto extends PatchOf(ConversationSettingsDto) {}
 
 export class ForkConversationDto {
   /** The last message to copy: the new conversation holds the branch from the root to it. */
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '0190f3a2-5b7c-7d4e-8f60-1a2b3c4d5e6f' })
   @IsUUID()
   messageId!: string;
 }
@@ -82,7 +91,7 @@ export class ConversationResponseDto {
   /** The creator: the only member who sees it. */
   @ApiProperty({ format: 'uuid' }) userId!: string;
   @ApiProperty() title!: string;
-  @ApiProperty({ enum: AiProvider, enumName: 'AiProvider', nullable: true }) provider!: AiProvider | null;
+  @ApiProperty({ type: String, enum: Object.values(AiProvider), nullable: true }) provider!: AiProvider | null;
   @ApiProperty({ type: String, nullable: true }) model!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) providerKeyId!: string | null;
   @ApiProperty({ type: String, nullable: true }) systemPrompt!: string | null;

@@ -33,13 +33,18 @@ export class PostMessageDto extends ReplyOptionsDto {
    * The message this one follows. Default: the conversation's most recent message (whatever its
    * branch). An earlier message makes a new branch: that is how a message is edited.
    */
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', example: '0190f3a2-5b7c-7d4e-8f60-1a2b3c4d5e6f' })
   @IsOptional()
   @IsUUID()
   parentId?: string;
 
   /** Uploaded, not yet sent attachments of this conversation, given to the model with the message. */
-  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: 10 })
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: 10,
+    example: ['0190f3a2-5b7c-7d4e-8f60-1a2b3c4d5e6f'],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
@@ -58,7 +63,7 @@ export class MessageResponseDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) userId!: string | null;
   /** A streamed reply cut short (the client went away, or the provider failed): what arrived. */
   @ApiProperty() incomplete!: boolean;
-  @ApiProperty({ enum: AiProvider, enumName: 'AiProvider', nullable: true }) provider!: AiProvider | null;
+  @ApiProperty({ type: String, enum: Object.values(AiProvider), nullable: true }) provider!: AiProvider | null;
   @ApiProperty({ type: String, nullable: true }) model!: string | null;
   @ApiProperty({ type: Number, nullable: true }) inputTokens!: number | null;
   @ApiProperty({ type: Number, nullable: true }) outputTokens!: number | null;
