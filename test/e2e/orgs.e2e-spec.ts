@@ -45,7 +45,8 @@ describe('organizations (e2e)', () => {
         slug,
         domain: null,
         tier: 'FREE',
-        featureFlags: {},
+        // Effective flags: each declared flag at the tier's default (chat: on for every tier).
+        featureFlags: { chat: true },
         limits: {
           members: 5,
           apiKeys: 2,
@@ -356,9 +357,10 @@ describe('organizations (e2e)', () => {
       const res = await t.http().put(url).set(w.admin.auth).send({ flags }).expect(200);
       expect(res.body).toEqual({ flags });
       expect((await t.http().get(url).set(w.owner.auth).expect(200)).body).toEqual({ flags });
-      expect((await t.http().get(`/v1/orgs/${w.org.id}`).set(w.viewer.auth).expect(200)).body.featureFlags).toEqual(
-        flags,
-      );
+      expect((await t.http().get(`/v1/orgs/${w.org.id}`).set(w.viewer.auth).expect(200)).body.featureFlags).toEqual({
+        ...flags,
+        chat: true,
+      });
       const audit = await auditOf(w.org.id, 'organization.feature_flags_updated');
       expect(audit).toHaveLength(2);
       expect(audit.find((a) => 'newEditor' in (a.after as { featureFlags: object }).featureFlags)).toEqual(
