@@ -231,6 +231,18 @@ describe('conversation messages (e2e)', () => {
       expect((await messages(id)).map((m) => m.role)).toEqual(['USER']);
     });
 
+    it('a provider that breaks mid-stream: what arrived is stored as incomplete and named in the error event', async () => {
+      const id = await newConversation();
+      stub.reply(() => ({ text: 'one two three four five', dropAfterChunks: 2 }));
+      const events = parseEvents((await stream(id, { content: 'Go' })).body as string);
+      expect(events.map((e) => e.event)).toEqual(['message', 'delta', 'delta', 'error']);
+      expect(events.at(-1)!.data).toMatchObject({
+        code: 'MODEL_CALL_FAILED',
+        assistantMessage: { content: 'one two ', incomplete: true, role: 'ASSISTANT' },
+      });
+      expect((await messages(id)).at(-1)).toMatchObject({ content: 'one two ', incomplete: true });
+    });
+
     it('checks come before the stream: 4xx as problem+json', async () => {
       const id = await newConversation();
       const res = await post(id, { content: '' }).set('Accept', 'text/event-stream').expect(400);

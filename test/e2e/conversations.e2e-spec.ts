@@ -135,6 +135,13 @@ describe('conversations (e2e)', () => {
       }
       await http().get(`${base}/${id}`).set(world.editor.auth).expect(200);
       await http().get(`/v1/orgs/${world.otherOrg.id}/conversations/${id}`).set(world.outsider.auth).expect(404);
+      // Another org's conversation through this org's path: 404 too.
+      const otherBase = `/v1/orgs/${world.otherOrg.id}/conversations`;
+      const theirs = (await create({}, world.outsider, otherBase).expect(201)).body.id;
+      await http().get(`${base}/${theirs}`).set(world.owner.auth).expect(404);
+      await http().get(`${base}/${theirs}/messages`).set(world.owner.auth).expect(404);
+      await http().post(`${base}/${theirs}/messages`).set(world.owner.auth).send({ content: 'hi' }).expect(404);
+      await http().delete(`${base}/${theirs}`).set(world.owner.auth).expect(404);
       await http().get(`${base}/${id}`).expect(401);
     });
 

@@ -15,6 +15,7 @@ import {
 import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated, NoRequestTransaction, OrgId } from '../../common/auth/decorators';
+import { RequestTimeout } from '../../common/http/request-timeout';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { ApiProblem } from '../../common/openapi/api-problem';
 import { ApiTag } from '../../common/openapi/api-tag';
@@ -29,6 +30,8 @@ import {
 } from './dto/message.dto';
 import { MessagesService, type PendingReply } from './messages.service';
 
+const REPLY_TIMEOUT_MS = 610_000;
+
 const EVENTS =
   'With `Accept: text/event-stream`, server-sent events instead: `message` (the stored user message, ' +
   'on a post), `delta` (`{text}`, each fragment), then `done` (the stored reply) or `error` ' +
@@ -38,6 +41,9 @@ const EVENTS =
 function ReplyRoute(operationId: string, type: Type, description: string) {
   return applyDecorators(
     NoRequestTransaction(),
+    // The model call is bounded by LLM_TIMEOUT_MS (600 s at most); the request's deadline must not
+    // cut a reply short once its user message is stored.
+    RequestTimeout(REPLY_TIMEOUT_MS),
     Authenticated(CHAT),
     ApiExtraModels(type),
     ApiCreatedResponse({

@@ -160,30 +160,27 @@ export class MessagesService {
     if (pending.userMessage) send({ event: 'message', data: pending.userMessage });
     let text = '';
     const started = performance.now();
+    let reply: ModelReply;
     try {
-      const reply = await this.gateway.stream({ ...pending.call, signal: gone }, (delta) => {
+      reply = await this.gateway.stream({ ...pending.call, signal: gone }, (delta) => {
         text += delta;
         send({ event: 'delta', data: { text: delta } });
       });
-      send({ event: 'done', data: await this.store(pending, reply, false) });
     } catch (error) {
       const failure = modelFailed(error, pending.answers.id);
       let partial: MessageResponseDto | null = null;
-      if (text && failure instanceof AppException) {
+      if (text) {
         const latencyMs = Math.round(performance.now() - started);
         const cut = { text, model: pending.call.model, inputTokens: 0, outputTokens: 0, costUsd: null, latencyMs };
         partial = await this.store(pending, cut, true).catch(() => null);
       }
-      if (gone.aborted) return;
-      const known = failure instanceof AppException;
-      send({
-        event: 'error',
-        data: {
-          code: known ? failure.code : 'INTERNAL',
-          detail: known ? failure.detail : 'The reply could not be stored',
-          assistantMessage: partial,
-        },
-      });
+      if (!gone.aborted) send({ event: 'error', data: { ...problemOf(failure), assistantMessage: partial } });
+      return;
+    }
+    try {
+      send({ event: 'done', data: await this.store(pending, reply, false) });
+    } catch (error) {
+      send({ event: 'error', data: { ...problemOf(error), assistantMessage: null } });
     }
   }
 
@@ -300,6 +297,13 @@ export function titleOf(content: string): string {
   const cut = line.slice(0, TITLE_LENGTH - 1);
   const space = cut.lastIndexOf(' ');
   return `${(space > TITLE_LENGTH / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/** What an error event says: the code and detail of an AppException, nothing internal otherwise. */
+function problemOf(error: unknown): { code: string; detail: string } {
+  return error instanceof AppException
+    ? { code: error.code, detail: error.detail }
+    : { code: 'INTERNAL', detail: 'The reply could not be completed' };
 }
 
 /** A failed model call as the client sees it: 502, saying the user message is kept and how to retry. */
