@@ -9118,6 +9118,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description REQUEST_TIMEOUT: not answered within 610000 ms; nothing was kept */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     regenerateMessage: {
@@ -9251,6 +9260,15 @@ export interface operations {
             };
             /** @description MODEL_CALL_FAILED: the provider failed or refused the call; the user message stays stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: not answered within 610000 ms; nothing was kept */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
