@@ -19,6 +19,7 @@ import { CanvasModelsModule } from './modules/canvas-models/canvas-models.module
 import { CanvasesModule } from './modules/canvases/canvases.module';
 import { ShareLinksModule } from './modules/share-links/share-links.module';
 import { ConversationShareLinksModule } from './modules/share-links/conversation-share-links.module';
+import { ConversationsModule } from './modules/conversations/conversations.module';
 import { RunsModule } from './modules/runs/runs.module';
 import { AgentsModule } from './modules/agents/agents.module';
 import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
@@ -59,6 +60,7 @@ export class AppModule {
         AttachmentsModule,
         ConversationTemplatesModule,
         UsageModule,
+        ConversationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -404,6 +404,24 @@ export class AppConfig {
       .map((type) => type.trim().toLowerCase())
       .filter(Boolean);
   }
+  /**
+   * Chat messages (posted or regenerated: each one model call) per minute per user, by the
+   * organization's tier. Counted in Redis when REDIS_URL is set, so the budget holds across instances.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  CHAT_MESSAGES_PER_MINUTE_FREE = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  CHAT_MESSAGES_PER_MINUTE_PRO = 60;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  CHAT_MESSAGES_PER_MINUTE_ENTERPRISE = 300;
 
   get isEmbedded(): boolean {
     return !this.DATABASE_URL;

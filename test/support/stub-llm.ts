@@ -25,7 +25,8 @@ import type { AddressInfo } from 'node:net';
  * A reply is a string (the assistant's text) or a StubReply: `text`, `chunks` (the stream's
  * fragments; default: word by word), `inputTokens`/`outputTokens` (default: word counts of the
  * request's system + messages and of the reply), `delayMs` (before answering), `chunkDelayMs`
- * (between streamed fragments), `model` (echoed; default the requested one), or a failure:
+ * (between streamed fragments), `dropAfterChunks` (a stream that breaks: the connection is cut
+ * after that many fragments), `model` (echoed; default the requested one), or a failure:
  * `status` (>= 400) with optional `retryAfter` seconds and `message`.
  */
 export interface StubRequest {
@@ -52,6 +53,8 @@ export interface StubReply {
   outputTokens?: number;
   delayMs?: number;
   chunkDelayMs?: number;
+  /** Cut the connection after this many streamed fragments (a provider failing mid-stream). */
+  dropAfterChunks?: number;
   /** A failure status (429, 500, 400, …): the reply is that provider's error body. */
   status?: number;
   /** Seconds, sent as Retry-After with a failure. */
@@ -126,6 +129,12 @@ function sendError(res: ServerResponse, request: StubRequest, status: number, me
   res.writeHead(status, headers).end(JSON.stringify(body));
 }
 
+/** Breaks the connection once what was written has had time to leave. */
+async function drop(res: ServerResponse): Promise<void> {
+  await sleep(50);
+  res.destroy();
+}
+
 function sse(res: ServerResponse) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   return (data: unknown, event?: string) =>
@@ -170,9 +179,10 @@ async function answer(res: ServerResponse, request: StubRequest, reply: StubRepl
       choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
     });
     send(chunk({ role: 'assistant', content: '' }, null));
-    for (const piece of chunks) {
+    for (const [index, piece] of chunks.entries()) {
       await pause();
       if (closed()) return;
+      if (index === reply.dropAfterChunks) return drop(res);
       send(chunk({ content: piece }, null));
     }
     send(chunk({}, 'stop'));
@@ -229,9 +239,10 @@ async function answer(res: ServerResponse, request: StubRequest, reply: StubRepl
     'message_start',
   );
   send({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start');
-  for (const piece of chunks) {
+  for (const [index, piece] of chunks.entries()) {
     await pause();
     if (closed()) return;
+    if (index === reply.dropAfterChunks) return drop(res);
     send({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }, 'content_block_delta');
   }
   send({ type: 'content_block_stop', index: 0 }, 'content_block_stop');

@@ -121,5 +121,12 @@ export const OrgId = createParamDecorator((): string => {
   return tenant.orgId;
 });
 
-/** The handler manages its own transactions (e.g. it streams after returning). */
-export const NoRequestTransaction = () => SetMetadata(NO_REQUEST_TRANSACTION_KEY, true);
+/** Marks in the OpenAPI document an operation without a request transaction: Idempotency-Key does not apply to it. */
+export const NO_REQUEST_TRANSACTION_EXTENSION = 'x-orgbase-no-request-transaction';
+
+/**
+ * The handler manages its own transactions (e.g. it streams after returning). Idempotency-Key,
+ * stored in the request's transaction, is ignored on such a route (and not documented on it).
+ */
+export const NoRequestTransaction = () =>
+  applyDecorators(SetMetadata(NO_REQUEST_TRANSACTION_KEY, true), ApiExtension(NO_REQUEST_TRANSACTION_EXTENSION, true));

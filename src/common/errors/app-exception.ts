@@ -43,6 +43,8 @@ export const ERROR_CODES = {
   NOT_SHAREABLE: HttpStatus.CONFLICT,
   /** The attachment was sent with a message: it is part of the conversation now (not deleted, not sent again). */
   ATTACHMENT_SENT: HttpStatus.CONFLICT,
+  /** The model provider failed or refused the call (a chat reply); `detail` says why. */
+  MODEL_CALL_FAILED: HttpStatus.BAD_GATEWAY,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,

@@ -1,14 +1,22 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { NO_REQUEST_TRANSACTION_EXTENSION } from '../auth/decorators';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PATTERN, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.interceptor';
 
 /**
  * Documents Idempotency-Key on every authenticated POST of the OpenAPI document (the
- * interceptor applies it to all of them): the header, the replay marker and 422.
+ * interceptor applies it to all of them but those without a request transaction): the header,
+ * the replay marker and 422.
  */
 export function documentIdempotencyKeys(document: OpenAPIObject): OpenAPIObject {
   for (const item of Object.values(document.paths)) {
+    const marked = new Set<unknown>();
+    for (const operation of Object.values(item) as Record<string, unknown>[]) {
+      if (!operation || typeof operation !== 'object' || !(NO_REQUEST_TRANSACTION_EXTENSION in operation)) continue;
+      delete operation[NO_REQUEST_TRANSACTION_EXTENSION];
+      marked.add(operation);
+    }
     const post = item.post;
-    if (!post?.security?.length) continue;
+    if (!post?.security?.length || marked.has(post)) continue;
     post.parameters = [
       ...(post.parameters ?? []),
       {

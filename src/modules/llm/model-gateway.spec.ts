@@ -2,7 +2,7 @@ import { startStubLlm, type StubLlm } from '../../../test/support/stub-llm';
 import { loadConfig } from '../../config/app-config';
 import { OutboundPolicy } from '../../common/outbound/outbound.service';
 import type { AiProvider } from '../../generated/prisma/enums';
-import { ModelCallError, ModelGateway, type ModelCall, type UsableProviderKey } from './model-gateway';
+import { acceptsImages, ModelCallError, ModelGateway, type ModelCall, type UsableProviderKey } from './model-gateway';
 import { costUsd } from './model-prices';
 
 /** The gateway against the stub servers on loopback, through the real SDKs. */
@@ -158,6 +158,84 @@ describe('ModelGateway (against stub OpenAI and Anthropic servers)', () => {
     await expect(
       gateway.complete(call('OPENAI', { key: keyFor('OPENAI', { baseUrl: closed.openaiBaseUrl }) })),
     ).rejects.toMatchObject({ retryable: true, message: expect.stringContaining('ECONNREFUSED') });
+  });
+
+  describe('attachments of a user turn', () => {
+    const PNG = Buffer.from('fake-png-bytes').toString('base64');
+    const withFiles = (provider: AiProvider, model: string): ModelCall => ({
+      ...call(provider, { model }),
+      messages: [
+        {
+          role: 'user',
+          content: 'Summarize these',
+          attachments: [
+            { fileName: 'notes.txt', contentType: 'text/plain', text: 'Line one' },
+            { fileName: 'chart.png', contentType: 'image/png', imageBase64: PNG },
+          ],
+        },
+      ],
+    });
+    const TEXT = 'Summarize these\n\n--- Attachment: notes.txt ---\nLine one\n--- End of notes.txt ---';
+
+    it('OpenAI: text appended to the turn, the image as an image_url data: URL', async () => {
+      await gateway.complete(withFiles('OPENAI', 'gpt-4o-mini'));
+      expect(stub.requests[0]!.body!.messages).toEqual([
+        { role: 'system', content: 'You are terse.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: TEXT },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
+          ],
+        },
+      ]);
+    });
+
+    it('Anthropic: text appended to the turn, the image as a base64 image block', async () => {
+      await gateway.stream(withFiles('ANTHROPIC', 'claude-3-5-haiku-latest'), () => undefined);
+      expect(stub.requests[0]!.body!.messages).toEqual([
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: TEXT },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+          ],
+        },
+      ]);
+    });
+
+    it('a model that takes no images gets a note instead, and plain string content', async () => {
+      const note = `${TEXT}\n\n[Image chart.png omitted: this model does not accept images]`;
+      await gateway.complete(withFiles('OPENAI_COMPATIBLE', 'llama-3-8b'));
+      await gateway.complete(withFiles('ANTHROPIC', 'claude-2.1'));
+      expect(stub.requests[0]!.body!.messages).toEqual([
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: note },
+      ]);
+      expect(stub.requests[1]!.body!.messages).toEqual([{ role: 'user', content: note }]);
+    });
+
+    it('assistant turns and turns without files are sent as plain text, with no attachments field', async () => {
+      await gateway.complete(call('OPENAI'));
+      const sent = stub.requests[0]!.body!.messages as Record<string, unknown>[];
+      expect(sent.every((message) => typeof message.content === 'string' && !('attachments' in message))).toBe(true);
+    });
+
+    it('knows which models take images', () => {
+      for (const model of [
+        'gpt-4o',
+        'gpt-4o-mini',
+        'gpt-4.1-nano',
+        'gpt-5',
+        'o3-mini',
+        'o1',
+        'claude-3-5-haiku-latest',
+      ])
+        expect(acceptsImages(model)).toBe(true);
+      for (const model of ['claude-sonnet-4-5', 'claude-opus-4-1']) expect(acceptsImages(model)).toBe(true);
+      for (const model of ['gpt-3.5-turbo', 'llama-3-8b', 'claude-2.1', 'olmo-7b', 'stub-model'])
+        expect(acceptsImages(model)).toBe(false);
+    });
   });
 
   it('without OUTBOUND_ALLOW_PRIVATE the loopback stub is refused at connect time, not retryable', async () => {

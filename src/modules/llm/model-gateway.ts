@@ -173,9 +173,10 @@ export class ModelGateway {
 
   private async openai(call: ModelCall, onDelta?: (text: string) => void): Promise<Completion> {
     const client = this.openaiClient(call.key);
+    const images = acceptsImages(call.model);
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
       ...(call.system ? [{ role: 'system' as const, content: call.system }] : []),
-      ...call.messages,
+      ...call.messages.map((turn) => openaiTurn(turn, images)),
     ];
     // OpenAI's newer models take only max_completion_tokens; compatible servers know max_tokens.
     const limit =
@@ -219,7 +220,7 @@ export class ModelGateway {
     const params = {
       model: call.model,
       max_tokens: call.maxTokens ?? DEFAULT_MAX_TOKENS,
-      messages: call.messages,
+      messages: call.messages.map((turn) => anthropicTurn(turn, acceptsImages(call.model))),
       ...(call.system ? { system: call.system } : {}),
       ...(call.temperature === undefined ? {} : { temperature: call.temperature }),
     };
@@ -248,6 +249,70 @@ export class ModelGateway {
     }
     return result;
   }
+}
+
+/**
+ * Models that take images, by name: gpt-4o*, gpt-4.1*, gpt-5*, o1/o3/o4…, claude-3*, claude-<family>-4*.
+ * Other models get a short note in place of each image (OPENAI_COMPATIBLE servers included: their
+ * model names say nothing reliable).
+ */
+const IMAGE_MODELS = /^(gpt-4o|gpt-4\.1|gpt-5|o\d|claude-3|claude-[a-z]+-4)/;
+
+export function acceptsImages(model: string): boolean {
+  return IMAGE_MODELS.test(model);
+}
+
+interface TurnImage {
+  contentType: string;
+  base64: string;
+}
+
+/**
+ * A user turn's text with its text attachments appended (each labelled with its file name), and
+ * its images when the model takes them (else a note that each was left out).
+ */
+export function turnContent(turn: ChatTurn, images: boolean): { text: string; images: TurnImage[] } {
+  let text = turn.content;
+  const parts: TurnImage[] = [];
+  for (const file of turn.attachments ?? []) {
+    if (file.text !== undefined) {
+      text += `\n\n--- Attachment: ${file.fileName} ---\n${file.text}\n--- End of ${file.fileName} ---`;
+    } else if (file.imageBase64 !== undefined && images) {
+      parts.push({ contentType: file.contentType, base64: file.imageBase64 });
+    } else if (file.imageBase64 !== undefined) {
+      text += `\n\n[Image ${file.fileName} omitted: this model does not accept images]`;
+    } else {
+      text += `\n\n[Attachment ${file.fileName} (${file.contentType}) omitted: not text or an image]`;
+    }
+  }
+  return { text, images: parts };
+}
+
+/** A turn as both APIs take it: plain text, or a text part followed by the images in the provider's shape. */
+function providerTurn<P>(turn: ChatTurn, images: boolean, imagePart: (image: TurnImage) => P) {
+  if (turn.role === 'assistant') return { role: 'assistant' as const, content: turn.content };
+  const content = turnContent(turn, images);
+  if (content.images.length === 0) return { role: 'user' as const, content: content.text };
+  return {
+    role: 'user' as const,
+    content: [{ type: 'text' as const, text: content.text }, ...content.images.map(imagePart)],
+  };
+}
+
+function openaiTurn(turn: ChatTurn, images: boolean): OpenAI.Chat.ChatCompletionMessageParam {
+  return providerTurn(turn, images, (image) => ({
+    type: 'image_url' as const,
+    image_url: { url: `data:${image.contentType};base64,${image.base64}` },
+  }));
+}
+
+type AnthropicImageType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
+
+function anthropicTurn(turn: ChatTurn, images: boolean): Anthropic.MessageParam {
+  return providerTurn(turn, images, (image) => ({
+    type: 'image' as const,
+    source: { type: 'base64' as const, media_type: image.contentType as AnthropicImageType, data: image.base64 },
+  }));
 }
 
 type SdkError = InstanceType<typeof OpenAI.APIError> | InstanceType<typeof Anthropic.APIError>;
