@@ -3,7 +3,6 @@ import { addMember, createOrg, orgWithEveryRole, signUp, type TestUser } from '.
 import { asText, CHAT_ENV, parseEvents, stubKey } from '../support/chat';
 import { startStubLlm, type StubLlm } from '../support/stub-llm';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { MessageAttachments } from '../../src/modules/attachments/message-attachments';
 
 type Body = Record<string, unknown>;
 interface Message {
@@ -171,31 +170,28 @@ describe('conversation messages (e2e)', () => {
       await post(mine, { content: 'Hi' }, world.viewer).expect(201);
     });
 
-    it('gives the attachments to the model with the message they were sent with', async () => {
-      const attachments = t.app.get(MessageAttachments);
-      const attach = jest.spyOn(attachments, 'attach').mockResolvedValue(undefined);
-      const forModel = jest.spyOn(attachments, 'forModel');
-      try {
-        const id = await newConversation();
-        const file = crypto.randomUUID();
-        forModel.mockResolvedValue(new Map());
-        const first = await post(id, { content: 'Read this', attachmentIds: [file] }).expect(201);
-        const userMessageId = first.body.userMessage.id as string;
-        expect(attach).toHaveBeenCalledWith(world.org.id, id, userMessageId, [file]);
-        forModel.mockImplementation((_org, _conversation, ids) =>
-          Promise.resolve(
-            new Map([[ids[0]!, [{ fileName: 'notes.txt', contentType: 'text/plain', text: 'Line one' }]]]),
-          ),
-        );
-        await post(id, { content: 'And now?' }).expect(201);
-        expect(forModel).toHaveBeenLastCalledWith(world.org.id, id, [userMessageId, expect.any(String)]);
-        expect(lastUserTurn()[0]!.content).toBe(
-          'Read this\n\n--- Attachment: notes.txt ---\nLine one\n--- End of notes.txt ---',
-        );
-      } finally {
-        attach.mockRestore();
-        forModel.mockRestore();
-      }
+    it('gives an uploaded file to the model with the message it was sent with, once', async () => {
+      const id = await newConversation();
+      const upload = (name: string, text: string) =>
+        http()
+          .post(`${base}/${id}/attachments`)
+          .set(world.editor.auth)
+          .attach('file', Buffer.from(text), { filename: name, contentType: 'text/plain' })
+          .expect(201);
+      const file = (await upload('notes.txt', 'Line one')).body.id as string;
+      const first = await post(id, { content: 'Read this', attachmentIds: [file] }).expect(201);
+      expect(lastUserTurn().at(-1)!.content).toBe(
+        'Read this\n\n--- Attachment: notes.txt ---\nLine one\n--- End of notes.txt ---',
+      );
+      // The file stays with its message in the history of later replies.
+      await post(id, { content: 'And now?' }).expect(201);
+      expect(lastUserTurn()[0]!.content).toContain('--- Attachment: notes.txt ---');
+      expect(first.body.userMessage.id).toEqual(expect.any(String));
+      // Sent once: again is 409 ATTACHMENT_SENT; an unknown id is 404; neither stores a message.
+      const count = (await messages(id)).length;
+      expect((await post(id, { content: 'Again', attachmentIds: [file] }).expect(409)).body.code).toBe('ATTACHMENT_SENT');
+      await post(id, { content: 'Unknown', attachmentIds: [crypto.randomUUID()] }).expect(404);
+      expect(await messages(id)).toHaveLength(count);
     });
   });
 

@@ -3,6 +3,7 @@ import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { paginate, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { PromptsService } from '../prompts/prompts.service';
+import { OrphanedFilesSweep } from '../attachments/orphaned-files.sweep';
 import { ProviderKeysService } from '../provider-keys/provider-keys.service';
 import {
   toConversationResponse,
@@ -30,6 +31,7 @@ export class ConversationsService {
     private readonly context: RequestContext,
     private readonly providerKeys: ProviderKeysService,
     private readonly prompts: PromptsService,
+    private readonly orphanedFiles: OrphanedFilesSweep,
   ) {}
 
   async create(orgId: string, dto: CreateConversationDto): Promise<ConversationResponseDto> {
@@ -107,6 +109,8 @@ export class ConversationsService {
   async remove(orgId: string, id: string): Promise<void> {
     const { userId } = this.context.requireUser();
     orNotFound(await this.repository.delete(orgId, userId, id), 'Conversation');
+    // Its attachments' files go now (sent after commit), not at the next periodic sweep.
+    await this.orphanedFiles.queue();
   }
 
   /** A new conversation of the caller with the same settings and the branch from the root to `messageId`. */
