@@ -215,6 +215,20 @@ describe('ModelGateway (against stub OpenAI and Anthropic servers)', () => {
       expect(stub.requests[1]!.body!.messages).toEqual([{ role: 'user', content: note }]);
     });
 
+    it('Anthropic: an opening assistant greeting goes to the system prompt, so the user speaks first', async () => {
+      await gateway.complete({
+        ...call('ANTHROPIC'),
+        messages: [
+          { role: 'assistant', content: 'Hi! How can I help?' },
+          { role: 'user', content: 'Refunds?' },
+        ],
+      });
+      expect(stub.requests[0]!.body).toMatchObject({
+        system: 'You are terse.\n\nYou opened this conversation with: Hi! How can I help?',
+        messages: [{ role: 'user', content: 'Refunds?' }],
+      });
+    });
+
     it('assistant turns and turns without files are sent as plain text, with no attachments field', async () => {
       await gateway.complete(call('OPENAI'));
       const sent = stub.requests[0]!.body!.messages as Record<string, unknown>[];

@@ -217,11 +217,12 @@ export class ModelGateway {
 
   private async anthropic(call: ModelCall, onDelta?: (text: string) => void): Promise<Completion> {
     const client = this.anthropicClient(call.key);
+    const { system, messages } = userFirst(call);
     const params = {
       model: call.model,
       max_tokens: call.maxTokens ?? DEFAULT_MAX_TOKENS,
-      messages: call.messages.map((turn) => anthropicTurn(turn, acceptsImages(call.model))),
-      ...(call.system ? { system: call.system } : {}),
+      messages: messages.map((turn) => anthropicTurn(turn, acceptsImages(call.model))),
+      ...(system ? { system } : {}),
       ...(call.temperature === undefined ? {} : { temperature: call.temperature }),
     };
     if (!onDelta) {
@@ -304,6 +305,18 @@ function openaiTurn(turn: ChatTurn, images: boolean): OpenAI.Chat.ChatCompletion
     type: 'image_url' as const,
     image_url: { url: `data:${image.contentType};base64,${image.base64}` },
   }));
+}
+
+/**
+ * Anthropic's Messages API wants the user to speak first. A conversation opened by an assistant
+ * greeting (a template's first message) gives the greeting to the model in the system prompt.
+ */
+function userFirst(call: ModelCall): { system?: string; messages: ChatTurn[] } {
+  const first = call.messages.findIndex((turn) => turn.role === 'user');
+  const opening = call.messages.slice(0, Math.max(first, 0)).map((turn) => turn.content);
+  if (opening.length === 0) return { system: call.system, messages: call.messages };
+  const said = `You opened this conversation with: ${opening.join('\n\n')}`;
+  return { system: call.system ? `${call.system}\n\n${said}` : said, messages: call.messages.slice(first) };
 }
 
 type AnthropicImageType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
