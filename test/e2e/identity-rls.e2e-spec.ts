@@ -386,6 +386,12 @@ describe('row-level security on the identity tables (e2e)', () => {
       .http()
       .get('/v1/orgs')
       .set({ Authorization: `Bearer ${login.body.accessToken}` });
-    expect(orgs.body.data).toEqual([expect.objectContaining({ name: 'Acme Labs', role: 'OWNER', tier: 'PRO' })]);
+    expect(orgs.body.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'Acme Labs', role: 'OWNER', tier: 'PRO' }),
+        expect.objectContaining({ name: 'Initech Enterprise', role: 'OWNER', tier: 'ENTERPRISE' }),
+      ]),
+    );
+    expect(orgs.body.data).toHaveLength(2);
   });
 });

@@ -317,6 +317,12 @@ describe('demo data at start (e2e)', () => {
         .set(auth)
         .expect(200);
       expect(versions.body.data).toEqual([expect.objectContaining({ version: 1 })]);
+      // Conversations are private: the owner sees their own (with its regenerated branch), not the editor's.
+      const conversations = await t.http().get(`${org}/conversations`).set(auth).expect(200);
+      expect(conversations.body.data).toEqual([expect.objectContaining({ title: 'Quarterly plan' })]);
+      const messages = await t.http().get(`${org}/conversations/${conversations.body.data[0].id}/messages`).set(auth);
+      expect(messages.body.data).toHaveLength(5);
+      expect(messages.body.data[1]).toMatchObject({ role: 'ASSISTANT', siblingCount: 2, model: 'gpt-4o-mini' });
       const agents = await t.http().get(`${org}/agents`).set(auth).expect(200);
       expect(agents.body.data).toHaveLength(3);
       const executions = await t.http().get(`${org}/executions`).set(auth).expect(200);

@@ -70,11 +70,14 @@ export class AttachmentsService {
   }
 
   async list(orgId: string, conversationId: string, query: PageQueryDto): Promise<Page<AttachmentResponseDto>> {
-    await this.conversation(orgId, conversationId);
+    // The cursor is checked first (a forged one is 400 wherever it is sent), then the conversation.
     return paginate(
       query,
       ATTACHMENT_ORDER,
-      (page) => this.repository.list(orgId, conversationId, page),
+      async (page) => {
+        await this.conversation(orgId, conversationId);
+        return this.repository.list(orgId, conversationId, page);
+      },
       toAttachmentResponse,
     );
   }

@@ -69,17 +69,20 @@ export class MessagesService {
 
   /** A page of every message (oldest first), or of the branch from the root to `leafId`. */
   async list(orgId: string, conversationId: string, query: ListMessagesQueryDto): Promise<Page<MessageResponseDto>> {
-    await this.conversations.find(orgId, conversationId);
-    let only: string[] | undefined;
-    if (query.leafId) {
-      const path = await this.repository.pathTo(orgId, conversationId, query.leafId);
-      if (path.length === 0) throw AppException.notFound('Message');
-      only = path.map((message) => message.id);
-    }
+    // The cursor is checked first (a forged one is 400 wherever it is sent), then the conversation.
     const page = await paginate(
       query,
       MESSAGE_ORDER,
-      (keys) => this.repository.listMessages(orgId, conversationId, { ...keys, only }),
+      async (keys) => {
+        await this.conversations.find(orgId, conversationId);
+        let only: string[] | undefined;
+        if (query.leafId) {
+          const path = await this.repository.pathTo(orgId, conversationId, query.leafId);
+          if (path.length === 0) throw AppException.notFound('Message');
+          only = path.map((message) => message.id);
+        }
+        return this.repository.listMessages(orgId, conversationId, { ...keys, only });
+      },
       (row) => row,
     );
     return { data: await this.withSiblings(orgId, conversationId, page.data), nextCursor: page.nextCursor };
