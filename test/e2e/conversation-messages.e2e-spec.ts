@@ -189,7 +189,9 @@ describe('conversation messages (e2e)', () => {
       expect(first.body.userMessage.id).toEqual(expect.any(String));
       // Sent once: again is 409 ATTACHMENT_SENT; an unknown id is 404; neither stores a message.
       const count = (await messages(id)).length;
-      expect((await post(id, { content: 'Again', attachmentIds: [file] }).expect(409)).body.code).toBe('ATTACHMENT_SENT');
+      expect((await post(id, { content: 'Again', attachmentIds: [file] }).expect(409)).body.code).toBe(
+        'ATTACHMENT_SENT',
+      );
       await post(id, { content: 'Unknown', attachmentIds: [crypto.randomUUID()] }).expect(404);
       expect(await messages(id)).toHaveLength(count);
     });
