@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { hash } from 'bcrypt';
 import type { KeyRing } from '../common/secrets/key-ring';
-import { secretAad } from '../common/secrets/secret-columns';
+import { secretAad, type SecretColumnName } from '../common/secrets/secret-columns';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { nextLink } from '../modules/audit/audit-chain';
 import { costUsd } from '../modules/llm/model-prices';
@@ -183,25 +183,8 @@ export class DemoSeeder {
       await seedAgents(tx, { orgId, ownerId: owner.id, keyId: demoKeyId, audit });
       await seedCanvases(tx, { orgId, ownerId: owner.id, audit });
 
-      // Test automation (seed 001)
-      const host = await tx.host.create({
-        data: { orgId, name: 'ci-runner-1', address: '127.0.0.1', port: 22, username: 'runner', ...by },
-      });
-      await tx.sshConnection.create({
-        data: { orgId, hostId: host.id, name: 'ci-runner-1 ssh', host: '127.0.0.1', username: 'runner', ...by },
-      });
-      const provider = await tx.gitProvider.create({
-        data: { orgId, name: 'github', displayName: 'GitHub', providerType: 'GITHUB', ...by },
-      });
-      await tx.repository.create({
-        data: {
-          orgId,
-          providerId: provider.id,
-          name: 'orgbase-tests',
-          fullName: 'acme/orgbase-tests',
-          defaultBranch: 'main',
-        },
-      });
+      // Test automation (seed 001): see seedTestAutomation below.
+      await seedTestAutomation(tx, { orgId, ownerId: owner.id, keyRing: this.keyRing, audit });
 
       // One finished run, so the runs list and a run's transcript show real-looking data.
       await seedFinishedRun(tx, orgId, owner.id, scenarioIds[1], demoKeyId);
@@ -750,5 +733,101 @@ async function seedCanvases(tx: Prisma.TransactionClient, demo: { orgId: string;
       data: { orgId, canvasId: canvas.id, version: 1, data: model.canvas.data, createdByUserId: ownerId },
     });
     await audit('canvas.created', 'canvas', canvas.id, { name: canvas.name, visibility: canvas.visibility });
+  }
+}
+
+// ── Test automation (issue 11: seed 001) ────────────────────────────────────────────────────────
+
+/**
+ * Two hosts (checked once: one online, one never checked), an SSH connection to the first, a
+ * GitHub and a GitLab provider, and repositories from their last sync. Secrets (fake) only with a
+ * key ring: the database refuses them in clear.
+ */
+async function seedTestAutomation(
+  tx: Prisma.TransactionClient,
+  demo: { orgId: string; ownerId: string; keyRing?: KeyRing; audit: Audit },
+) {
+  const { orgId, ownerId, keyRing, audit } = demo;
+  const by = { createdByUserId: ownerId };
+  const seal = (column: SecretColumnName, value: string) => keyRing?.encrypt(value, secretAad(column, orgId)) ?? null;
+  const runner = await tx.host.create({
+    data: {
+      orgId,
+      name: 'ci-runner-1',
+      description: 'Linux runner for the nightly suite',
+      hostType: 'LINUX',
+      address: '127.0.0.1',
+      port: 22,
+      username: 'runner',
+      encryptedPassword: seal('hosts.encryptedPassword', 'demo-runner-password'),
+      status: 'ONLINE',
+      lastCheckedAt: new Date(Date.now() - 3600_000),
+      lastLatencyMs: 3,
+      ...by,
+    },
+  });
+  await tx.host.create({
+    data: { orgId, name: 'win-agent-1', hostType: 'WINDOWS', address: '10.0.0.25', port: 5985, username: 'qa', ...by },
+  });
+  await audit('host.created', 'host', runner.id, { name: runner.name });
+  if (keyRing) {
+    const connection = await tx.sshConnection.create({
+      data: {
+        orgId,
+        hostId: runner.id,
+        name: 'ci-runner-1 ssh',
+        host: '127.0.0.1',
+        port: 22,
+        username: 'runner',
+        encryptedPassword: seal('ssh_connections.encryptedPassword', 'demo-runner-password'),
+        ...by,
+      },
+    });
+    await audit('ssh_connection.created', 'ssh_connection', connection.id, { name: connection.name });
+  }
+  const lastSyncedAt = new Date(Date.now() - 2 * 3600_000);
+  const providers = [
+    { name: 'github', displayName: 'GitHub', providerType: 'GITHUB' as const, serverUrl: null, owner: 'acme' },
+    {
+      name: 'gitlab',
+      displayName: 'GitLab (self-hosted)',
+      providerType: 'GITLAB' as const,
+      serverUrl: 'https://gitlab.acme.example',
+      owner: 'qa',
+    },
+  ];
+  for (const [index, provider] of providers.entries()) {
+    const row = await tx.gitProvider.create({
+      data: {
+        orgId,
+        name: provider.name,
+        displayName: provider.displayName,
+        providerType: provider.providerType,
+        serverUrl: provider.serverUrl,
+        encryptedAccessToken: seal('git_providers.encryptedAccessToken', `demo-fake-token-${provider.name}`),
+        syncStatus: 'SYNCED',
+        lastSyncedAt,
+        ...by,
+      },
+    });
+    await audit('git_provider.created', 'git_provider', row.id, { name: provider.name });
+    const web = provider.serverUrl ?? 'https://github.com';
+    for (const [n, name] of ['orgbase-tests', 'e2e-fixtures'].entries()) {
+      await tx.repository.create({
+        data: {
+          orgId,
+          providerId: row.id,
+          externalId: String(1000 * (index + 1) + n),
+          name,
+          fullName: `${provider.owner}/${name}`,
+          description: n === 0 ? 'End-to-end tests' : 'Fixtures for the tests',
+          url: `${web}/${provider.owner}/${name}`,
+          defaultBranch: 'main',
+          isPrivate: n === 1,
+          syncStatus: 'SYNCED',
+          lastSyncedAt,
+        },
+      });
+    }
   }
 }

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { SqlSession } from '../../src/database/migrator';
 import { createTestApp, type TestApp } from '../support/test-app';
 
+/** Shaped like key-ring ciphertext: the database refuses plaintext in secret columns. */
+const STORED_SECRET = 'v1.test.aXY.dGFn.Y2lwaGVy';
+
 /**
  * What the database itself guarantees, whatever a service does (issue 6): composite tenant keys,
  * an index for every foreign key, privacy inside an org under row-level security, and data that
@@ -154,7 +157,14 @@ const PAIRS: [string, string, ParentTable, (p: Parents) => Row, ('23503' | '4250
     'ssh_connections',
     'hostId',
     'hosts',
-    (p) => ({ hostId: p.hosts, name: name(), host: '127.0.0.1', username: 'u', updatedAt: now() }),
+    (p) => ({
+      hostId: p.hosts,
+      name: name(),
+      host: '127.0.0.1',
+      username: 'u',
+      encryptedPassword: STORED_SECRET,
+      updatedAt: now(),
+    }),
   ],
   [
     'repositories',
@@ -398,6 +408,7 @@ describe('database constraints (e2e)', () => {
           name: name(),
           host: 'h',
           username: 'u',
+          encryptedPassword: STORED_SECRET,
           updatedAt: now(),
         });
 
@@ -420,6 +431,7 @@ describe('database constraints (e2e)', () => {
           name: name(),
           host: 'h',
           username: 'u',
+          encryptedPassword: STORED_SECRET,
           updatedAt: now(),
         });
         // ON DELETE RESTRICT: foreign_key_violation on PostgreSQL 15, restrict_violation on newer.

@@ -345,6 +345,9 @@ describe('demo data at start (e2e)', () => {
           'canvas_model.created',
           'canvas_model.published',
           'canvas.created',
+          'host.created',
+          'ssh_connection.created',
+          'git_provider.created',
           'auth.login', // the sign-in above
         ]),
       );

@@ -23,6 +23,7 @@ export const SECRET_COLUMNS = [
   { table: 'hosts', column: 'encryptedPassword', ownerColumn: 'orgId' },
   { table: 'ssh_connections', column: 'encryptedPassword', ownerColumn: 'orgId' },
   { table: 'ssh_connections', column: 'encryptedPrivateKey', ownerColumn: 'orgId' },
+  { table: 'ssh_connections', column: 'encryptedPassphrase', ownerColumn: 'orgId' },
   { table: 'git_providers', column: 'encryptedAccessToken', ownerColumn: 'orgId' },
   { table: 'git_providers', column: 'encryptedRefreshToken', ownerColumn: 'orgId' },
   { table: 'accounts', column: 'encryptedAccessToken', ownerColumn: 'userId' },

@@ -847,6 +847,13 @@ export type EnumGitProviderTypeFilter<$PrismaModel = never> = {
   not?: Prisma.NestedEnumGitProviderTypeFilter<$PrismaModel> | $Enums.GitProviderType
 }
 
+export type EnumSyncStatusNullableFilter<$PrismaModel = never> = {
+  equals?: $Enums.SyncStatus | Prisma.EnumSyncStatusFieldRefInput<$PrismaModel> | null
+  in?: $Enums.SyncStatus[] | Prisma.ListEnumSyncStatusFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.SyncStatus[] | Prisma.ListEnumSyncStatusFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumSyncStatusNullableFilter<$PrismaModel> | $Enums.SyncStatus | null
+}
+
 export type EnumGitProviderTypeWithAggregatesFilter<$PrismaModel = never> = {
   equals?: $Enums.GitProviderType | Prisma.EnumGitProviderTypeFieldRefInput<$PrismaModel>
   in?: $Enums.GitProviderType[] | Prisma.ListEnumGitProviderTypeFieldRefInput<$PrismaModel>
@@ -855,6 +862,16 @@ export type EnumGitProviderTypeWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumGitProviderTypeFilter<$PrismaModel>
   _max?: Prisma.NestedEnumGitProviderTypeFilter<$PrismaModel>
+}
+
+export type EnumSyncStatusNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.SyncStatus | Prisma.EnumSyncStatusFieldRefInput<$PrismaModel> | null
+  in?: $Enums.SyncStatus[] | Prisma.ListEnumSyncStatusFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.SyncStatus[] | Prisma.ListEnumSyncStatusFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumSyncStatusNullableWithAggregatesFilter<$PrismaModel> | $Enums.SyncStatus | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumSyncStatusNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumSyncStatusNullableFilter<$PrismaModel>
 }
 
 export type EnumSyncStatusFilter<$PrismaModel = never> = {
@@ -1640,6 +1657,13 @@ export type NestedEnumGitProviderTypeFilter<$PrismaModel = never> = {
   not?: Prisma.NestedEnumGitProviderTypeFilter<$PrismaModel> | $Enums.GitProviderType
 }
 
+export type NestedEnumSyncStatusNullableFilter<$PrismaModel = never> = {
+  equals?: $Enums.SyncStatus | Prisma.EnumSyncStatusFieldRefInput<$PrismaModel> | null
+  in?: $Enums.SyncStatus[] | Prisma.ListEnumSyncStatusFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.SyncStatus[] | Prisma.ListEnumSyncStatusFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumSyncStatusNullableFilter<$PrismaModel> | $Enums.SyncStatus | null
+}
+
 export type NestedEnumGitProviderTypeWithAggregatesFilter<$PrismaModel = never> = {
   equals?: $Enums.GitProviderType | Prisma.EnumGitProviderTypeFieldRefInput<$PrismaModel>
   in?: $Enums.GitProviderType[] | Prisma.ListEnumGitProviderTypeFieldRefInput<$PrismaModel>
@@ -1648,6 +1672,16 @@ export type NestedEnumGitProviderTypeWithAggregatesFilter<$PrismaModel = never> 
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumGitProviderTypeFilter<$PrismaModel>
   _max?: Prisma.NestedEnumGitProviderTypeFilter<$PrismaModel>
+}
+
+export type NestedEnumSyncStatusNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.SyncStatus | Prisma.EnumSyncStatusFieldRefInput<$PrismaModel> | null
+  in?: $Enums.SyncStatus[] | Prisma.ListEnumSyncStatusFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.SyncStatus[] | Prisma.ListEnumSyncStatusFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumSyncStatusNullableWithAggregatesFilter<$PrismaModel> | $Enums.SyncStatus | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumSyncStatusNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumSyncStatusNullableFilter<$PrismaModel>
 }
 
 export type NestedEnumSyncStatusFilter<$PrismaModel = never> = {

@@ -34,6 +34,9 @@ export type GitProviderMinAggregateOutputType = {
   encryptedAccessToken: string | null
   encryptedRefreshToken: string | null
   tokenExpiresAt: Date | null
+  syncStatus: $Enums.SyncStatus | null
+  lastSyncedAt: Date | null
+  syncError: string | null
   createdByUserId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -49,6 +52,9 @@ export type GitProviderMaxAggregateOutputType = {
   encryptedAccessToken: string | null
   encryptedRefreshToken: string | null
   tokenExpiresAt: Date | null
+  syncStatus: $Enums.SyncStatus | null
+  lastSyncedAt: Date | null
+  syncError: string | null
   createdByUserId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -64,6 +70,9 @@ export type GitProviderCountAggregateOutputType = {
   encryptedAccessToken: number
   encryptedRefreshToken: number
   tokenExpiresAt: number
+  syncStatus: number
+  lastSyncedAt: number
+  syncError: number
   createdByUserId: number
   createdAt: number
   updatedAt: number
@@ -81,6 +90,9 @@ export type GitProviderMinAggregateInputType = {
   encryptedAccessToken?: true
   encryptedRefreshToken?: true
   tokenExpiresAt?: true
+  syncStatus?: true
+  lastSyncedAt?: true
+  syncError?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -96,6 +108,9 @@ export type GitProviderMaxAggregateInputType = {
   encryptedAccessToken?: true
   encryptedRefreshToken?: true
   tokenExpiresAt?: true
+  syncStatus?: true
+  lastSyncedAt?: true
+  syncError?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -111,6 +126,9 @@ export type GitProviderCountAggregateInputType = {
   encryptedAccessToken?: true
   encryptedRefreshToken?: true
   tokenExpiresAt?: true
+  syncStatus?: true
+  lastSyncedAt?: true
+  syncError?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -199,6 +217,9 @@ export type GitProviderGroupByOutputType = {
   encryptedAccessToken: string | null
   encryptedRefreshToken: string | null
   tokenExpiresAt: Date | null
+  syncStatus: $Enums.SyncStatus | null
+  lastSyncedAt: Date | null
+  syncError: string | null
   createdByUserId: string | null
   createdAt: Date
   updatedAt: Date
@@ -235,10 +256,14 @@ export type GitProviderWhereInput = {
   encryptedAccessToken?: Prisma.StringNullableFilter<"GitProvider"> | string | null
   encryptedRefreshToken?: Prisma.StringNullableFilter<"GitProvider"> | string | null
   tokenExpiresAt?: Prisma.DateTimeNullableFilter<"GitProvider"> | Date | string | null
+  syncStatus?: Prisma.EnumSyncStatusNullableFilter<"GitProvider"> | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.DateTimeNullableFilter<"GitProvider"> | Date | string | null
+  syncError?: Prisma.StringNullableFilter<"GitProvider"> | string | null
   createdByUserId?: Prisma.UuidNullableFilter<"GitProvider"> | string | null
   createdAt?: Prisma.DateTimeFilter<"GitProvider"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"GitProvider"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
+  owner?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
   repositories?: Prisma.RepositoryListRelationFilter
 }
 
@@ -252,10 +277,14 @@ export type GitProviderOrderByWithRelationInput = {
   encryptedAccessToken?: Prisma.SortOrderInput | Prisma.SortOrder
   encryptedRefreshToken?: Prisma.SortOrderInput | Prisma.SortOrder
   tokenExpiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  syncStatus?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastSyncedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  syncError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
+  owner?: Prisma.UserOrderByWithRelationInput
   repositories?: Prisma.RepositoryOrderByRelationAggregateInput
 }
 
@@ -274,10 +303,14 @@ export type GitProviderWhereUniqueInput = Prisma.AtLeast<{
   encryptedAccessToken?: Prisma.StringNullableFilter<"GitProvider"> | string | null
   encryptedRefreshToken?: Prisma.StringNullableFilter<"GitProvider"> | string | null
   tokenExpiresAt?: Prisma.DateTimeNullableFilter<"GitProvider"> | Date | string | null
+  syncStatus?: Prisma.EnumSyncStatusNullableFilter<"GitProvider"> | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.DateTimeNullableFilter<"GitProvider"> | Date | string | null
+  syncError?: Prisma.StringNullableFilter<"GitProvider"> | string | null
   createdByUserId?: Prisma.UuidNullableFilter<"GitProvider"> | string | null
   createdAt?: Prisma.DateTimeFilter<"GitProvider"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"GitProvider"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
+  owner?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
   repositories?: Prisma.RepositoryListRelationFilter
 }, "id" | "orgId_id" | "orgId_name">
 
@@ -291,6 +324,9 @@ export type GitProviderOrderByWithAggregationInput = {
   encryptedAccessToken?: Prisma.SortOrderInput | Prisma.SortOrder
   encryptedRefreshToken?: Prisma.SortOrderInput | Prisma.SortOrder
   tokenExpiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  syncStatus?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastSyncedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  syncError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -312,6 +348,9 @@ export type GitProviderScalarWhereWithAggregatesInput = {
   encryptedAccessToken?: Prisma.StringNullableWithAggregatesFilter<"GitProvider"> | string | null
   encryptedRefreshToken?: Prisma.StringNullableWithAggregatesFilter<"GitProvider"> | string | null
   tokenExpiresAt?: Prisma.DateTimeNullableWithAggregatesFilter<"GitProvider"> | Date | string | null
+  syncStatus?: Prisma.EnumSyncStatusNullableWithAggregatesFilter<"GitProvider"> | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"GitProvider"> | Date | string | null
+  syncError?: Prisma.StringNullableWithAggregatesFilter<"GitProvider"> | string | null
   createdByUserId?: Prisma.UuidNullableWithAggregatesFilter<"GitProvider"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"GitProvider"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"GitProvider"> | Date | string
@@ -326,10 +365,13 @@ export type GitProviderCreateInput = {
   encryptedAccessToken?: string | null
   encryptedRefreshToken?: string | null
   tokenExpiresAt?: Date | string | null
-  createdByUserId?: string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutGitProvidersInput
+  owner?: Prisma.UserCreateNestedOneWithoutGitProvidersInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutProviderInput
 }
 
@@ -343,6 +385,9 @@ export type GitProviderUncheckedCreateInput = {
   encryptedAccessToken?: string | null
   encryptedRefreshToken?: string | null
   tokenExpiresAt?: Date | string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -358,10 +403,13 @@ export type GitProviderUpdateInput = {
   encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutGitProvidersNestedInput
+  owner?: Prisma.UserUpdateOneWithoutGitProvidersNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutProviderNestedInput
 }
 
@@ -375,6 +423,9 @@ export type GitProviderUncheckedUpdateInput = {
   encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -391,6 +442,9 @@ export type GitProviderCreateManyInput = {
   encryptedAccessToken?: string | null
   encryptedRefreshToken?: string | null
   tokenExpiresAt?: Date | string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -405,7 +459,9 @@ export type GitProviderUpdateManyMutationInput = {
   encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -420,6 +476,9 @@ export type GitProviderUncheckedUpdateManyInput = {
   encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -455,6 +514,9 @@ export type GitProviderCountOrderByAggregateInput = {
   encryptedAccessToken?: Prisma.SortOrder
   encryptedRefreshToken?: Prisma.SortOrder
   tokenExpiresAt?: Prisma.SortOrder
+  syncStatus?: Prisma.SortOrder
+  lastSyncedAt?: Prisma.SortOrder
+  syncError?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -470,6 +532,9 @@ export type GitProviderMaxOrderByAggregateInput = {
   encryptedAccessToken?: Prisma.SortOrder
   encryptedRefreshToken?: Prisma.SortOrder
   tokenExpiresAt?: Prisma.SortOrder
+  syncStatus?: Prisma.SortOrder
+  lastSyncedAt?: Prisma.SortOrder
+  syncError?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -485,6 +550,9 @@ export type GitProviderMinOrderByAggregateInput = {
   encryptedAccessToken?: Prisma.SortOrder
   encryptedRefreshToken?: Prisma.SortOrder
   tokenExpiresAt?: Prisma.SortOrder
+  syncStatus?: Prisma.SortOrder
+  lastSyncedAt?: Prisma.SortOrder
+  syncError?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -493,6 +561,48 @@ export type GitProviderMinOrderByAggregateInput = {
 export type GitProviderScalarRelationFilter = {
   is?: Prisma.GitProviderWhereInput
   isNot?: Prisma.GitProviderWhereInput
+}
+
+export type GitProviderCreateNestedManyWithoutOwnerInput = {
+  create?: Prisma.XOR<Prisma.GitProviderCreateWithoutOwnerInput, Prisma.GitProviderUncheckedCreateWithoutOwnerInput> | Prisma.GitProviderCreateWithoutOwnerInput[] | Prisma.GitProviderUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.GitProviderCreateOrConnectWithoutOwnerInput | Prisma.GitProviderCreateOrConnectWithoutOwnerInput[]
+  createMany?: Prisma.GitProviderCreateManyOwnerInputEnvelope
+  connect?: Prisma.GitProviderWhereUniqueInput | Prisma.GitProviderWhereUniqueInput[]
+}
+
+export type GitProviderUncheckedCreateNestedManyWithoutOwnerInput = {
+  create?: Prisma.XOR<Prisma.GitProviderCreateWithoutOwnerInput, Prisma.GitProviderUncheckedCreateWithoutOwnerInput> | Prisma.GitProviderCreateWithoutOwnerInput[] | Prisma.GitProviderUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.GitProviderCreateOrConnectWithoutOwnerInput | Prisma.GitProviderCreateOrConnectWithoutOwnerInput[]
+  createMany?: Prisma.GitProviderCreateManyOwnerInputEnvelope
+  connect?: Prisma.GitProviderWhereUniqueInput | Prisma.GitProviderWhereUniqueInput[]
+}
+
+export type GitProviderUpdateManyWithoutOwnerNestedInput = {
+  create?: Prisma.XOR<Prisma.GitProviderCreateWithoutOwnerInput, Prisma.GitProviderUncheckedCreateWithoutOwnerInput> | Prisma.GitProviderCreateWithoutOwnerInput[] | Prisma.GitProviderUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.GitProviderCreateOrConnectWithoutOwnerInput | Prisma.GitProviderCreateOrConnectWithoutOwnerInput[]
+  upsert?: Prisma.GitProviderUpsertWithWhereUniqueWithoutOwnerInput | Prisma.GitProviderUpsertWithWhereUniqueWithoutOwnerInput[]
+  createMany?: Prisma.GitProviderCreateManyOwnerInputEnvelope
+  set?: Prisma.GitProviderWhereUniqueInput | Prisma.GitProviderWhereUniqueInput[]
+  disconnect?: Prisma.GitProviderWhereUniqueInput | Prisma.GitProviderWhereUniqueInput[]
+  delete?: Prisma.GitProviderWhereUniqueInput | Prisma.GitProviderWhereUniqueInput[]
+  connect?: Prisma.GitProviderWhereUniqueInput | Prisma.GitProviderWhereUniqueInput[]
+  update?: Prisma.GitProviderUpdateWithWhereUniqueWithoutOwnerInput | Prisma.GitProviderUpdateWithWhereUniqueWithoutOwnerInput[]
+  updateMany?: Prisma.GitProviderUpdateManyWithWhereWithoutOwnerInput | Prisma.GitProviderUpdateManyWithWhereWithoutOwnerInput[]
+  deleteMany?: Prisma.GitProviderScalarWhereInput | Prisma.GitProviderScalarWhereInput[]
+}
+
+export type GitProviderUncheckedUpdateManyWithoutOwnerNestedInput = {
+  create?: Prisma.XOR<Prisma.GitProviderCreateWithoutOwnerInput, Prisma.GitProviderUncheckedCreateWithoutOwnerInput> | Prisma.GitProviderCreateWithoutOwnerInput[] | Prisma.GitProviderUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.GitProviderCreateOrConnectWithoutOwnerInput | Prisma.GitProviderCreateOrConnectWithoutOwnerInput[]
+  upsert?: Prisma.GitProviderUpsertWithWhereUniqueWithoutOwnerInput | Prisma.GitProviderUpsertWithWhereUniqueWithoutOwnerInput[]
+  createMany?: Prisma.GitProviderCreateManyOwnerInputEnvelope
+  set?: Prisma.GitProviderWhereUniqueInput | Prisma.GitProviderWhereUniqueInput[]
+  disconnect?: Prisma.GitProviderWhereUniqueInput | Prisma.GitProviderWhereUniqueInput[]
+  delete?: Prisma.GitProviderWhereUniqueInput | Prisma.GitProviderWhereUniqueInput[]
+  connect?: Prisma.GitProviderWhereUniqueInput | Prisma.GitProviderWhereUniqueInput[]
+  update?: Prisma.GitProviderUpdateWithWhereUniqueWithoutOwnerInput | Prisma.GitProviderUpdateWithWhereUniqueWithoutOwnerInput[]
+  updateMany?: Prisma.GitProviderUpdateManyWithWhereWithoutOwnerInput | Prisma.GitProviderUpdateManyWithWhereWithoutOwnerInput[]
+  deleteMany?: Prisma.GitProviderScalarWhereInput | Prisma.GitProviderScalarWhereInput[]
 }
 
 export type GitProviderCreateNestedManyWithoutOrganizationInput = {
@@ -541,6 +651,10 @@ export type EnumGitProviderTypeFieldUpdateOperationsInput = {
   set?: $Enums.GitProviderType
 }
 
+export type NullableEnumSyncStatusFieldUpdateOperationsInput = {
+  set?: $Enums.SyncStatus | null
+}
+
 export type GitProviderCreateNestedOneWithoutRepositoriesInput = {
   create?: Prisma.XOR<Prisma.GitProviderCreateWithoutRepositoriesInput, Prisma.GitProviderUncheckedCreateWithoutRepositoriesInput>
   connectOrCreate?: Prisma.GitProviderCreateOrConnectWithoutRepositoriesInput
@@ -555,6 +669,89 @@ export type GitProviderUpdateOneRequiredWithoutRepositoriesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.GitProviderUpdateToOneWithWhereWithoutRepositoriesInput, Prisma.GitProviderUpdateWithoutRepositoriesInput>, Prisma.GitProviderUncheckedUpdateWithoutRepositoriesInput>
 }
 
+export type GitProviderCreateWithoutOwnerInput = {
+  id?: string
+  name: string
+  displayName?: string | null
+  providerType: $Enums.GitProviderType
+  serverUrl?: string | null
+  encryptedAccessToken?: string | null
+  encryptedRefreshToken?: string | null
+  tokenExpiresAt?: Date | string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutGitProvidersInput
+  repositories?: Prisma.RepositoryCreateNestedManyWithoutProviderInput
+}
+
+export type GitProviderUncheckedCreateWithoutOwnerInput = {
+  id?: string
+  orgId: string
+  name: string
+  displayName?: string | null
+  providerType: $Enums.GitProviderType
+  serverUrl?: string | null
+  encryptedAccessToken?: string | null
+  encryptedRefreshToken?: string | null
+  tokenExpiresAt?: Date | string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutProviderInput
+}
+
+export type GitProviderCreateOrConnectWithoutOwnerInput = {
+  where: Prisma.GitProviderWhereUniqueInput
+  create: Prisma.XOR<Prisma.GitProviderCreateWithoutOwnerInput, Prisma.GitProviderUncheckedCreateWithoutOwnerInput>
+}
+
+export type GitProviderCreateManyOwnerInputEnvelope = {
+  data: Prisma.GitProviderCreateManyOwnerInput | Prisma.GitProviderCreateManyOwnerInput[]
+  skipDuplicates?: boolean
+}
+
+export type GitProviderUpsertWithWhereUniqueWithoutOwnerInput = {
+  where: Prisma.GitProviderWhereUniqueInput
+  update: Prisma.XOR<Prisma.GitProviderUpdateWithoutOwnerInput, Prisma.GitProviderUncheckedUpdateWithoutOwnerInput>
+  create: Prisma.XOR<Prisma.GitProviderCreateWithoutOwnerInput, Prisma.GitProviderUncheckedCreateWithoutOwnerInput>
+}
+
+export type GitProviderUpdateWithWhereUniqueWithoutOwnerInput = {
+  where: Prisma.GitProviderWhereUniqueInput
+  data: Prisma.XOR<Prisma.GitProviderUpdateWithoutOwnerInput, Prisma.GitProviderUncheckedUpdateWithoutOwnerInput>
+}
+
+export type GitProviderUpdateManyWithWhereWithoutOwnerInput = {
+  where: Prisma.GitProviderScalarWhereInput
+  data: Prisma.XOR<Prisma.GitProviderUpdateManyMutationInput, Prisma.GitProviderUncheckedUpdateManyWithoutOwnerInput>
+}
+
+export type GitProviderScalarWhereInput = {
+  AND?: Prisma.GitProviderScalarWhereInput | Prisma.GitProviderScalarWhereInput[]
+  OR?: Prisma.GitProviderScalarWhereInput[]
+  NOT?: Prisma.GitProviderScalarWhereInput | Prisma.GitProviderScalarWhereInput[]
+  id?: Prisma.UuidFilter<"GitProvider"> | string
+  orgId?: Prisma.UuidFilter<"GitProvider"> | string
+  name?: Prisma.StringFilter<"GitProvider"> | string
+  displayName?: Prisma.StringNullableFilter<"GitProvider"> | string | null
+  providerType?: Prisma.EnumGitProviderTypeFilter<"GitProvider"> | $Enums.GitProviderType
+  serverUrl?: Prisma.StringNullableFilter<"GitProvider"> | string | null
+  encryptedAccessToken?: Prisma.StringNullableFilter<"GitProvider"> | string | null
+  encryptedRefreshToken?: Prisma.StringNullableFilter<"GitProvider"> | string | null
+  tokenExpiresAt?: Prisma.DateTimeNullableFilter<"GitProvider"> | Date | string | null
+  syncStatus?: Prisma.EnumSyncStatusNullableFilter<"GitProvider"> | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.DateTimeNullableFilter<"GitProvider"> | Date | string | null
+  syncError?: Prisma.StringNullableFilter<"GitProvider"> | string | null
+  createdByUserId?: Prisma.UuidNullableFilter<"GitProvider"> | string | null
+  createdAt?: Prisma.DateTimeFilter<"GitProvider"> | Date | string
+  updatedAt?: Prisma.DateTimeFilter<"GitProvider"> | Date | string
+}
+
 export type GitProviderCreateWithoutOrganizationInput = {
   id?: string
   name: string
@@ -564,9 +761,12 @@ export type GitProviderCreateWithoutOrganizationInput = {
   encryptedAccessToken?: string | null
   encryptedRefreshToken?: string | null
   tokenExpiresAt?: Date | string | null
-  createdByUserId?: string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  owner?: Prisma.UserCreateNestedOneWithoutGitProvidersInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutProviderInput
 }
 
@@ -579,6 +779,9 @@ export type GitProviderUncheckedCreateWithoutOrganizationInput = {
   encryptedAccessToken?: string | null
   encryptedRefreshToken?: string | null
   tokenExpiresAt?: Date | string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -611,24 +814,6 @@ export type GitProviderUpdateManyWithWhereWithoutOrganizationInput = {
   data: Prisma.XOR<Prisma.GitProviderUpdateManyMutationInput, Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationInput>
 }
 
-export type GitProviderScalarWhereInput = {
-  AND?: Prisma.GitProviderScalarWhereInput | Prisma.GitProviderScalarWhereInput[]
-  OR?: Prisma.GitProviderScalarWhereInput[]
-  NOT?: Prisma.GitProviderScalarWhereInput | Prisma.GitProviderScalarWhereInput[]
-  id?: Prisma.UuidFilter<"GitProvider"> | string
-  orgId?: Prisma.UuidFilter<"GitProvider"> | string
-  name?: Prisma.StringFilter<"GitProvider"> | string
-  displayName?: Prisma.StringNullableFilter<"GitProvider"> | string | null
-  providerType?: Prisma.EnumGitProviderTypeFilter<"GitProvider"> | $Enums.GitProviderType
-  serverUrl?: Prisma.StringNullableFilter<"GitProvider"> | string | null
-  encryptedAccessToken?: Prisma.StringNullableFilter<"GitProvider"> | string | null
-  encryptedRefreshToken?: Prisma.StringNullableFilter<"GitProvider"> | string | null
-  tokenExpiresAt?: Prisma.DateTimeNullableFilter<"GitProvider"> | Date | string | null
-  createdByUserId?: Prisma.UuidNullableFilter<"GitProvider"> | string | null
-  createdAt?: Prisma.DateTimeFilter<"GitProvider"> | Date | string
-  updatedAt?: Prisma.DateTimeFilter<"GitProvider"> | Date | string
-}
-
 export type GitProviderCreateWithoutRepositoriesInput = {
   id?: string
   name: string
@@ -638,10 +823,13 @@ export type GitProviderCreateWithoutRepositoriesInput = {
   encryptedAccessToken?: string | null
   encryptedRefreshToken?: string | null
   tokenExpiresAt?: Date | string | null
-  createdByUserId?: string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutGitProvidersInput
+  owner?: Prisma.UserCreateNestedOneWithoutGitProvidersInput
 }
 
 export type GitProviderUncheckedCreateWithoutRepositoriesInput = {
@@ -654,6 +842,9 @@ export type GitProviderUncheckedCreateWithoutRepositoriesInput = {
   encryptedAccessToken?: string | null
   encryptedRefreshToken?: string | null
   tokenExpiresAt?: Date | string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -684,10 +875,13 @@ export type GitProviderUpdateWithoutRepositoriesInput = {
   encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutGitProvidersNestedInput
+  owner?: Prisma.UserUpdateOneWithoutGitProvidersNestedInput
 }
 
 export type GitProviderUncheckedUpdateWithoutRepositoriesInput = {
@@ -700,7 +894,80 @@ export type GitProviderUncheckedUpdateWithoutRepositoriesInput = {
   encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type GitProviderCreateManyOwnerInput = {
+  id?: string
+  orgId: string
+  name: string
+  displayName?: string | null
+  providerType: $Enums.GitProviderType
+  serverUrl?: string | null
+  encryptedAccessToken?: string | null
+  encryptedRefreshToken?: string | null
+  tokenExpiresAt?: Date | string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type GitProviderUpdateWithoutOwnerInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerType?: Prisma.EnumGitProviderTypeFieldUpdateOperationsInput | $Enums.GitProviderType
+  serverUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutGitProvidersNestedInput
+  repositories?: Prisma.RepositoryUpdateManyWithoutProviderNestedInput
+}
+
+export type GitProviderUncheckedUpdateWithoutOwnerInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerType?: Prisma.EnumGitProviderTypeFieldUpdateOperationsInput | $Enums.GitProviderType
+  serverUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutProviderNestedInput
+}
+
+export type GitProviderUncheckedUpdateManyWithoutOwnerInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  displayName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  providerType?: Prisma.EnumGitProviderTypeFieldUpdateOperationsInput | $Enums.GitProviderType
+  serverUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -714,6 +981,9 @@ export type GitProviderCreateManyOrganizationInput = {
   encryptedAccessToken?: string | null
   encryptedRefreshToken?: string | null
   tokenExpiresAt?: Date | string | null
+  syncStatus?: $Enums.SyncStatus | null
+  lastSyncedAt?: Date | string | null
+  syncError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -728,9 +998,12 @@ export type GitProviderUpdateWithoutOrganizationInput = {
   encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  owner?: Prisma.UserUpdateOneWithoutGitProvidersNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutProviderNestedInput
 }
 
@@ -743,6 +1016,9 @@ export type GitProviderUncheckedUpdateWithoutOrganizationInput = {
   encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -758,6 +1034,9 @@ export type GitProviderUncheckedUpdateManyWithoutOrganizationInput = {
   encryptedAccessToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncStatus?: Prisma.NullableEnumSyncStatusFieldUpdateOperationsInput | $Enums.SyncStatus | null
+  lastSyncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -804,10 +1083,14 @@ export type GitProviderSelect<ExtArgs extends runtime.Types.Extensions.InternalA
   encryptedAccessToken?: boolean
   encryptedRefreshToken?: boolean
   tokenExpiresAt?: boolean
+  syncStatus?: boolean
+  lastSyncedAt?: boolean
+  syncError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.GitProvider$ownerArgs<ExtArgs>
   repositories?: boolean | Prisma.GitProvider$repositoriesArgs<ExtArgs>
   _count?: boolean | Prisma.GitProviderCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["gitProvider"]>
@@ -822,10 +1105,14 @@ export type GitProviderSelectCreateManyAndReturn<ExtArgs extends runtime.Types.E
   encryptedAccessToken?: boolean
   encryptedRefreshToken?: boolean
   tokenExpiresAt?: boolean
+  syncStatus?: boolean
+  lastSyncedAt?: boolean
+  syncError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.GitProvider$ownerArgs<ExtArgs>
 }, ExtArgs["result"]["gitProvider"]>
 
 export type GitProviderSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -838,10 +1125,14 @@ export type GitProviderSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.E
   encryptedAccessToken?: boolean
   encryptedRefreshToken?: boolean
   tokenExpiresAt?: boolean
+  syncStatus?: boolean
+  lastSyncedAt?: boolean
+  syncError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.GitProvider$ownerArgs<ExtArgs>
 }, ExtArgs["result"]["gitProvider"]>
 
 export type GitProviderSelectScalar = {
@@ -854,28 +1145,35 @@ export type GitProviderSelectScalar = {
   encryptedAccessToken?: boolean
   encryptedRefreshToken?: boolean
   tokenExpiresAt?: boolean
+  syncStatus?: boolean
+  lastSyncedAt?: boolean
+  syncError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type GitProviderOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "name" | "displayName" | "providerType" | "serverUrl" | "encryptedAccessToken" | "encryptedRefreshToken" | "tokenExpiresAt" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["gitProvider"]>
+export type GitProviderOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "name" | "displayName" | "providerType" | "serverUrl" | "encryptedAccessToken" | "encryptedRefreshToken" | "tokenExpiresAt" | "syncStatus" | "lastSyncedAt" | "syncError" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["gitProvider"]>
 export type GitProviderInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.GitProvider$ownerArgs<ExtArgs>
   repositories?: boolean | Prisma.GitProvider$repositoriesArgs<ExtArgs>
   _count?: boolean | Prisma.GitProviderCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type GitProviderIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.GitProvider$ownerArgs<ExtArgs>
 }
 export type GitProviderIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.GitProvider$ownerArgs<ExtArgs>
 }
 
 export type $GitProviderPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "GitProvider"
   objects: {
     organization: Prisma.$OrganizationPayload<ExtArgs>
+    owner: Prisma.$UserPayload<ExtArgs> | null
     repositories: Prisma.$RepositoryPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
@@ -888,6 +1186,15 @@ export type $GitProviderPayload<ExtArgs extends runtime.Types.Extensions.Interna
     encryptedAccessToken: string | null
     encryptedRefreshToken: string | null
     tokenExpiresAt: Date | null
+    /**
+     * The last repository sync of this provider (POST …/sync): state, when it ended, why it failed.
+     */
+    syncStatus: $Enums.SyncStatus | null
+    lastSyncedAt: Date | null
+    syncError: string | null
+    /**
+     * The owner: the member who created it (null once their account is deleted).
+     */
     createdByUserId: string | null
     createdAt: Date
     updatedAt: Date
@@ -1286,6 +1593,7 @@ readonly fields: GitProviderFieldRefs;
 export interface Prisma__GitProviderClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  owner<T extends Prisma.GitProvider$ownerArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.GitProvider$ownerArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   repositories<T extends Prisma.GitProvider$repositoriesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.GitProvider$repositoriesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RepositoryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
@@ -1325,6 +1633,9 @@ export interface GitProviderFieldRefs {
   readonly encryptedAccessToken: Prisma.FieldRef<"GitProvider", 'String'>
   readonly encryptedRefreshToken: Prisma.FieldRef<"GitProvider", 'String'>
   readonly tokenExpiresAt: Prisma.FieldRef<"GitProvider", 'DateTime'>
+  readonly syncStatus: Prisma.FieldRef<"GitProvider", 'SyncStatus'>
+  readonly lastSyncedAt: Prisma.FieldRef<"GitProvider", 'DateTime'>
+  readonly syncError: Prisma.FieldRef<"GitProvider", 'String'>
   readonly createdByUserId: Prisma.FieldRef<"GitProvider", 'String'>
   readonly createdAt: Prisma.FieldRef<"GitProvider", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"GitProvider", 'DateTime'>
@@ -1726,6 +2037,25 @@ export type GitProviderDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.I
    * Limit how many GitProviders to delete.
    */
   limit?: number
+}
+
+/**
+ * GitProvider.owner
+ */
+export type GitProvider$ownerArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the User
+   */
+  select?: Prisma.UserSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the User
+   */
+  omit?: Prisma.UserOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UserInclude<ExtArgs> | null
+  where?: Prisma.UserWhereInput
 }
 
 /**

@@ -28,10 +28,12 @@ export type AggregateHost = {
 
 export type HostAvgAggregateOutputType = {
   port: number | null
+  lastLatencyMs: number | null
 }
 
 export type HostSumAggregateOutputType = {
   port: number | null
+  lastLatencyMs: number | null
 }
 
 export type HostMinAggregateOutputType = {
@@ -46,6 +48,8 @@ export type HostMinAggregateOutputType = {
   encryptedPassword: string | null
   status: $Enums.HostStatus | null
   lastCheckedAt: Date | null
+  lastLatencyMs: number | null
+  lastError: string | null
   createdByUserId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -63,6 +67,8 @@ export type HostMaxAggregateOutputType = {
   encryptedPassword: string | null
   status: $Enums.HostStatus | null
   lastCheckedAt: Date | null
+  lastLatencyMs: number | null
+  lastError: string | null
   createdByUserId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -80,6 +86,8 @@ export type HostCountAggregateOutputType = {
   encryptedPassword: number
   status: number
   lastCheckedAt: number
+  lastLatencyMs: number
+  lastError: number
   createdByUserId: number
   createdAt: number
   updatedAt: number
@@ -89,10 +97,12 @@ export type HostCountAggregateOutputType = {
 
 export type HostAvgAggregateInputType = {
   port?: true
+  lastLatencyMs?: true
 }
 
 export type HostSumAggregateInputType = {
   port?: true
+  lastLatencyMs?: true
 }
 
 export type HostMinAggregateInputType = {
@@ -107,6 +117,8 @@ export type HostMinAggregateInputType = {
   encryptedPassword?: true
   status?: true
   lastCheckedAt?: true
+  lastLatencyMs?: true
+  lastError?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -124,6 +136,8 @@ export type HostMaxAggregateInputType = {
   encryptedPassword?: true
   status?: true
   lastCheckedAt?: true
+  lastLatencyMs?: true
+  lastError?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -141,6 +155,8 @@ export type HostCountAggregateInputType = {
   encryptedPassword?: true
   status?: true
   lastCheckedAt?: true
+  lastLatencyMs?: true
+  lastError?: true
   createdByUserId?: true
   createdAt?: true
   updatedAt?: true
@@ -245,6 +261,8 @@ export type HostGroupByOutputType = {
   encryptedPassword: string | null
   status: $Enums.HostStatus
   lastCheckedAt: Date | null
+  lastLatencyMs: number | null
+  lastError: string | null
   createdByUserId: string | null
   createdAt: Date
   updatedAt: Date
@@ -285,6 +303,8 @@ export type HostWhereInput = {
   encryptedPassword?: Prisma.StringNullableFilter<"Host"> | string | null
   status?: Prisma.EnumHostStatusFilter<"Host"> | $Enums.HostStatus
   lastCheckedAt?: Prisma.DateTimeNullableFilter<"Host"> | Date | string | null
+  lastLatencyMs?: Prisma.IntNullableFilter<"Host"> | number | null
+  lastError?: Prisma.StringNullableFilter<"Host"> | string | null
   createdByUserId?: Prisma.UuidNullableFilter<"Host"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Host"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Host"> | Date | string
@@ -304,6 +324,8 @@ export type HostOrderByWithRelationInput = {
   encryptedPassword?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   lastCheckedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -328,6 +350,8 @@ export type HostWhereUniqueInput = Prisma.AtLeast<{
   encryptedPassword?: Prisma.StringNullableFilter<"Host"> | string | null
   status?: Prisma.EnumHostStatusFilter<"Host"> | $Enums.HostStatus
   lastCheckedAt?: Prisma.DateTimeNullableFilter<"Host"> | Date | string | null
+  lastLatencyMs?: Prisma.IntNullableFilter<"Host"> | number | null
+  lastError?: Prisma.StringNullableFilter<"Host"> | string | null
   createdByUserId?: Prisma.UuidNullableFilter<"Host"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Host"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Host"> | Date | string
@@ -347,6 +371,8 @@ export type HostOrderByWithAggregationInput = {
   encryptedPassword?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   lastCheckedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -372,6 +398,8 @@ export type HostScalarWhereWithAggregatesInput = {
   encryptedPassword?: Prisma.StringNullableWithAggregatesFilter<"Host"> | string | null
   status?: Prisma.EnumHostStatusWithAggregatesFilter<"Host"> | $Enums.HostStatus
   lastCheckedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Host"> | Date | string | null
+  lastLatencyMs?: Prisma.IntNullableWithAggregatesFilter<"Host"> | number | null
+  lastError?: Prisma.StringNullableWithAggregatesFilter<"Host"> | string | null
   createdByUserId?: Prisma.UuidNullableWithAggregatesFilter<"Host"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Host"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Host"> | Date | string
@@ -388,6 +416,8 @@ export type HostCreateInput = {
   encryptedPassword?: string | null
   status?: $Enums.HostStatus
   lastCheckedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -407,6 +437,8 @@ export type HostUncheckedCreateInput = {
   encryptedPassword?: string | null
   status?: $Enums.HostStatus
   lastCheckedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -424,6 +456,8 @@ export type HostUpdateInput = {
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumHostStatusFieldUpdateOperationsInput | $Enums.HostStatus
   lastCheckedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -443,6 +477,8 @@ export type HostUncheckedUpdateInput = {
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumHostStatusFieldUpdateOperationsInput | $Enums.HostStatus
   lastCheckedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -461,6 +497,8 @@ export type HostCreateManyInput = {
   encryptedPassword?: string | null
   status?: $Enums.HostStatus
   lastCheckedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -477,6 +515,8 @@ export type HostUpdateManyMutationInput = {
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumHostStatusFieldUpdateOperationsInput | $Enums.HostStatus
   lastCheckedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -494,6 +534,8 @@ export type HostUncheckedUpdateManyInput = {
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumHostStatusFieldUpdateOperationsInput | $Enums.HostStatus
   lastCheckedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -531,6 +573,8 @@ export type HostCountOrderByAggregateInput = {
   encryptedPassword?: Prisma.SortOrder
   status?: Prisma.SortOrder
   lastCheckedAt?: Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrder
+  lastError?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -538,6 +582,7 @@ export type HostCountOrderByAggregateInput = {
 
 export type HostAvgOrderByAggregateInput = {
   port?: Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrder
 }
 
 export type HostMaxOrderByAggregateInput = {
@@ -552,6 +597,8 @@ export type HostMaxOrderByAggregateInput = {
   encryptedPassword?: Prisma.SortOrder
   status?: Prisma.SortOrder
   lastCheckedAt?: Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrder
+  lastError?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -569,6 +616,8 @@ export type HostMinOrderByAggregateInput = {
   encryptedPassword?: Prisma.SortOrder
   status?: Prisma.SortOrder
   lastCheckedAt?: Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrder
+  lastError?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -576,6 +625,7 @@ export type HostMinOrderByAggregateInput = {
 
 export type HostSumOrderByAggregateInput = {
   port?: Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrder
 }
 
 export type HostNullableScalarRelationFilter = {
@@ -660,6 +710,8 @@ export type HostCreateWithoutOrganizationInput = {
   encryptedPassword?: string | null
   status?: $Enums.HostStatus
   lastCheckedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -677,6 +729,8 @@ export type HostUncheckedCreateWithoutOrganizationInput = {
   encryptedPassword?: string | null
   status?: $Enums.HostStatus
   lastCheckedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -724,6 +778,8 @@ export type HostScalarWhereInput = {
   encryptedPassword?: Prisma.StringNullableFilter<"Host"> | string | null
   status?: Prisma.EnumHostStatusFilter<"Host"> | $Enums.HostStatus
   lastCheckedAt?: Prisma.DateTimeNullableFilter<"Host"> | Date | string | null
+  lastLatencyMs?: Prisma.IntNullableFilter<"Host"> | number | null
+  lastError?: Prisma.StringNullableFilter<"Host"> | string | null
   createdByUserId?: Prisma.UuidNullableFilter<"Host"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Host"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Host"> | Date | string
@@ -740,6 +796,8 @@ export type HostCreateWithoutSshConnectionsInput = {
   encryptedPassword?: string | null
   status?: $Enums.HostStatus
   lastCheckedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -758,6 +816,8 @@ export type HostUncheckedCreateWithoutSshConnectionsInput = {
   encryptedPassword?: string | null
   status?: $Enums.HostStatus
   lastCheckedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -790,6 +850,8 @@ export type HostUpdateWithoutSshConnectionsInput = {
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumHostStatusFieldUpdateOperationsInput | $Enums.HostStatus
   lastCheckedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -808,6 +870,8 @@ export type HostUncheckedUpdateWithoutSshConnectionsInput = {
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumHostStatusFieldUpdateOperationsInput | $Enums.HostStatus
   lastCheckedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -824,6 +888,8 @@ export type HostCreateManyOrganizationInput = {
   encryptedPassword?: string | null
   status?: $Enums.HostStatus
   lastCheckedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -840,6 +906,8 @@ export type HostUpdateWithoutOrganizationInput = {
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumHostStatusFieldUpdateOperationsInput | $Enums.HostStatus
   lastCheckedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -857,6 +925,8 @@ export type HostUncheckedUpdateWithoutOrganizationInput = {
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumHostStatusFieldUpdateOperationsInput | $Enums.HostStatus
   lastCheckedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -874,6 +944,8 @@ export type HostUncheckedUpdateManyWithoutOrganizationInput = {
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumHostStatusFieldUpdateOperationsInput | $Enums.HostStatus
   lastCheckedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -922,6 +994,8 @@ export type HostSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   encryptedPassword?: boolean
   status?: boolean
   lastCheckedAt?: boolean
+  lastLatencyMs?: boolean
+  lastError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -942,6 +1016,8 @@ export type HostSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   encryptedPassword?: boolean
   status?: boolean
   lastCheckedAt?: boolean
+  lastLatencyMs?: boolean
+  lastError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -960,6 +1036,8 @@ export type HostSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   encryptedPassword?: boolean
   status?: boolean
   lastCheckedAt?: boolean
+  lastLatencyMs?: boolean
+  lastError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -978,12 +1056,14 @@ export type HostSelectScalar = {
   encryptedPassword?: boolean
   status?: boolean
   lastCheckedAt?: boolean
+  lastLatencyMs?: boolean
+  lastError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type HostOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "name" | "description" | "hostType" | "address" | "port" | "username" | "encryptedPassword" | "status" | "lastCheckedAt" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["host"]>
+export type HostOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "name" | "description" | "hostType" | "address" | "port" | "username" | "encryptedPassword" | "status" | "lastCheckedAt" | "lastLatencyMs" | "lastError" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["host"]>
 export type HostInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   sshConnections?: boolean | Prisma.Host$sshConnectionsArgs<ExtArgs>
@@ -1014,6 +1094,11 @@ export type $HostPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     encryptedPassword: string | null
     status: $Enums.HostStatus
     lastCheckedAt: Date | null
+    /**
+     * What the last check measured: the TCP connect time, or why it failed.
+     */
+    lastLatencyMs: number | null
+    lastError: string | null
     createdByUserId: string | null
     createdAt: Date
     updatedAt: Date
@@ -1453,6 +1538,8 @@ export interface HostFieldRefs {
   readonly encryptedPassword: Prisma.FieldRef<"Host", 'String'>
   readonly status: Prisma.FieldRef<"Host", 'HostStatus'>
   readonly lastCheckedAt: Prisma.FieldRef<"Host", 'DateTime'>
+  readonly lastLatencyMs: Prisma.FieldRef<"Host", 'Int'>
+  readonly lastError: Prisma.FieldRef<"Host", 'String'>
   readonly createdByUserId: Prisma.FieldRef<"Host", 'String'>
   readonly createdAt: Prisma.FieldRef<"Host", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Host", 'DateTime'>

@@ -28,8 +28,10 @@ export type RepositoryMinAggregateOutputType = {
   id: string | null
   orgId: string | null
   providerId: string | null
+  externalId: string | null
   name: string | null
   fullName: string | null
+  isPrivate: boolean | null
   description: string | null
   url: string | null
   defaultBranch: string | null
@@ -44,8 +46,10 @@ export type RepositoryMaxAggregateOutputType = {
   id: string | null
   orgId: string | null
   providerId: string | null
+  externalId: string | null
   name: string | null
   fullName: string | null
+  isPrivate: boolean | null
   description: string | null
   url: string | null
   defaultBranch: string | null
@@ -60,8 +64,10 @@ export type RepositoryCountAggregateOutputType = {
   id: number
   orgId: number
   providerId: number
+  externalId: number
   name: number
   fullName: number
+  isPrivate: number
   description: number
   url: number
   defaultBranch: number
@@ -78,8 +84,10 @@ export type RepositoryMinAggregateInputType = {
   id?: true
   orgId?: true
   providerId?: true
+  externalId?: true
   name?: true
   fullName?: true
+  isPrivate?: true
   description?: true
   url?: true
   defaultBranch?: true
@@ -94,8 +102,10 @@ export type RepositoryMaxAggregateInputType = {
   id?: true
   orgId?: true
   providerId?: true
+  externalId?: true
   name?: true
   fullName?: true
+  isPrivate?: true
   description?: true
   url?: true
   defaultBranch?: true
@@ -110,8 +120,10 @@ export type RepositoryCountAggregateInputType = {
   id?: true
   orgId?: true
   providerId?: true
+  externalId?: true
   name?: true
   fullName?: true
+  isPrivate?: true
   description?: true
   url?: true
   defaultBranch?: true
@@ -199,8 +211,10 @@ export type RepositoryGroupByOutputType = {
   id: string
   orgId: string
   providerId: string
+  externalId: string | null
   name: string
   fullName: string | null
+  isPrivate: boolean
   description: string | null
   url: string | null
   defaultBranch: string | null
@@ -236,8 +250,10 @@ export type RepositoryWhereInput = {
   id?: Prisma.UuidFilter<"Repository"> | string
   orgId?: Prisma.UuidFilter<"Repository"> | string
   providerId?: Prisma.UuidFilter<"Repository"> | string
+  externalId?: Prisma.StringNullableFilter<"Repository"> | string | null
   name?: Prisma.StringFilter<"Repository"> | string
   fullName?: Prisma.StringNullableFilter<"Repository"> | string | null
+  isPrivate?: Prisma.BoolFilter<"Repository"> | boolean
   description?: Prisma.StringNullableFilter<"Repository"> | string | null
   url?: Prisma.StringNullableFilter<"Repository"> | string | null
   defaultBranch?: Prisma.StringNullableFilter<"Repository"> | string | null
@@ -254,8 +270,10 @@ export type RepositoryOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   providerId?: Prisma.SortOrder
+  externalId?: Prisma.SortOrderInput | Prisma.SortOrder
   name?: Prisma.SortOrder
   fullName?: Prisma.SortOrderInput | Prisma.SortOrder
+  isPrivate?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   url?: Prisma.SortOrderInput | Prisma.SortOrder
   defaultBranch?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -271,13 +289,16 @@ export type RepositoryOrderByWithRelationInput = {
 export type RepositoryWhereUniqueInput = Prisma.AtLeast<{
   id?: string
   orgId_providerId_name?: Prisma.RepositoryOrgIdProviderIdNameCompoundUniqueInput
+  orgId_providerId_externalId?: Prisma.RepositoryOrgIdProviderIdExternalIdCompoundUniqueInput
   AND?: Prisma.RepositoryWhereInput | Prisma.RepositoryWhereInput[]
   OR?: Prisma.RepositoryWhereInput[]
   NOT?: Prisma.RepositoryWhereInput | Prisma.RepositoryWhereInput[]
   orgId?: Prisma.UuidFilter<"Repository"> | string
   providerId?: Prisma.UuidFilter<"Repository"> | string
+  externalId?: Prisma.StringNullableFilter<"Repository"> | string | null
   name?: Prisma.StringFilter<"Repository"> | string
   fullName?: Prisma.StringNullableFilter<"Repository"> | string | null
+  isPrivate?: Prisma.BoolFilter<"Repository"> | boolean
   description?: Prisma.StringNullableFilter<"Repository"> | string | null
   url?: Prisma.StringNullableFilter<"Repository"> | string | null
   defaultBranch?: Prisma.StringNullableFilter<"Repository"> | string | null
@@ -288,14 +309,16 @@ export type RepositoryWhereUniqueInput = Prisma.AtLeast<{
   updatedAt?: Prisma.DateTimeFilter<"Repository"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
   provider?: Prisma.XOR<Prisma.GitProviderScalarRelationFilter, Prisma.GitProviderWhereInput>
-}, "id" | "orgId_providerId_name">
+}, "id" | "orgId_providerId_name" | "orgId_providerId_externalId">
 
 export type RepositoryOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   providerId?: Prisma.SortOrder
+  externalId?: Prisma.SortOrderInput | Prisma.SortOrder
   name?: Prisma.SortOrder
   fullName?: Prisma.SortOrderInput | Prisma.SortOrder
+  isPrivate?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   url?: Prisma.SortOrderInput | Prisma.SortOrder
   defaultBranch?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -316,8 +339,10 @@ export type RepositoryScalarWhereWithAggregatesInput = {
   id?: Prisma.UuidWithAggregatesFilter<"Repository"> | string
   orgId?: Prisma.UuidWithAggregatesFilter<"Repository"> | string
   providerId?: Prisma.UuidWithAggregatesFilter<"Repository"> | string
+  externalId?: Prisma.StringNullableWithAggregatesFilter<"Repository"> | string | null
   name?: Prisma.StringWithAggregatesFilter<"Repository"> | string
   fullName?: Prisma.StringNullableWithAggregatesFilter<"Repository"> | string | null
+  isPrivate?: Prisma.BoolWithAggregatesFilter<"Repository"> | boolean
   description?: Prisma.StringNullableWithAggregatesFilter<"Repository"> | string | null
   url?: Prisma.StringNullableWithAggregatesFilter<"Repository"> | string | null
   defaultBranch?: Prisma.StringNullableWithAggregatesFilter<"Repository"> | string | null
@@ -330,8 +355,10 @@ export type RepositoryScalarWhereWithAggregatesInput = {
 
 export type RepositoryCreateInput = {
   id?: string
+  externalId?: string | null
   name: string
   fullName?: string | null
+  isPrivate?: boolean
   description?: string | null
   url?: string | null
   defaultBranch?: string | null
@@ -348,8 +375,10 @@ export type RepositoryUncheckedCreateInput = {
   id?: string
   orgId: string
   providerId: string
+  externalId?: string | null
   name: string
   fullName?: string | null
+  isPrivate?: boolean
   description?: string | null
   url?: string | null
   defaultBranch?: string | null
@@ -362,8 +391,10 @@ export type RepositoryUncheckedCreateInput = {
 
 export type RepositoryUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPrivate?: Prisma.BoolFieldUpdateOperationsInput | boolean
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   url?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -380,8 +411,10 @@ export type RepositoryUncheckedUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   providerId?: Prisma.StringFieldUpdateOperationsInput | string
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPrivate?: Prisma.BoolFieldUpdateOperationsInput | boolean
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   url?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -396,8 +429,10 @@ export type RepositoryCreateManyInput = {
   id?: string
   orgId: string
   providerId: string
+  externalId?: string | null
   name: string
   fullName?: string | null
+  isPrivate?: boolean
   description?: string | null
   url?: string | null
   defaultBranch?: string | null
@@ -410,8 +445,10 @@ export type RepositoryCreateManyInput = {
 
 export type RepositoryUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPrivate?: Prisma.BoolFieldUpdateOperationsInput | boolean
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   url?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -426,8 +463,10 @@ export type RepositoryUncheckedUpdateManyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   orgId?: Prisma.StringFieldUpdateOperationsInput | string
   providerId?: Prisma.StringFieldUpdateOperationsInput | string
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPrivate?: Prisma.BoolFieldUpdateOperationsInput | boolean
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   url?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -454,12 +493,20 @@ export type RepositoryOrgIdProviderIdNameCompoundUniqueInput = {
   name: string
 }
 
+export type RepositoryOrgIdProviderIdExternalIdCompoundUniqueInput = {
+  orgId: string
+  providerId: string
+  externalId: string
+}
+
 export type RepositoryCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   providerId?: Prisma.SortOrder
+  externalId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   fullName?: Prisma.SortOrder
+  isPrivate?: Prisma.SortOrder
   description?: Prisma.SortOrder
   url?: Prisma.SortOrder
   defaultBranch?: Prisma.SortOrder
@@ -474,8 +521,10 @@ export type RepositoryMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   providerId?: Prisma.SortOrder
+  externalId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   fullName?: Prisma.SortOrder
+  isPrivate?: Prisma.SortOrder
   description?: Prisma.SortOrder
   url?: Prisma.SortOrder
   defaultBranch?: Prisma.SortOrder
@@ -490,8 +539,10 @@ export type RepositoryMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   orgId?: Prisma.SortOrder
   providerId?: Prisma.SortOrder
+  externalId?: Prisma.SortOrder
   name?: Prisma.SortOrder
   fullName?: Prisma.SortOrder
+  isPrivate?: Prisma.SortOrder
   description?: Prisma.SortOrder
   url?: Prisma.SortOrder
   defaultBranch?: Prisma.SortOrder
@@ -592,8 +643,10 @@ export type EnumSyncStatusFieldUpdateOperationsInput = {
 
 export type RepositoryCreateWithoutOrganizationInput = {
   id?: string
+  externalId?: string | null
   name: string
   fullName?: string | null
+  isPrivate?: boolean
   description?: string | null
   url?: string | null
   defaultBranch?: string | null
@@ -608,8 +661,10 @@ export type RepositoryCreateWithoutOrganizationInput = {
 export type RepositoryUncheckedCreateWithoutOrganizationInput = {
   id?: string
   providerId: string
+  externalId?: string | null
   name: string
   fullName?: string | null
+  isPrivate?: boolean
   description?: string | null
   url?: string | null
   defaultBranch?: string | null
@@ -653,8 +708,10 @@ export type RepositoryScalarWhereInput = {
   id?: Prisma.UuidFilter<"Repository"> | string
   orgId?: Prisma.UuidFilter<"Repository"> | string
   providerId?: Prisma.UuidFilter<"Repository"> | string
+  externalId?: Prisma.StringNullableFilter<"Repository"> | string | null
   name?: Prisma.StringFilter<"Repository"> | string
   fullName?: Prisma.StringNullableFilter<"Repository"> | string | null
+  isPrivate?: Prisma.BoolFilter<"Repository"> | boolean
   description?: Prisma.StringNullableFilter<"Repository"> | string | null
   url?: Prisma.StringNullableFilter<"Repository"> | string | null
   defaultBranch?: Prisma.StringNullableFilter<"Repository"> | string | null
@@ -667,8 +724,10 @@ export type RepositoryScalarWhereInput = {
 
 export type RepositoryCreateWithoutProviderInput = {
   id?: string
+  externalId?: string | null
   name: string
   fullName?: string | null
+  isPrivate?: boolean
   description?: string | null
   url?: string | null
   defaultBranch?: string | null
@@ -682,8 +741,10 @@ export type RepositoryCreateWithoutProviderInput = {
 
 export type RepositoryUncheckedCreateWithoutProviderInput = {
   id?: string
+  externalId?: string | null
   name: string
   fullName?: string | null
+  isPrivate?: boolean
   description?: string | null
   url?: string | null
   defaultBranch?: string | null
@@ -723,8 +784,10 @@ export type RepositoryUpdateManyWithWhereWithoutProviderInput = {
 export type RepositoryCreateManyOrganizationInput = {
   id?: string
   providerId: string
+  externalId?: string | null
   name: string
   fullName?: string | null
+  isPrivate?: boolean
   description?: string | null
   url?: string | null
   defaultBranch?: string | null
@@ -737,8 +800,10 @@ export type RepositoryCreateManyOrganizationInput = {
 
 export type RepositoryUpdateWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPrivate?: Prisma.BoolFieldUpdateOperationsInput | boolean
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   url?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -753,8 +818,10 @@ export type RepositoryUpdateWithoutOrganizationInput = {
 export type RepositoryUncheckedUpdateWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   providerId?: Prisma.StringFieldUpdateOperationsInput | string
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPrivate?: Prisma.BoolFieldUpdateOperationsInput | boolean
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   url?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -768,8 +835,10 @@ export type RepositoryUncheckedUpdateWithoutOrganizationInput = {
 export type RepositoryUncheckedUpdateManyWithoutOrganizationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   providerId?: Prisma.StringFieldUpdateOperationsInput | string
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPrivate?: Prisma.BoolFieldUpdateOperationsInput | boolean
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   url?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -782,8 +851,10 @@ export type RepositoryUncheckedUpdateManyWithoutOrganizationInput = {
 
 export type RepositoryCreateManyProviderInput = {
   id?: string
+  externalId?: string | null
   name: string
   fullName?: string | null
+  isPrivate?: boolean
   description?: string | null
   url?: string | null
   defaultBranch?: string | null
@@ -796,8 +867,10 @@ export type RepositoryCreateManyProviderInput = {
 
 export type RepositoryUpdateWithoutProviderInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPrivate?: Prisma.BoolFieldUpdateOperationsInput | boolean
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   url?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -811,8 +884,10 @@ export type RepositoryUpdateWithoutProviderInput = {
 
 export type RepositoryUncheckedUpdateWithoutProviderInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPrivate?: Prisma.BoolFieldUpdateOperationsInput | boolean
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   url?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -825,8 +900,10 @@ export type RepositoryUncheckedUpdateWithoutProviderInput = {
 
 export type RepositoryUncheckedUpdateManyWithoutProviderInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   name?: Prisma.StringFieldUpdateOperationsInput | string
   fullName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPrivate?: Prisma.BoolFieldUpdateOperationsInput | boolean
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   url?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -843,8 +920,10 @@ export type RepositorySelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   id?: boolean
   orgId?: boolean
   providerId?: boolean
+  externalId?: boolean
   name?: boolean
   fullName?: boolean
+  isPrivate?: boolean
   description?: boolean
   url?: boolean
   defaultBranch?: boolean
@@ -861,8 +940,10 @@ export type RepositorySelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   id?: boolean
   orgId?: boolean
   providerId?: boolean
+  externalId?: boolean
   name?: boolean
   fullName?: boolean
+  isPrivate?: boolean
   description?: boolean
   url?: boolean
   defaultBranch?: boolean
@@ -879,8 +960,10 @@ export type RepositorySelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   id?: boolean
   orgId?: boolean
   providerId?: boolean
+  externalId?: boolean
   name?: boolean
   fullName?: boolean
+  isPrivate?: boolean
   description?: boolean
   url?: boolean
   defaultBranch?: boolean
@@ -897,8 +980,10 @@ export type RepositorySelectScalar = {
   id?: boolean
   orgId?: boolean
   providerId?: boolean
+  externalId?: boolean
   name?: boolean
   fullName?: boolean
+  isPrivate?: boolean
   description?: boolean
   url?: boolean
   defaultBranch?: boolean
@@ -909,7 +994,7 @@ export type RepositorySelectScalar = {
   updatedAt?: boolean
 }
 
-export type RepositoryOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "providerId" | "name" | "fullName" | "description" | "url" | "defaultBranch" | "syncStatus" | "lastSyncedAt" | "syncError" | "createdAt" | "updatedAt", ExtArgs["result"]["repository"]>
+export type RepositoryOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "providerId" | "externalId" | "name" | "fullName" | "isPrivate" | "description" | "url" | "defaultBranch" | "syncStatus" | "lastSyncedAt" | "syncError" | "createdAt" | "updatedAt", ExtArgs["result"]["repository"]>
 export type RepositoryInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
   provider?: boolean | Prisma.GitProviderDefaultArgs<ExtArgs>
@@ -933,8 +1018,13 @@ export type $RepositoryPayload<ExtArgs extends runtime.Types.Extensions.Internal
     id: string
     orgId: string
     providerId: string
+    /**
+     * The provider's own id of the repository: what a sync upserts on.
+     */
+    externalId: string | null
     name: string
     fullName: string | null
+    isPrivate: boolean
     description: string | null
     url: string | null
     defaultBranch: string | null
@@ -1371,8 +1461,10 @@ export interface RepositoryFieldRefs {
   readonly id: Prisma.FieldRef<"Repository", 'String'>
   readonly orgId: Prisma.FieldRef<"Repository", 'String'>
   readonly providerId: Prisma.FieldRef<"Repository", 'String'>
+  readonly externalId: Prisma.FieldRef<"Repository", 'String'>
   readonly name: Prisma.FieldRef<"Repository", 'String'>
   readonly fullName: Prisma.FieldRef<"Repository", 'String'>
+  readonly isPrivate: Prisma.FieldRef<"Repository", 'Boolean'>
   readonly description: Prisma.FieldRef<"Repository", 'String'>
   readonly url: Prisma.FieldRef<"Repository", 'String'>
   readonly defaultBranch: Prisma.FieldRef<"Repository", 'String'>

@@ -28,10 +28,12 @@ export type AggregateSshConnection = {
 
 export type SshConnectionAvgAggregateOutputType = {
   port: number | null
+  lastLatencyMs: number | null
 }
 
 export type SshConnectionSumAggregateOutputType = {
   port: number | null
+  lastLatencyMs: number | null
 }
 
 export type SshConnectionMinAggregateOutputType = {
@@ -44,8 +46,10 @@ export type SshConnectionMinAggregateOutputType = {
   username: string | null
   encryptedPassword: string | null
   encryptedPrivateKey: string | null
+  encryptedPassphrase: string | null
   hostKeyFingerprint: string | null
   lastConnectedAt: Date | null
+  lastLatencyMs: number | null
   lastError: string | null
   createdByUserId: string | null
   createdAt: Date | null
@@ -62,8 +66,10 @@ export type SshConnectionMaxAggregateOutputType = {
   username: string | null
   encryptedPassword: string | null
   encryptedPrivateKey: string | null
+  encryptedPassphrase: string | null
   hostKeyFingerprint: string | null
   lastConnectedAt: Date | null
+  lastLatencyMs: number | null
   lastError: string | null
   createdByUserId: string | null
   createdAt: Date | null
@@ -80,8 +86,10 @@ export type SshConnectionCountAggregateOutputType = {
   username: number
   encryptedPassword: number
   encryptedPrivateKey: number
+  encryptedPassphrase: number
   hostKeyFingerprint: number
   lastConnectedAt: number
+  lastLatencyMs: number
   lastError: number
   createdByUserId: number
   createdAt: number
@@ -92,10 +100,12 @@ export type SshConnectionCountAggregateOutputType = {
 
 export type SshConnectionAvgAggregateInputType = {
   port?: true
+  lastLatencyMs?: true
 }
 
 export type SshConnectionSumAggregateInputType = {
   port?: true
+  lastLatencyMs?: true
 }
 
 export type SshConnectionMinAggregateInputType = {
@@ -108,8 +118,10 @@ export type SshConnectionMinAggregateInputType = {
   username?: true
   encryptedPassword?: true
   encryptedPrivateKey?: true
+  encryptedPassphrase?: true
   hostKeyFingerprint?: true
   lastConnectedAt?: true
+  lastLatencyMs?: true
   lastError?: true
   createdByUserId?: true
   createdAt?: true
@@ -126,8 +138,10 @@ export type SshConnectionMaxAggregateInputType = {
   username?: true
   encryptedPassword?: true
   encryptedPrivateKey?: true
+  encryptedPassphrase?: true
   hostKeyFingerprint?: true
   lastConnectedAt?: true
+  lastLatencyMs?: true
   lastError?: true
   createdByUserId?: true
   createdAt?: true
@@ -144,8 +158,10 @@ export type SshConnectionCountAggregateInputType = {
   username?: true
   encryptedPassword?: true
   encryptedPrivateKey?: true
+  encryptedPassphrase?: true
   hostKeyFingerprint?: true
   lastConnectedAt?: true
+  lastLatencyMs?: true
   lastError?: true
   createdByUserId?: true
   createdAt?: true
@@ -249,8 +265,10 @@ export type SshConnectionGroupByOutputType = {
   username: string
   encryptedPassword: string | null
   encryptedPrivateKey: string | null
+  encryptedPassphrase: string | null
   hostKeyFingerprint: string | null
   lastConnectedAt: Date | null
+  lastLatencyMs: number | null
   lastError: string | null
   createdByUserId: string | null
   createdAt: Date
@@ -290,13 +308,16 @@ export type SshConnectionWhereInput = {
   username?: Prisma.StringFilter<"SshConnection"> | string
   encryptedPassword?: Prisma.StringNullableFilter<"SshConnection"> | string | null
   encryptedPrivateKey?: Prisma.StringNullableFilter<"SshConnection"> | string | null
+  encryptedPassphrase?: Prisma.StringNullableFilter<"SshConnection"> | string | null
   hostKeyFingerprint?: Prisma.StringNullableFilter<"SshConnection"> | string | null
   lastConnectedAt?: Prisma.DateTimeNullableFilter<"SshConnection"> | Date | string | null
+  lastLatencyMs?: Prisma.IntNullableFilter<"SshConnection"> | number | null
   lastError?: Prisma.StringNullableFilter<"SshConnection"> | string | null
   createdByUserId?: Prisma.UuidNullableFilter<"SshConnection"> | string | null
   createdAt?: Prisma.DateTimeFilter<"SshConnection"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"SshConnection"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
+  owner?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
   hostRef?: Prisma.XOR<Prisma.HostNullableScalarRelationFilter, Prisma.HostWhereInput> | null
 }
 
@@ -310,13 +331,16 @@ export type SshConnectionOrderByWithRelationInput = {
   username?: Prisma.SortOrder
   encryptedPassword?: Prisma.SortOrderInput | Prisma.SortOrder
   encryptedPrivateKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  encryptedPassphrase?: Prisma.SortOrderInput | Prisma.SortOrder
   hostKeyFingerprint?: Prisma.SortOrderInput | Prisma.SortOrder
   lastConnectedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrderInput | Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   organization?: Prisma.OrganizationOrderByWithRelationInput
+  owner?: Prisma.UserOrderByWithRelationInput
   hostRef?: Prisma.HostOrderByWithRelationInput
 }
 
@@ -334,13 +358,16 @@ export type SshConnectionWhereUniqueInput = Prisma.AtLeast<{
   username?: Prisma.StringFilter<"SshConnection"> | string
   encryptedPassword?: Prisma.StringNullableFilter<"SshConnection"> | string | null
   encryptedPrivateKey?: Prisma.StringNullableFilter<"SshConnection"> | string | null
+  encryptedPassphrase?: Prisma.StringNullableFilter<"SshConnection"> | string | null
   hostKeyFingerprint?: Prisma.StringNullableFilter<"SshConnection"> | string | null
   lastConnectedAt?: Prisma.DateTimeNullableFilter<"SshConnection"> | Date | string | null
+  lastLatencyMs?: Prisma.IntNullableFilter<"SshConnection"> | number | null
   lastError?: Prisma.StringNullableFilter<"SshConnection"> | string | null
   createdByUserId?: Prisma.UuidNullableFilter<"SshConnection"> | string | null
   createdAt?: Prisma.DateTimeFilter<"SshConnection"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"SshConnection"> | Date | string
   organization?: Prisma.XOR<Prisma.OrganizationScalarRelationFilter, Prisma.OrganizationWhereInput>
+  owner?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
   hostRef?: Prisma.XOR<Prisma.HostNullableScalarRelationFilter, Prisma.HostWhereInput> | null
 }, "id" | "orgId_name">
 
@@ -354,8 +381,10 @@ export type SshConnectionOrderByWithAggregationInput = {
   username?: Prisma.SortOrder
   encryptedPassword?: Prisma.SortOrderInput | Prisma.SortOrder
   encryptedPrivateKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  encryptedPassphrase?: Prisma.SortOrderInput | Prisma.SortOrder
   hostKeyFingerprint?: Prisma.SortOrderInput | Prisma.SortOrder
   lastConnectedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrderInput | Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdByUserId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -380,8 +409,10 @@ export type SshConnectionScalarWhereWithAggregatesInput = {
   username?: Prisma.StringWithAggregatesFilter<"SshConnection"> | string
   encryptedPassword?: Prisma.StringNullableWithAggregatesFilter<"SshConnection"> | string | null
   encryptedPrivateKey?: Prisma.StringNullableWithAggregatesFilter<"SshConnection"> | string | null
+  encryptedPassphrase?: Prisma.StringNullableWithAggregatesFilter<"SshConnection"> | string | null
   hostKeyFingerprint?: Prisma.StringNullableWithAggregatesFilter<"SshConnection"> | string | null
   lastConnectedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"SshConnection"> | Date | string | null
+  lastLatencyMs?: Prisma.IntNullableWithAggregatesFilter<"SshConnection"> | number | null
   lastError?: Prisma.StringNullableWithAggregatesFilter<"SshConnection"> | string | null
   createdByUserId?: Prisma.UuidNullableWithAggregatesFilter<"SshConnection"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"SshConnection"> | Date | string
@@ -396,13 +427,15 @@ export type SshConnectionCreateInput = {
   username: string
   encryptedPassword?: string | null
   encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
   hostKeyFingerprint?: string | null
   lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
   lastError?: string | null
-  createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutSshConnectionsInput
+  owner?: Prisma.UserCreateNestedOneWithoutSshConnectionsInput
   hostRef?: Prisma.HostCreateNestedOneWithoutSshConnectionsInput
 }
 
@@ -416,8 +449,10 @@ export type SshConnectionUncheckedCreateInput = {
   username: string
   encryptedPassword?: string | null
   encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
   hostKeyFingerprint?: string | null
   lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
   lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
@@ -432,13 +467,15 @@ export type SshConnectionUpdateInput = {
   username?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutSshConnectionsNestedInput
+  owner?: Prisma.UserUpdateOneWithoutSshConnectionsNestedInput
   hostRef?: Prisma.HostUpdateOneWithoutSshConnectionsNestedInput
 }
 
@@ -452,8 +489,10 @@ export type SshConnectionUncheckedUpdateInput = {
   username?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -470,8 +509,10 @@ export type SshConnectionCreateManyInput = {
   username: string
   encryptedPassword?: string | null
   encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
   hostKeyFingerprint?: string | null
   lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
   lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
@@ -486,10 +527,11 @@ export type SshConnectionUpdateManyMutationInput = {
   username?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -504,8 +546,10 @@ export type SshConnectionUncheckedUpdateManyInput = {
   username?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -537,8 +581,10 @@ export type SshConnectionCountOrderByAggregateInput = {
   username?: Prisma.SortOrder
   encryptedPassword?: Prisma.SortOrder
   encryptedPrivateKey?: Prisma.SortOrder
+  encryptedPassphrase?: Prisma.SortOrder
   hostKeyFingerprint?: Prisma.SortOrder
   lastConnectedAt?: Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -547,6 +593,7 @@ export type SshConnectionCountOrderByAggregateInput = {
 
 export type SshConnectionAvgOrderByAggregateInput = {
   port?: Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrder
 }
 
 export type SshConnectionMaxOrderByAggregateInput = {
@@ -559,8 +606,10 @@ export type SshConnectionMaxOrderByAggregateInput = {
   username?: Prisma.SortOrder
   encryptedPassword?: Prisma.SortOrder
   encryptedPrivateKey?: Prisma.SortOrder
+  encryptedPassphrase?: Prisma.SortOrder
   hostKeyFingerprint?: Prisma.SortOrder
   lastConnectedAt?: Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -577,8 +626,10 @@ export type SshConnectionMinOrderByAggregateInput = {
   username?: Prisma.SortOrder
   encryptedPassword?: Prisma.SortOrder
   encryptedPrivateKey?: Prisma.SortOrder
+  encryptedPassphrase?: Prisma.SortOrder
   hostKeyFingerprint?: Prisma.SortOrder
   lastConnectedAt?: Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   createdByUserId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -587,6 +638,49 @@ export type SshConnectionMinOrderByAggregateInput = {
 
 export type SshConnectionSumOrderByAggregateInput = {
   port?: Prisma.SortOrder
+  lastLatencyMs?: Prisma.SortOrder
+}
+
+export type SshConnectionCreateNestedManyWithoutOwnerInput = {
+  create?: Prisma.XOR<Prisma.SshConnectionCreateWithoutOwnerInput, Prisma.SshConnectionUncheckedCreateWithoutOwnerInput> | Prisma.SshConnectionCreateWithoutOwnerInput[] | Prisma.SshConnectionUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.SshConnectionCreateOrConnectWithoutOwnerInput | Prisma.SshConnectionCreateOrConnectWithoutOwnerInput[]
+  createMany?: Prisma.SshConnectionCreateManyOwnerInputEnvelope
+  connect?: Prisma.SshConnectionWhereUniqueInput | Prisma.SshConnectionWhereUniqueInput[]
+}
+
+export type SshConnectionUncheckedCreateNestedManyWithoutOwnerInput = {
+  create?: Prisma.XOR<Prisma.SshConnectionCreateWithoutOwnerInput, Prisma.SshConnectionUncheckedCreateWithoutOwnerInput> | Prisma.SshConnectionCreateWithoutOwnerInput[] | Prisma.SshConnectionUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.SshConnectionCreateOrConnectWithoutOwnerInput | Prisma.SshConnectionCreateOrConnectWithoutOwnerInput[]
+  createMany?: Prisma.SshConnectionCreateManyOwnerInputEnvelope
+  connect?: Prisma.SshConnectionWhereUniqueInput | Prisma.SshConnectionWhereUniqueInput[]
+}
+
+export type SshConnectionUpdateManyWithoutOwnerNestedInput = {
+  create?: Prisma.XOR<Prisma.SshConnectionCreateWithoutOwnerInput, Prisma.SshConnectionUncheckedCreateWithoutOwnerInput> | Prisma.SshConnectionCreateWithoutOwnerInput[] | Prisma.SshConnectionUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.SshConnectionCreateOrConnectWithoutOwnerInput | Prisma.SshConnectionCreateOrConnectWithoutOwnerInput[]
+  upsert?: Prisma.SshConnectionUpsertWithWhereUniqueWithoutOwnerInput | Prisma.SshConnectionUpsertWithWhereUniqueWithoutOwnerInput[]
+  createMany?: Prisma.SshConnectionCreateManyOwnerInputEnvelope
+  set?: Prisma.SshConnectionWhereUniqueInput | Prisma.SshConnectionWhereUniqueInput[]
+  disconnect?: Prisma.SshConnectionWhereUniqueInput | Prisma.SshConnectionWhereUniqueInput[]
+  delete?: Prisma.SshConnectionWhereUniqueInput | Prisma.SshConnectionWhereUniqueInput[]
+  connect?: Prisma.SshConnectionWhereUniqueInput | Prisma.SshConnectionWhereUniqueInput[]
+  update?: Prisma.SshConnectionUpdateWithWhereUniqueWithoutOwnerInput | Prisma.SshConnectionUpdateWithWhereUniqueWithoutOwnerInput[]
+  updateMany?: Prisma.SshConnectionUpdateManyWithWhereWithoutOwnerInput | Prisma.SshConnectionUpdateManyWithWhereWithoutOwnerInput[]
+  deleteMany?: Prisma.SshConnectionScalarWhereInput | Prisma.SshConnectionScalarWhereInput[]
+}
+
+export type SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput = {
+  create?: Prisma.XOR<Prisma.SshConnectionCreateWithoutOwnerInput, Prisma.SshConnectionUncheckedCreateWithoutOwnerInput> | Prisma.SshConnectionCreateWithoutOwnerInput[] | Prisma.SshConnectionUncheckedCreateWithoutOwnerInput[]
+  connectOrCreate?: Prisma.SshConnectionCreateOrConnectWithoutOwnerInput | Prisma.SshConnectionCreateOrConnectWithoutOwnerInput[]
+  upsert?: Prisma.SshConnectionUpsertWithWhereUniqueWithoutOwnerInput | Prisma.SshConnectionUpsertWithWhereUniqueWithoutOwnerInput[]
+  createMany?: Prisma.SshConnectionCreateManyOwnerInputEnvelope
+  set?: Prisma.SshConnectionWhereUniqueInput | Prisma.SshConnectionWhereUniqueInput[]
+  disconnect?: Prisma.SshConnectionWhereUniqueInput | Prisma.SshConnectionWhereUniqueInput[]
+  delete?: Prisma.SshConnectionWhereUniqueInput | Prisma.SshConnectionWhereUniqueInput[]
+  connect?: Prisma.SshConnectionWhereUniqueInput | Prisma.SshConnectionWhereUniqueInput[]
+  update?: Prisma.SshConnectionUpdateWithWhereUniqueWithoutOwnerInput | Prisma.SshConnectionUpdateWithWhereUniqueWithoutOwnerInput[]
+  updateMany?: Prisma.SshConnectionUpdateManyWithWhereWithoutOwnerInput | Prisma.SshConnectionUpdateManyWithWhereWithoutOwnerInput[]
+  deleteMany?: Prisma.SshConnectionScalarWhereInput | Prisma.SshConnectionScalarWhereInput[]
 }
 
 export type SshConnectionCreateNestedManyWithoutOrganizationInput = {
@@ -673,6 +767,93 @@ export type SshConnectionUncheckedUpdateManyWithoutHostRefNestedInput = {
   deleteMany?: Prisma.SshConnectionScalarWhereInput | Prisma.SshConnectionScalarWhereInput[]
 }
 
+export type SshConnectionCreateWithoutOwnerInput = {
+  id?: string
+  name: string
+  host: string
+  port?: number
+  username: string
+  encryptedPassword?: string | null
+  encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
+  hostKeyFingerprint?: string | null
+  lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  organization: Prisma.OrganizationCreateNestedOneWithoutSshConnectionsInput
+  hostRef?: Prisma.HostCreateNestedOneWithoutSshConnectionsInput
+}
+
+export type SshConnectionUncheckedCreateWithoutOwnerInput = {
+  id?: string
+  orgId: string
+  hostId?: string | null
+  name: string
+  host: string
+  port?: number
+  username: string
+  encryptedPassword?: string | null
+  encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
+  hostKeyFingerprint?: string | null
+  lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type SshConnectionCreateOrConnectWithoutOwnerInput = {
+  where: Prisma.SshConnectionWhereUniqueInput
+  create: Prisma.XOR<Prisma.SshConnectionCreateWithoutOwnerInput, Prisma.SshConnectionUncheckedCreateWithoutOwnerInput>
+}
+
+export type SshConnectionCreateManyOwnerInputEnvelope = {
+  data: Prisma.SshConnectionCreateManyOwnerInput | Prisma.SshConnectionCreateManyOwnerInput[]
+  skipDuplicates?: boolean
+}
+
+export type SshConnectionUpsertWithWhereUniqueWithoutOwnerInput = {
+  where: Prisma.SshConnectionWhereUniqueInput
+  update: Prisma.XOR<Prisma.SshConnectionUpdateWithoutOwnerInput, Prisma.SshConnectionUncheckedUpdateWithoutOwnerInput>
+  create: Prisma.XOR<Prisma.SshConnectionCreateWithoutOwnerInput, Prisma.SshConnectionUncheckedCreateWithoutOwnerInput>
+}
+
+export type SshConnectionUpdateWithWhereUniqueWithoutOwnerInput = {
+  where: Prisma.SshConnectionWhereUniqueInput
+  data: Prisma.XOR<Prisma.SshConnectionUpdateWithoutOwnerInput, Prisma.SshConnectionUncheckedUpdateWithoutOwnerInput>
+}
+
+export type SshConnectionUpdateManyWithWhereWithoutOwnerInput = {
+  where: Prisma.SshConnectionScalarWhereInput
+  data: Prisma.XOR<Prisma.SshConnectionUpdateManyMutationInput, Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerInput>
+}
+
+export type SshConnectionScalarWhereInput = {
+  AND?: Prisma.SshConnectionScalarWhereInput | Prisma.SshConnectionScalarWhereInput[]
+  OR?: Prisma.SshConnectionScalarWhereInput[]
+  NOT?: Prisma.SshConnectionScalarWhereInput | Prisma.SshConnectionScalarWhereInput[]
+  id?: Prisma.UuidFilter<"SshConnection"> | string
+  orgId?: Prisma.UuidFilter<"SshConnection"> | string
+  hostId?: Prisma.UuidNullableFilter<"SshConnection"> | string | null
+  name?: Prisma.StringFilter<"SshConnection"> | string
+  host?: Prisma.StringFilter<"SshConnection"> | string
+  port?: Prisma.IntFilter<"SshConnection"> | number
+  username?: Prisma.StringFilter<"SshConnection"> | string
+  encryptedPassword?: Prisma.StringNullableFilter<"SshConnection"> | string | null
+  encryptedPrivateKey?: Prisma.StringNullableFilter<"SshConnection"> | string | null
+  encryptedPassphrase?: Prisma.StringNullableFilter<"SshConnection"> | string | null
+  hostKeyFingerprint?: Prisma.StringNullableFilter<"SshConnection"> | string | null
+  lastConnectedAt?: Prisma.DateTimeNullableFilter<"SshConnection"> | Date | string | null
+  lastLatencyMs?: Prisma.IntNullableFilter<"SshConnection"> | number | null
+  lastError?: Prisma.StringNullableFilter<"SshConnection"> | string | null
+  createdByUserId?: Prisma.UuidNullableFilter<"SshConnection"> | string | null
+  createdAt?: Prisma.DateTimeFilter<"SshConnection"> | Date | string
+  updatedAt?: Prisma.DateTimeFilter<"SshConnection"> | Date | string
+}
+
 export type SshConnectionCreateWithoutOrganizationInput = {
   id?: string
   name: string
@@ -681,12 +862,14 @@ export type SshConnectionCreateWithoutOrganizationInput = {
   username: string
   encryptedPassword?: string | null
   encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
   hostKeyFingerprint?: string | null
   lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
   lastError?: string | null
-  createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  owner?: Prisma.UserCreateNestedOneWithoutSshConnectionsInput
   hostRef?: Prisma.HostCreateNestedOneWithoutSshConnectionsInput
 }
 
@@ -699,8 +882,10 @@ export type SshConnectionUncheckedCreateWithoutOrganizationInput = {
   username: string
   encryptedPassword?: string | null
   encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
   hostKeyFingerprint?: string | null
   lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
   lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
@@ -733,27 +918,6 @@ export type SshConnectionUpdateManyWithWhereWithoutOrganizationInput = {
   data: Prisma.XOR<Prisma.SshConnectionUpdateManyMutationInput, Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationInput>
 }
 
-export type SshConnectionScalarWhereInput = {
-  AND?: Prisma.SshConnectionScalarWhereInput | Prisma.SshConnectionScalarWhereInput[]
-  OR?: Prisma.SshConnectionScalarWhereInput[]
-  NOT?: Prisma.SshConnectionScalarWhereInput | Prisma.SshConnectionScalarWhereInput[]
-  id?: Prisma.UuidFilter<"SshConnection"> | string
-  orgId?: Prisma.UuidFilter<"SshConnection"> | string
-  hostId?: Prisma.UuidNullableFilter<"SshConnection"> | string | null
-  name?: Prisma.StringFilter<"SshConnection"> | string
-  host?: Prisma.StringFilter<"SshConnection"> | string
-  port?: Prisma.IntFilter<"SshConnection"> | number
-  username?: Prisma.StringFilter<"SshConnection"> | string
-  encryptedPassword?: Prisma.StringNullableFilter<"SshConnection"> | string | null
-  encryptedPrivateKey?: Prisma.StringNullableFilter<"SshConnection"> | string | null
-  hostKeyFingerprint?: Prisma.StringNullableFilter<"SshConnection"> | string | null
-  lastConnectedAt?: Prisma.DateTimeNullableFilter<"SshConnection"> | Date | string | null
-  lastError?: Prisma.StringNullableFilter<"SshConnection"> | string | null
-  createdByUserId?: Prisma.UuidNullableFilter<"SshConnection"> | string | null
-  createdAt?: Prisma.DateTimeFilter<"SshConnection"> | Date | string
-  updatedAt?: Prisma.DateTimeFilter<"SshConnection"> | Date | string
-}
-
 export type SshConnectionCreateWithoutHostRefInput = {
   id?: string
   name: string
@@ -762,13 +926,15 @@ export type SshConnectionCreateWithoutHostRefInput = {
   username: string
   encryptedPassword?: string | null
   encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
   hostKeyFingerprint?: string | null
   lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
   lastError?: string | null
-  createdByUserId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   organization: Prisma.OrganizationCreateNestedOneWithoutSshConnectionsInput
+  owner?: Prisma.UserCreateNestedOneWithoutSshConnectionsInput
 }
 
 export type SshConnectionUncheckedCreateWithoutHostRefInput = {
@@ -779,8 +945,10 @@ export type SshConnectionUncheckedCreateWithoutHostRefInput = {
   username: string
   encryptedPassword?: string | null
   encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
   hostKeyFingerprint?: string | null
   lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
   lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
@@ -813,6 +981,82 @@ export type SshConnectionUpdateManyWithWhereWithoutHostRefInput = {
   data: Prisma.XOR<Prisma.SshConnectionUpdateManyMutationInput, Prisma.SshConnectionUncheckedUpdateManyWithoutHostRefInput>
 }
 
+export type SshConnectionCreateManyOwnerInput = {
+  id?: string
+  orgId: string
+  hostId?: string | null
+  name: string
+  host: string
+  port?: number
+  username: string
+  encryptedPassword?: string | null
+  encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
+  hostKeyFingerprint?: string | null
+  lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
+  lastError?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type SshConnectionUpdateWithoutOwnerInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  host?: Prisma.StringFieldUpdateOperationsInput | string
+  port?: Prisma.IntFieldUpdateOperationsInput | number
+  username?: Prisma.StringFieldUpdateOperationsInput | string
+  encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  organization?: Prisma.OrganizationUpdateOneRequiredWithoutSshConnectionsNestedInput
+  hostRef?: Prisma.HostUpdateOneWithoutSshConnectionsNestedInput
+}
+
+export type SshConnectionUncheckedUpdateWithoutOwnerInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  hostId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  host?: Prisma.StringFieldUpdateOperationsInput | string
+  port?: Prisma.IntFieldUpdateOperationsInput | number
+  username?: Prisma.StringFieldUpdateOperationsInput | string
+  encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type SshConnectionUncheckedUpdateManyWithoutOwnerInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  orgId?: Prisma.StringFieldUpdateOperationsInput | string
+  hostId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  host?: Prisma.StringFieldUpdateOperationsInput | string
+  port?: Prisma.IntFieldUpdateOperationsInput | number
+  username?: Prisma.StringFieldUpdateOperationsInput | string
+  encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
 export type SshConnectionCreateManyOrganizationInput = {
   id?: string
   hostId?: string | null
@@ -822,8 +1066,10 @@ export type SshConnectionCreateManyOrganizationInput = {
   username: string
   encryptedPassword?: string | null
   encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
   hostKeyFingerprint?: string | null
   lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
   lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
@@ -838,12 +1084,14 @@ export type SshConnectionUpdateWithoutOrganizationInput = {
   username?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  owner?: Prisma.UserUpdateOneWithoutSshConnectionsNestedInput
   hostRef?: Prisma.HostUpdateOneWithoutSshConnectionsNestedInput
 }
 
@@ -856,8 +1104,10 @@ export type SshConnectionUncheckedUpdateWithoutOrganizationInput = {
   username?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -873,8 +1123,10 @@ export type SshConnectionUncheckedUpdateManyWithoutOrganizationInput = {
   username?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -889,8 +1141,10 @@ export type SshConnectionCreateManyHostRefInput = {
   username: string
   encryptedPassword?: string | null
   encryptedPrivateKey?: string | null
+  encryptedPassphrase?: string | null
   hostKeyFingerprint?: string | null
   lastConnectedAt?: Date | string | null
+  lastLatencyMs?: number | null
   lastError?: string | null
   createdByUserId?: string | null
   createdAt?: Date | string
@@ -905,13 +1159,15 @@ export type SshConnectionUpdateWithoutHostRefInput = {
   username?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   organization?: Prisma.OrganizationUpdateOneRequiredWithoutSshConnectionsNestedInput
+  owner?: Prisma.UserUpdateOneWithoutSshConnectionsNestedInput
 }
 
 export type SshConnectionUncheckedUpdateWithoutHostRefInput = {
@@ -922,8 +1178,10 @@ export type SshConnectionUncheckedUpdateWithoutHostRefInput = {
   username?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -938,8 +1196,10 @@ export type SshConnectionUncheckedUpdateManyWithoutHostRefInput = {
   username?: Prisma.StringFieldUpdateOperationsInput | string
   encryptedPassword?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   encryptedPrivateKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  encryptedPassphrase?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   hostKeyFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastConnectedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLatencyMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -958,13 +1218,16 @@ export type SshConnectionSelect<ExtArgs extends runtime.Types.Extensions.Interna
   username?: boolean
   encryptedPassword?: boolean
   encryptedPrivateKey?: boolean
+  encryptedPassphrase?: boolean
   hostKeyFingerprint?: boolean
   lastConnectedAt?: boolean
+  lastLatencyMs?: boolean
   lastError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.SshConnection$ownerArgs<ExtArgs>
   hostRef?: boolean | Prisma.SshConnection$hostRefArgs<ExtArgs>
 }, ExtArgs["result"]["sshConnection"]>
 
@@ -978,13 +1241,16 @@ export type SshConnectionSelectCreateManyAndReturn<ExtArgs extends runtime.Types
   username?: boolean
   encryptedPassword?: boolean
   encryptedPrivateKey?: boolean
+  encryptedPassphrase?: boolean
   hostKeyFingerprint?: boolean
   lastConnectedAt?: boolean
+  lastLatencyMs?: boolean
   lastError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.SshConnection$ownerArgs<ExtArgs>
   hostRef?: boolean | Prisma.SshConnection$hostRefArgs<ExtArgs>
 }, ExtArgs["result"]["sshConnection"]>
 
@@ -998,13 +1264,16 @@ export type SshConnectionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types
   username?: boolean
   encryptedPassword?: boolean
   encryptedPrivateKey?: boolean
+  encryptedPassphrase?: boolean
   hostKeyFingerprint?: boolean
   lastConnectedAt?: boolean
+  lastLatencyMs?: boolean
   lastError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.SshConnection$ownerArgs<ExtArgs>
   hostRef?: boolean | Prisma.SshConnection$hostRefArgs<ExtArgs>
 }, ExtArgs["result"]["sshConnection"]>
 
@@ -1018,25 +1287,30 @@ export type SshConnectionSelectScalar = {
   username?: boolean
   encryptedPassword?: boolean
   encryptedPrivateKey?: boolean
+  encryptedPassphrase?: boolean
   hostKeyFingerprint?: boolean
   lastConnectedAt?: boolean
+  lastLatencyMs?: boolean
   lastError?: boolean
   createdByUserId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type SshConnectionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "hostId" | "name" | "host" | "port" | "username" | "encryptedPassword" | "encryptedPrivateKey" | "hostKeyFingerprint" | "lastConnectedAt" | "lastError" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["sshConnection"]>
+export type SshConnectionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "orgId" | "hostId" | "name" | "host" | "port" | "username" | "encryptedPassword" | "encryptedPrivateKey" | "encryptedPassphrase" | "hostKeyFingerprint" | "lastConnectedAt" | "lastLatencyMs" | "lastError" | "createdByUserId" | "createdAt" | "updatedAt", ExtArgs["result"]["sshConnection"]>
 export type SshConnectionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.SshConnection$ownerArgs<ExtArgs>
   hostRef?: boolean | Prisma.SshConnection$hostRefArgs<ExtArgs>
 }
 export type SshConnectionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.SshConnection$ownerArgs<ExtArgs>
   hostRef?: boolean | Prisma.SshConnection$hostRefArgs<ExtArgs>
 }
 export type SshConnectionIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   organization?: boolean | Prisma.OrganizationDefaultArgs<ExtArgs>
+  owner?: boolean | Prisma.SshConnection$ownerArgs<ExtArgs>
   hostRef?: boolean | Prisma.SshConnection$hostRefArgs<ExtArgs>
 }
 
@@ -1044,6 +1318,7 @@ export type $SshConnectionPayload<ExtArgs extends runtime.Types.Extensions.Inter
   name: "SshConnection"
   objects: {
     organization: Prisma.$OrganizationPayload<ExtArgs>
+    owner: Prisma.$UserPayload<ExtArgs> | null
     hostRef: Prisma.$HostPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
@@ -1056,9 +1331,17 @@ export type $SshConnectionPayload<ExtArgs extends runtime.Types.Extensions.Inter
     username: string
     encryptedPassword: string | null
     encryptedPrivateKey: string | null
+    /**
+     * Decrypts the private key (only with one).
+     */
+    encryptedPassphrase: string | null
     hostKeyFingerprint: string | null
     lastConnectedAt: Date | null
+    lastLatencyMs: number | null
     lastError: string | null
+    /**
+     * The owner: the member who created it (null once their account is deleted).
+     */
     createdByUserId: string | null
     createdAt: Date
     updatedAt: Date
@@ -1457,6 +1740,7 @@ readonly fields: SshConnectionFieldRefs;
 export interface Prisma__SshConnectionClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   organization<T extends Prisma.OrganizationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.OrganizationDefaultArgs<ExtArgs>>): Prisma.Prisma__OrganizationClient<runtime.Types.Result.GetResult<Prisma.$OrganizationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  owner<T extends Prisma.SshConnection$ownerArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.SshConnection$ownerArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   hostRef<T extends Prisma.SshConnection$hostRefArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.SshConnection$hostRefArgs<ExtArgs>>): Prisma.Prisma__HostClient<runtime.Types.Result.GetResult<Prisma.$HostPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
@@ -1496,8 +1780,10 @@ export interface SshConnectionFieldRefs {
   readonly username: Prisma.FieldRef<"SshConnection", 'String'>
   readonly encryptedPassword: Prisma.FieldRef<"SshConnection", 'String'>
   readonly encryptedPrivateKey: Prisma.FieldRef<"SshConnection", 'String'>
+  readonly encryptedPassphrase: Prisma.FieldRef<"SshConnection", 'String'>
   readonly hostKeyFingerprint: Prisma.FieldRef<"SshConnection", 'String'>
   readonly lastConnectedAt: Prisma.FieldRef<"SshConnection", 'DateTime'>
+  readonly lastLatencyMs: Prisma.FieldRef<"SshConnection", 'Int'>
   readonly lastError: Prisma.FieldRef<"SshConnection", 'String'>
   readonly createdByUserId: Prisma.FieldRef<"SshConnection", 'String'>
   readonly createdAt: Prisma.FieldRef<"SshConnection", 'DateTime'>
@@ -1900,6 +2186,25 @@ export type SshConnectionDeleteManyArgs<ExtArgs extends runtime.Types.Extensions
    * Limit how many SshConnections to delete.
    */
   limit?: number
+}
+
+/**
+ * SshConnection.owner
+ */
+export type SshConnection$ownerArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the User
+   */
+  select?: Prisma.UserSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the User
+   */
+  omit?: Prisma.UserOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UserInclude<ExtArgs> | null
+  where?: Prisma.UserWhereInput
 }
 
 /**

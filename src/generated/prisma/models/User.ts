@@ -241,6 +241,8 @@ export type UserWhereInput = {
   providerKeys?: Prisma.ProviderKeyListRelationFilter
   shareLinks?: Prisma.ShareLinkListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
+  sshConnections?: Prisma.SshConnectionListRelationFilter
+  gitProviders?: Prisma.GitProviderListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -266,6 +268,8 @@ export type UserOrderByWithRelationInput = {
   providerKeys?: Prisma.ProviderKeyOrderByRelationAggregateInput
   shareLinks?: Prisma.ShareLinkOrderByRelationAggregateInput
   attachments?: Prisma.AttachmentOrderByRelationAggregateInput
+  sshConnections?: Prisma.SshConnectionOrderByRelationAggregateInput
+  gitProviders?: Prisma.GitProviderOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -294,6 +298,8 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   providerKeys?: Prisma.ProviderKeyListRelationFilter
   shareLinks?: Prisma.ShareLinkListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
+  sshConnections?: Prisma.SshConnectionListRelationFilter
+  gitProviders?: Prisma.GitProviderListRelationFilter
 }, "id" | "email">
 
 export type UserOrderByWithAggregationInput = {
@@ -353,6 +359,8 @@ export type UserCreateInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -378,6 +386,8 @@ export type UserUncheckedCreateInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUpdateInput = {
@@ -403,6 +413,8 @@ export type UserUpdateInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -428,6 +440,8 @@ export type UserUncheckedUpdateInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -704,6 +718,38 @@ export type UserUpdateOneWithoutCanvasesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutCanvasesInput, Prisma.UserUpdateWithoutCanvasesInput>, Prisma.UserUncheckedUpdateWithoutCanvasesInput>
 }
 
+export type UserCreateNestedOneWithoutSshConnectionsInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutSshConnectionsInput, Prisma.UserUncheckedCreateWithoutSshConnectionsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutSshConnectionsInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneWithoutSshConnectionsNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutSshConnectionsInput, Prisma.UserUncheckedCreateWithoutSshConnectionsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutSshConnectionsInput
+  upsert?: Prisma.UserUpsertWithoutSshConnectionsInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutSshConnectionsInput, Prisma.UserUpdateWithoutSshConnectionsInput>, Prisma.UserUncheckedUpdateWithoutSshConnectionsInput>
+}
+
+export type UserCreateNestedOneWithoutGitProvidersInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutGitProvidersInput, Prisma.UserUncheckedCreateWithoutGitProvidersInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutGitProvidersInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneWithoutGitProvidersNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutGitProvidersInput, Prisma.UserUncheckedCreateWithoutGitProvidersInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutGitProvidersInput
+  upsert?: Prisma.UserUpsertWithoutGitProvidersInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutGitProvidersInput, Prisma.UserUpdateWithoutGitProvidersInput>, Prisma.UserUncheckedUpdateWithoutGitProvidersInput>
+}
+
 export type UserCreateWithoutSessionsInput = {
   id?: string
   email: string
@@ -726,6 +772,8 @@ export type UserCreateWithoutSessionsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -750,6 +798,8 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -790,6 +840,8 @@ export type UserUpdateWithoutSessionsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -814,6 +866,8 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutAccountsInput = {
@@ -838,6 +892,8 @@ export type UserCreateWithoutAccountsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutAccountsInput = {
@@ -862,6 +918,8 @@ export type UserUncheckedCreateWithoutAccountsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutAccountsInput = {
@@ -902,6 +960,8 @@ export type UserUpdateWithoutAccountsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAccountsInput = {
@@ -926,6 +986,8 @@ export type UserUncheckedUpdateWithoutAccountsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutVerificationTokensInput = {
@@ -950,6 +1012,8 @@ export type UserCreateWithoutVerificationTokensInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutVerificationTokensInput = {
@@ -974,6 +1038,8 @@ export type UserUncheckedCreateWithoutVerificationTokensInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutVerificationTokensInput = {
@@ -1014,6 +1080,8 @@ export type UserUpdateWithoutVerificationTokensInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutVerificationTokensInput = {
@@ -1038,6 +1106,8 @@ export type UserUncheckedUpdateWithoutVerificationTokensInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutProfileInput = {
@@ -1062,6 +1132,8 @@ export type UserCreateWithoutProfileInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutProfileInput = {
@@ -1086,6 +1158,8 @@ export type UserUncheckedCreateWithoutProfileInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutProfileInput = {
@@ -1126,6 +1200,8 @@ export type UserUpdateWithoutProfileInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutProfileInput = {
@@ -1150,6 +1226,8 @@ export type UserUncheckedUpdateWithoutProfileInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutMembershipsInput = {
@@ -1174,6 +1252,8 @@ export type UserCreateWithoutMembershipsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutMembershipsInput = {
@@ -1198,6 +1278,8 @@ export type UserUncheckedCreateWithoutMembershipsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutMembershipsInput = {
@@ -1238,6 +1320,8 @@ export type UserUpdateWithoutMembershipsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutMembershipsInput = {
@@ -1262,6 +1346,8 @@ export type UserUncheckedUpdateWithoutMembershipsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutProviderKeysInput = {
@@ -1286,6 +1372,8 @@ export type UserCreateWithoutProviderKeysInput = {
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutProviderKeysInput = {
@@ -1310,6 +1398,8 @@ export type UserUncheckedCreateWithoutProviderKeysInput = {
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutProviderKeysInput = {
@@ -1350,6 +1440,8 @@ export type UserUpdateWithoutProviderKeysInput = {
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutProviderKeysInput = {
@@ -1374,6 +1466,8 @@ export type UserUncheckedUpdateWithoutProviderKeysInput = {
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutConversationsInput = {
@@ -1398,6 +1492,8 @@ export type UserCreateWithoutConversationsInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutConversationsInput = {
@@ -1422,6 +1518,8 @@ export type UserUncheckedCreateWithoutConversationsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutConversationsInput = {
@@ -1462,6 +1560,8 @@ export type UserUpdateWithoutConversationsInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutConversationsInput = {
@@ -1486,6 +1586,8 @@ export type UserUncheckedUpdateWithoutConversationsInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutMessagesInput = {
@@ -1510,6 +1612,8 @@ export type UserCreateWithoutMessagesInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutMessagesInput = {
@@ -1534,6 +1638,8 @@ export type UserUncheckedCreateWithoutMessagesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutMessagesInput = {
@@ -1574,6 +1680,8 @@ export type UserUpdateWithoutMessagesInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutMessagesInput = {
@@ -1598,6 +1706,8 @@ export type UserUncheckedUpdateWithoutMessagesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutAttachmentsInput = {
@@ -1622,6 +1732,8 @@ export type UserCreateWithoutAttachmentsInput = {
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutAttachmentsInput = {
@@ -1646,6 +1758,8 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutAttachmentsInput = {
@@ -1686,6 +1800,8 @@ export type UserUpdateWithoutAttachmentsInput = {
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAttachmentsInput = {
@@ -1710,6 +1826,8 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutShareLinksInput = {
@@ -1734,6 +1852,8 @@ export type UserCreateWithoutShareLinksInput = {
   canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutShareLinksInput = {
@@ -1758,6 +1878,8 @@ export type UserUncheckedCreateWithoutShareLinksInput = {
   canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutShareLinksInput = {
@@ -1798,6 +1920,8 @@ export type UserUpdateWithoutShareLinksInput = {
   canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutShareLinksInput = {
@@ -1822,6 +1946,8 @@ export type UserUncheckedUpdateWithoutShareLinksInput = {
   canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutCanvasesInput = {
@@ -1846,6 +1972,8 @@ export type UserCreateWithoutCanvasesInput = {
   providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutCanvasesInput = {
@@ -1870,6 +1998,8 @@ export type UserUncheckedCreateWithoutCanvasesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutCanvasesInput = {
@@ -1910,6 +2040,8 @@ export type UserUpdateWithoutCanvasesInput = {
   providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCanvasesInput = {
@@ -1934,6 +2066,248 @@ export type UserUncheckedUpdateWithoutCanvasesInput = {
   providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+}
+
+export type UserCreateWithoutSshConnectionsInput = {
+  id?: string
+  email: string
+  name: string
+  passwordHash?: string | null
+  emailVerifiedAt?: Date | string | null
+  image?: string | null
+  platformRole?: $Enums.PlatformRole
+  suspendedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  accounts?: Prisma.AccountCreateNestedManyWithoutUserInput
+  verificationTokens?: Prisma.VerificationTokenCreateNestedManyWithoutUserInput
+  profile?: Prisma.UserProfileCreateNestedOneWithoutUserInput
+  memberships?: Prisma.MembershipCreateNestedManyWithoutUserInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
+  messages?: Prisma.MessageCreateNestedManyWithoutUserInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+}
+
+export type UserUncheckedCreateWithoutSshConnectionsInput = {
+  id?: string
+  email: string
+  name: string
+  passwordHash?: string | null
+  emailVerifiedAt?: Date | string | null
+  image?: string | null
+  platformRole?: $Enums.PlatformRole
+  suspendedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  accounts?: Prisma.AccountUncheckedCreateNestedManyWithoutUserInput
+  verificationTokens?: Prisma.VerificationTokenUncheckedCreateNestedManyWithoutUserInput
+  profile?: Prisma.UserProfileUncheckedCreateNestedOneWithoutUserInput
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutUserInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+}
+
+export type UserCreateOrConnectWithoutSshConnectionsInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutSshConnectionsInput, Prisma.UserUncheckedCreateWithoutSshConnectionsInput>
+}
+
+export type UserUpsertWithoutSshConnectionsInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutSshConnectionsInput, Prisma.UserUncheckedUpdateWithoutSshConnectionsInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutSshConnectionsInput, Prisma.UserUncheckedCreateWithoutSshConnectionsInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutSshConnectionsInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutSshConnectionsInput, Prisma.UserUncheckedUpdateWithoutSshConnectionsInput>
+}
+
+export type UserUpdateWithoutSshConnectionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerifiedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  image?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  platformRole?: Prisma.EnumPlatformRoleFieldUpdateOperationsInput | $Enums.PlatformRole
+  suspendedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  accounts?: Prisma.AccountUpdateManyWithoutUserNestedInput
+  verificationTokens?: Prisma.VerificationTokenUpdateManyWithoutUserNestedInput
+  profile?: Prisma.UserProfileUpdateOneWithoutUserNestedInput
+  memberships?: Prisma.MembershipUpdateManyWithoutUserNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+}
+
+export type UserUncheckedUpdateWithoutSshConnectionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerifiedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  image?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  platformRole?: Prisma.EnumPlatformRoleFieldUpdateOperationsInput | $Enums.PlatformRole
+  suspendedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  accounts?: Prisma.AccountUncheckedUpdateManyWithoutUserNestedInput
+  verificationTokens?: Prisma.VerificationTokenUncheckedUpdateManyWithoutUserNestedInput
+  profile?: Prisma.UserProfileUncheckedUpdateOneWithoutUserNestedInput
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutUserNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+}
+
+export type UserCreateWithoutGitProvidersInput = {
+  id?: string
+  email: string
+  name: string
+  passwordHash?: string | null
+  emailVerifiedAt?: Date | string | null
+  image?: string | null
+  platformRole?: $Enums.PlatformRole
+  suspendedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  accounts?: Prisma.AccountCreateNestedManyWithoutUserInput
+  verificationTokens?: Prisma.VerificationTokenCreateNestedManyWithoutUserInput
+  profile?: Prisma.UserProfileCreateNestedOneWithoutUserInput
+  memberships?: Prisma.MembershipCreateNestedManyWithoutUserInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
+  messages?: Prisma.MessageCreateNestedManyWithoutUserInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+}
+
+export type UserUncheckedCreateWithoutGitProvidersInput = {
+  id?: string
+  email: string
+  name: string
+  passwordHash?: string | null
+  emailVerifiedAt?: Date | string | null
+  image?: string | null
+  platformRole?: $Enums.PlatformRole
+  suspendedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  accounts?: Prisma.AccountUncheckedCreateNestedManyWithoutUserInput
+  verificationTokens?: Prisma.VerificationTokenUncheckedCreateNestedManyWithoutUserInput
+  profile?: Prisma.UserProfileUncheckedCreateNestedOneWithoutUserInput
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutUserInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+}
+
+export type UserCreateOrConnectWithoutGitProvidersInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutGitProvidersInput, Prisma.UserUncheckedCreateWithoutGitProvidersInput>
+}
+
+export type UserUpsertWithoutGitProvidersInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutGitProvidersInput, Prisma.UserUncheckedUpdateWithoutGitProvidersInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutGitProvidersInput, Prisma.UserUncheckedCreateWithoutGitProvidersInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutGitProvidersInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutGitProvidersInput, Prisma.UserUncheckedUpdateWithoutGitProvidersInput>
+}
+
+export type UserUpdateWithoutGitProvidersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerifiedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  image?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  platformRole?: Prisma.EnumPlatformRoleFieldUpdateOperationsInput | $Enums.PlatformRole
+  suspendedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  accounts?: Prisma.AccountUpdateManyWithoutUserNestedInput
+  verificationTokens?: Prisma.VerificationTokenUpdateManyWithoutUserNestedInput
+  profile?: Prisma.UserProfileUpdateOneWithoutUserNestedInput
+  memberships?: Prisma.MembershipUpdateManyWithoutUserNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+}
+
+export type UserUncheckedUpdateWithoutGitProvidersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerifiedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  image?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  platformRole?: Prisma.EnumPlatformRoleFieldUpdateOperationsInput | $Enums.PlatformRole
+  suspendedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  accounts?: Prisma.AccountUncheckedUpdateManyWithoutUserNestedInput
+  verificationTokens?: Prisma.VerificationTokenUncheckedUpdateManyWithoutUserNestedInput
+  profile?: Prisma.UserProfileUncheckedUpdateOneWithoutUserNestedInput
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutUserNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 
@@ -1952,6 +2326,8 @@ export type UserCountOutputType = {
   providerKeys: number
   shareLinks: number
   attachments: number
+  sshConnections: number
+  gitProviders: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1965,6 +2341,8 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   providerKeys?: boolean | UserCountOutputTypeCountProviderKeysArgs
   shareLinks?: boolean | UserCountOutputTypeCountShareLinksArgs
   attachments?: boolean | UserCountOutputTypeCountAttachmentsArgs
+  sshConnections?: boolean | UserCountOutputTypeCountSshConnectionsArgs
+  gitProviders?: boolean | UserCountOutputTypeCountGitProvidersArgs
 }
 
 /**
@@ -2047,6 +2425,20 @@ export type UserCountOutputTypeCountAttachmentsArgs<ExtArgs extends runtime.Type
   where?: Prisma.AttachmentWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountSshConnectionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SshConnectionWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountGitProvidersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.GitProviderWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -2071,6 +2463,8 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   providerKeys?: boolean | Prisma.User$providerKeysArgs<ExtArgs>
   shareLinks?: boolean | Prisma.User$shareLinksArgs<ExtArgs>
   attachments?: boolean | Prisma.User$attachmentsArgs<ExtArgs>
+  sshConnections?: boolean | Prisma.User$sshConnectionsArgs<ExtArgs>
+  gitProviders?: boolean | Prisma.User$gitProvidersArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -2129,6 +2523,8 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   providerKeys?: boolean | Prisma.User$providerKeysArgs<ExtArgs>
   shareLinks?: boolean | Prisma.User$shareLinksArgs<ExtArgs>
   attachments?: boolean | Prisma.User$attachmentsArgs<ExtArgs>
+  sshConnections?: boolean | Prisma.User$sshConnectionsArgs<ExtArgs>
+  gitProviders?: boolean | Prisma.User$gitProvidersArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -2148,6 +2544,8 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     providerKeys: Prisma.$ProviderKeyPayload<ExtArgs>[]
     shareLinks: Prisma.$ShareLinkPayload<ExtArgs>[]
     attachments: Prisma.$AttachmentPayload<ExtArgs>[]
+    sshConnections: Prisma.$SshConnectionPayload<ExtArgs>[]
+    gitProviders: Prisma.$GitProviderPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2570,6 +2968,8 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   providerKeys<T extends Prisma.User$providerKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$providerKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProviderKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   shareLinks<T extends Prisma.User$shareLinksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$shareLinksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ShareLinkPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.User$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  sshConnections<T extends Prisma.User$sshConnectionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$sshConnectionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SshConnectionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  gitProviders<T extends Prisma.User$gitProvidersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$gitProvidersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GitProviderPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3259,6 +3659,54 @@ export type User$attachmentsArgs<ExtArgs extends runtime.Types.Extensions.Intern
   take?: number
   skip?: number
   distinct?: Prisma.AttachmentScalarFieldEnum | Prisma.AttachmentScalarFieldEnum[]
+}
+
+/**
+ * User.sshConnections
+ */
+export type User$sshConnectionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SshConnection
+   */
+  select?: Prisma.SshConnectionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SshConnection
+   */
+  omit?: Prisma.SshConnectionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SshConnectionInclude<ExtArgs> | null
+  where?: Prisma.SshConnectionWhereInput
+  orderBy?: Prisma.SshConnectionOrderByWithRelationInput | Prisma.SshConnectionOrderByWithRelationInput[]
+  cursor?: Prisma.SshConnectionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SshConnectionScalarFieldEnum | Prisma.SshConnectionScalarFieldEnum[]
+}
+
+/**
+ * User.gitProviders
+ */
+export type User$gitProvidersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the GitProvider
+   */
+  select?: Prisma.GitProviderSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the GitProvider
+   */
+  omit?: Prisma.GitProviderOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GitProviderInclude<ExtArgs> | null
+  where?: Prisma.GitProviderWhereInput
+  orderBy?: Prisma.GitProviderOrderByWithRelationInput | Prisma.GitProviderOrderByWithRelationInput[]
+  cursor?: Prisma.GitProviderWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.GitProviderScalarFieldEnum | Prisma.GitProviderScalarFieldEnum[]
 }
 
 /**
