@@ -56,7 +56,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const problem = this.toProblem(exception, String(request.id));
-    if (problem.status >= 500) this.logger.error({ err: exception, requestId: problem.requestId }, 'Unhandled error');
+    // A 5xx the code chose (a provider failed: 502; a deadline: 503) is an outcome, not a bug: one
+    // warning line with its code; anything else is unexpected and logged with its stack.
+    if (exception instanceof AppException && problem.status >= 500) {
+      this.logger.warn(
+        { code: problem.code, detail: problem.detail, requestId: problem.requestId },
+        'Upstream failure',
+      );
+    } else if (problem.status >= 500) {
+      this.logger.error({ err: exception, requestId: problem.requestId }, 'Unhandled error');
+    }
     if (exception instanceof AppException && exception.retryAfterSeconds)
       void reply.header('retry-after', String(exception.retryAfterSeconds));
     void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
