@@ -61,7 +61,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof AppException && problem.status >= 500) {
       this.logger.warn(
         { code: problem.code, detail: problem.detail, requestId: problem.requestId },
-        'Upstream failure',
+        'Answered with a server error',
       );
     } else if (problem.status >= 500) {
       this.logger.error({ err: exception, requestId: problem.requestId }, 'Unhandled error');
