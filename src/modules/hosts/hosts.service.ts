@@ -7,6 +7,7 @@ import { KeyRing } from '../../common/secrets/key-ring.provider';
 import { secretAad } from '../../common/secrets/secret-columns';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { AppConfig } from '../../config/app-config';
+import { DbContext } from '../../database/db-context';
 import { HostStatus, HostType } from '../../generated/prisma/enums';
 import {
   defaultPort,
@@ -34,6 +35,7 @@ export class HostsService {
     private readonly keyRing: KeyRing,
     private readonly outbound: OutboundPolicy,
     private readonly config: AppConfig,
+    private readonly db: DbContext,
   ) {}
 
   async create(orgId: string, dto: CreateHostDto): Promise<HostResponseDto> {
@@ -96,13 +98,20 @@ export class HostsService {
    * Opens a TCP connection to the host's address and port (HOST_CHECK_TIMEOUT_MS) and records
    * what happened: ONLINE with the connect time, OFFLINE when refused or unanswered, ERROR when
    * the name does not resolve. A target the outbound policy refuses is 422 and records nothing.
-   * The wait happens inside the request's transaction (as provider-key tests do): at most the
-   * timeout, well inside the request deadline.
+   * The route has no request transaction: the read and the record are short ones of their own,
+   * so no connection of the pool waits on the network meanwhile.
    */
   async check(orgId: string, id: string): Promise<HostResponseDto> {
-    const host = await this.find(orgId, id);
+    const host = await this.inScope(orgId, () => this.find(orgId, id));
     const result = await this.probe(host);
-    return toHostResponse(orNotFound(await this.repository.recordCheck(orgId, id, result), 'Host'));
+    return this.inScope(orgId, async () =>
+      toHostResponse(orNotFound(await this.repository.recordCheck(orgId, id, result), 'Host')),
+    );
+  }
+
+  /** One short transaction as the caller (the route opens none). */
+  private inScope<T>(orgId: string, work: () => Promise<T>): Promise<T> {
+    return this.db.run({ orgId, userId: this.context.userId }, work);
   }
 
   private async probe(host: HostRow): Promise<HostCheckResult> {

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
-import { Authenticated, OrgId } from '../../common/auth/decorators';
+import { Authenticated, NoRequestTransaction, OrgId } from '../../common/auth/decorators';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { ApiProblem } from '../../common/openapi/api-problem';
 import { ApiTag } from '../../common/openapi/api-tag';
@@ -80,6 +80,7 @@ export class SshConnectionsController {
    * failure is a 200 with `ok: false`, not an error.
    */
   @Post(':connectionId/test')
+  @NoRequestTransaction()
   @HttpCode(200)
   @Authenticated(WRITE)
   @ApiOkResponse({ type: SshConnectionTestResponseDto })

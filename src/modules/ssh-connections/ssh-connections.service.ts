@@ -9,6 +9,7 @@ import { secretAad, type SecretColumnName } from '../../common/secrets/secret-co
 import { assertCreatorOwnedAccess, ownedRowCaller } from '../../common/tenancy/creator-owned';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { AppConfig } from '../../config/app-config';
+import { DbContext } from '../../database/db-context';
 import { HostsService } from '../hosts/hosts.service';
 import { resolveTarget, UnresolvedHostError } from '../hosts/tcp-target';
 import {
@@ -49,6 +50,7 @@ export class SshConnectionsService {
     private readonly keyRing: KeyRing,
     private readonly outbound: OutboundPolicy,
     private readonly config: AppConfig,
+    private readonly db: DbContext,
   ) {}
 
   async create(orgId: string, dto: CreateSshConnectionDto): Promise<SshConnectionResponseDto> {
@@ -108,10 +110,11 @@ export class SshConnectionsService {
    * A real SSH handshake and sign-in (SSH_TEST_TIMEOUT_MS), recorded on the connection: the
    * latency, the server's host key fingerprint, lastConnectedAt on success, the reason otherwise.
    * A failing target is a 200 with `ok: false`; only a target the outbound policy refuses is an
-   * error (422). The wait happens inside the request's transaction, as provider-key tests do.
+   * error (422, nothing recorded). The route has no request transaction: the read and the record
+   * are short ones of their own, so no connection of the pool waits on the network meanwhile.
    */
   async test(orgId: string, id: string): Promise<SshConnectionTestResponseDto> {
-    const row = await this.find(orgId, id);
+    const row = await this.inScope(orgId, () => this.find(orgId, id));
     const credentials: SshCredentials = {
       username: row.username,
       password: this.open(row, 'encryptedPassword') ?? undefined,
@@ -126,13 +129,21 @@ export class SshConnectionsService {
       if (!(error instanceof UnresolvedHostError)) throw error;
       result = { ok: false, latencyMs: 0, error: error.message };
     }
-    await this.repository.recordTest(orgId, id, {
-      lastLatencyMs: result.latencyMs,
-      lastError: result.ok ? null : (result.error ?? 'Failed'),
-      ...(result.fingerprint ? { hostKeyFingerprint: result.fingerprint } : {}),
-      ...(result.ok ? { lastConnectedAt: new Date() } : {}),
-    });
+    const recorded = await this.inScope(orgId, () =>
+      this.repository.recordTest(orgId, id, {
+        lastLatencyMs: result.latencyMs,
+        lastError: result.ok ? null : (result.error ?? 'Failed'),
+        ...(result.fingerprint ? { hostKeyFingerprint: result.fingerprint } : {}),
+        ...(result.ok ? { lastConnectedAt: new Date() } : {}),
+      }),
+    );
+    orNotFound(recorded, 'SSH connection');
     return result;
+  }
+
+  /** One short transaction as the caller (the test route opens none). */
+  private inScope<T>(orgId: string, work: () => Promise<T>): Promise<T> {
+    return this.db.run({ orgId, userId: this.context.userId }, work);
   }
 
   private async find(orgId: string, id: string): Promise<SshConnectionRow> {
