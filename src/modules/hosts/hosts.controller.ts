@@ -79,7 +79,7 @@ export class HostsController {
   @Authenticated(WRITE)
   @ApiOkResponse({ type: HostResponseDto })
   @ApiProblem('OUTBOUND_URL_REFUSED', OUTBOUND_REFUSED)
-  check(@OrgId() orgId: string, @Param('hostId', UuidParamPipe) id: string): Promise<HostResponseDto> {
+  checkHost(@OrgId() orgId: string, @Param('hostId', UuidParamPipe) id: string): Promise<HostResponseDto> {
     return this.hosts.check(orgId, id);
   }
 }

@@ -85,7 +85,7 @@ export class SshConnectionsController {
   @Authenticated(WRITE)
   @ApiOkResponse({ type: SshConnectionTestResponseDto })
   @ApiProblem('OUTBOUND_URL_REFUSED', OUTBOUND_REFUSED)
-  test(
+  testSshConnection(
     @OrgId() orgId: string,
     @Param('connectionId', UuidParamPipe) id: string,
   ): Promise<SshConnectionTestResponseDto> {

@@ -17,7 +17,12 @@ export class CreateSshConnectionDto {
   name!: string;
 
   /** One of the org's hosts: the connection takes its address. Give this or `host`, not both. */
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    example: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+  })
   @IsOptional()
   @IsUUID()
   hostId?: string | null;
@@ -44,7 +49,13 @@ export class CreateSshConnectionDto {
   username!: string;
 
   /** Stored encrypted, never returned. A password, a private key or both. */
-  @ApiPropertyOptional({ type: String, nullable: true, writeOnly: true, maxLength: 1000 })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    writeOnly: true,
+    maxLength: 1000,
+    example: 'correct horse battery staple',
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -66,7 +77,7 @@ export class CreateSshConnectionDto {
   privateKey?: string | null;
 
   /** Decrypts an encrypted private key; stored encrypted, never returned. */
-  @ApiPropertyOptional({ type: String, nullable: true, writeOnly: true, maxLength: 1000 })
+  @ApiPropertyOptional({ type: String, nullable: true, writeOnly: true, maxLength: 1000, example: 'key passphrase' })
   @IsOptional()
   @IsString()
   @MinLength(1)
