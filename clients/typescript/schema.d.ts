@@ -12165,10 +12165,10 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                /** @description Only the connections made from this host. */
-                hostId?: string;
                 /** @description Case-insensitive search in the name and the address. */
                 q?: string;
+                /** @description Only the connections made from this host. */
+                hostId?: string;
             };
             header?: never;
             path: {
@@ -15733,10 +15733,10 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                status?: components["schemas"]["HostStatus"];
-                type?: components["schemas"]["HostType"];
                 /** @description Case-insensitive search in the name and the address. */
                 q?: string;
+                status?: components["schemas"]["HostStatus"];
+                type?: components["schemas"]["HostType"];
             };
             header?: never;
             path: {

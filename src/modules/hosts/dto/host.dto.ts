@@ -97,7 +97,18 @@ export class CreateHostDto {
 /** Only the fields to change; null clears description, user and password. */
 export class UpdateHostDto extends PatchOf(CreateHostDto) {}
 
-export class ListHostsQueryDto extends PageQueryDto {
+/** A page of a list searchable by name and address (hosts, SSH connections). */
+export class NameOrAddressQueryDto extends PageQueryDto {
+  /** Case-insensitive search in the name and the address. */
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  q?: string;
+}
+
+export class ListHostsQueryDto extends NameOrAddressQueryDto {
   @ApiPropertyOptional({ enum: HostStatus, enumName: 'HostStatus' })
   @IsOptional()
   @IsIn(Object.values(HostStatus))
@@ -107,14 +118,6 @@ export class ListHostsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(Object.values(HostType))
   type?: HostType;
-
-  /** Case-insensitive search in the name and the address. */
-  @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  q?: string;
 }
 
 export class HostResponseDto {

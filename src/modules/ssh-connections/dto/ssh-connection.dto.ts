@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { PatchOf } from '../../../common/dto/patch-of';
-import { PageQueryDto } from '../../../common/pagination/pagination';
-import { IsHostAddress } from '../../hosts/dto/host.dto';
+import { IsHostAddress, NameOrAddressQueryDto } from '../../hosts/dto/host.dto';
 import type { SshConnectionRow } from '../ssh-connections.repository';
 
 /** Fields with a default but no empty value: absent means the default (or "leave as is"), null is a 400. */
@@ -92,20 +91,12 @@ export class CreateSshConnectionDto {
  */
 export class UpdateSshConnectionDto extends PatchOf(CreateSshConnectionDto) {}
 
-export class ListSshConnectionsQueryDto extends PageQueryDto {
+export class ListSshConnectionsQueryDto extends NameOrAddressQueryDto {
   /** Only the connections made from this host. */
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
   hostId?: string;
-
-  /** Case-insensitive search in the name and the address. */
-  @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  q?: string;
 }
 
 export class SshConnectionResponseDto {
