@@ -72,24 +72,29 @@ export function probeSsh(
         finish({ ok: false, error: sshError(error, port, timeoutMs) }),
       )
       .on('close', () => finish({ ok: false, error: 'The server closed the connection' }));
-    client.connect({
-      host: address,
-      port,
-      username: credentials.username,
-      password: credentials.password,
-      privateKey: credentials.privateKey,
-      passphrase: credentials.passphrase,
-      readyTimeout: timeoutMs,
-      hostVerifier: (key: Buffer) => {
-        fingerprint = sshFingerprint(key);
-        return true;
-      },
-      // The server's identification line is only reported through ssh2's debug output.
-      debug: (line: string) => {
-        const ident = /^Remote ident: '(.*)'$/.exec(line);
-        if (ident) serverVersion = ident[1]!.replace(/\\r|\\n/g, '').trim();
-      },
-    });
+    // ssh2 throws at once for a key it cannot use (a key ring or passphrase that changed).
+    try {
+      client.connect({
+        host: address,
+        port,
+        username: credentials.username,
+        password: credentials.password,
+        privateKey: credentials.privateKey,
+        passphrase: credentials.passphrase,
+        readyTimeout: timeoutMs,
+        hostVerifier: (key: Buffer) => {
+          fingerprint = sshFingerprint(key);
+          return true;
+        },
+        // The server's identification line is only reported through ssh2's debug output.
+        debug: (line: string) => {
+          const ident = /^Remote ident: '(.*)'$/.exec(line);
+          if (ident) serverVersion = ident[1]!.replace(/\\r|\\n/g, '').trim();
+        },
+      });
+    } catch (error) {
+      finish({ ok: false, error: `The client could not start: ${(error as Error).message}` });
+    }
   });
 }
 
