@@ -28,6 +28,8 @@ import { JobsModule } from './jobs/jobs.module';
 import { AttachmentsModule } from './modules/attachments/attachments.module';
 import { ConversationTemplatesModule } from './modules/conversation-templates/conversation-templates.module';
 import { UsageModule } from './modules/usage/usage.module';
+import { HostsModule } from './modules/hosts/hosts.module';
+import { SshConnectionsModule } from './modules/ssh-connections/ssh-connections.module';
 
 @Module({})
 export class AppModule {
@@ -60,6 +62,8 @@ export class AppModule {
         AttachmentsModule,
         ConversationTemplatesModule,
         UsageModule,
+        HostsModule,
+        SshConnectionsModule,
         ConversationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

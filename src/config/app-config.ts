@@ -348,6 +348,20 @@ export class AppConfig {
   @Max(600_000)
   LLM_TIMEOUT_MS = 60_000;
 
+  /** How long `POST …/hosts/{hostId}/check` waits for the TCP connection before recording OFFLINE. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  HOST_CHECK_TIMEOUT_MS = 5_000;
+
+  /** How long `POST …/connections/{connectionId}/test` waits for the SSH handshake and sign-in. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  SSH_TEST_TIMEOUT_MS = 10_000;
+
   /** The largest attachment a client may upload (bytes); larger ones are refused with 413 PAYLOAD_TOO_LARGE. */
   @Transform(toInt)
   @IsInt()

@@ -59,6 +59,8 @@ describe('organizations (e2e)', () => {
           activeRuns: 2,
           agents: 5,
           activeExecutions: 5,
+          hosts: 5,
+          connections: 5,
         },
         role: 'OWNER',
         createdAt: expect.any(String),
@@ -323,6 +325,8 @@ describe('organizations (e2e)', () => {
           activeRuns: { limit: 2, used: 0 },
           agents: { limit: 5, used: 0 },
           activeExecutions: { limit: 5, used: 0 },
+          hosts: { limit: 5, used: 0 },
+          connections: { limit: 5, used: 0 },
         },
       });
     });
