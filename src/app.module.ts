@@ -28,6 +28,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { AttachmentsModule } from './modules/attachments/attachments.module';
 import { ConversationTemplatesModule } from './modules/conversation-templates/conversation-templates.module';
 import { UsageModule } from './modules/usage/usage.module';
+import { GitProvidersModule } from './modules/git-providers/git-providers.module';
 
 @Module({})
 export class AppModule {
@@ -60,6 +61,7 @@ export class AppModule {
         AttachmentsModule,
         ConversationTemplatesModule,
         UsageModule,
+        GitProvidersModule,
         ConversationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
