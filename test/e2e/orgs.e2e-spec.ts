@@ -59,6 +59,7 @@ describe('organizations (e2e)', () => {
           activeRuns: 2,
           agents: 5,
           activeExecutions: 5,
+          gitProviders: 2,
         },
         role: 'OWNER',
         createdAt: expect.any(String),
@@ -323,6 +324,7 @@ describe('organizations (e2e)', () => {
           activeRuns: { limit: 2, used: 0 },
           agents: { limit: 5, used: 0 },
           activeExecutions: { limit: 5, used: 0 },
+          gitProviders: { limit: 2, used: 0 },
         },
       });
     });
