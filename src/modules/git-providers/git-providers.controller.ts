@@ -88,7 +88,10 @@ export class GitProvidersController {
   @HttpCode(200)
   @Authenticated(WRITE)
   @ApiOkResponse({ type: GitProviderTestResponseDto })
-  test(@OrgId() orgId: string, @Param('providerId', UuidParamPipe) id: string): Promise<GitProviderTestResponseDto> {
+  testGitProvider(
+    @OrgId() orgId: string,
+    @Param('providerId', UuidParamPipe) id: string,
+  ): Promise<GitProviderTestResponseDto> {
     return this.providers.test(orgId, id);
   }
 
@@ -100,7 +103,10 @@ export class GitProvidersController {
   @HttpCode(202)
   @Authenticated(WRITE)
   @ApiAcceptedResponse({ type: GitProviderResponseDto })
-  sync(@OrgId() orgId: string, @Param('providerId', UuidParamPipe) id: string): Promise<GitProviderResponseDto> {
+  syncGitProvider(
+    @OrgId() orgId: string,
+    @Param('providerId', UuidParamPipe) id: string,
+  ): Promise<GitProviderResponseDto> {
     return this.providers.sync(orgId, id);
   }
 }

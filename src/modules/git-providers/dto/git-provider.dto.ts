@@ -48,7 +48,7 @@ export class CreateGitProviderDto {
   accessToken!: string;
 
   /** The OAuth refresh token, used when the access token expired or is rejected. Stored encrypted; never returned. */
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000, writeOnly: true })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'ghr_…', maxLength: 2000, writeOnly: true })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -57,7 +57,7 @@ export class CreateGitProviderDto {
   refreshToken?: string | null;
 
   /** When the access token expires; a sync after it refreshes the token first. */
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, example: '2027-01-01T00:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
   expiresAt?: string | null;
@@ -84,7 +84,7 @@ export class GitProviderResponseDto {
   @ApiProperty() hasRefreshToken!: boolean;
   @ApiProperty({ type: Date, nullable: true }) expiresAt!: Date | null;
   /** The last sync's state; null before the first. */
-  @ApiProperty({ enum: SyncStatus, enumName: 'SyncStatus', nullable: true }) syncStatus!: SyncStatus | null;
+  @ApiProperty({ type: String, enum: Object.values(SyncStatus), nullable: true }) syncStatus!: SyncStatus | null;
   /** When the last successful sync ended. */
   @ApiProperty({ type: Date, nullable: true }) lastSyncedAt!: Date | null;
   /** Why the last sync failed. */

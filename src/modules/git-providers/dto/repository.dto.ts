@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
-import { PageQueryDto } from '../../../common/pagination/pagination';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { NameSearchQueryDto } from '../../../common/dto/library-fields.dto';
 import { SyncStatus } from '../../../generated/prisma/enums';
 import type { RepositoryRow } from '../repositories.repository';
 
-export class ListRepositoriesQueryDto extends PageQueryDto {
+/** `q` searches name and fullName, case-insensitive. */
+export class ListRepositoriesQueryDto extends NameSearchQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
@@ -14,14 +15,6 @@ export class ListRepositoriesQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(Object.values(SyncStatus))
   syncStatus?: SyncStatus;
-
-  /** Case-insensitive search in name and fullName. */
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  q?: string;
 }
 
 export class RepositoryResponseDto {
