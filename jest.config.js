@@ -18,6 +18,26 @@ function packagesToTransform() {
   return names.filter(isEsm).map((name) => name.replace(/[.+]/g, '\\$&'));
 }
 
+// ESM packages nested under another package (`@octokit/request/node_modules/content-type`): their
+// own version differs from the top-level one, so they are listed by full path and transformed too.
+function nestedEsmPackages() {
+  const root = join(__dirname, 'node_modules');
+  const isEsm = (dir) => {
+    const file = join(dir, 'package.json');
+    return existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).type === 'module';
+  };
+  const list = (dir) =>
+    existsSync(dir)
+      ? readdirSync(dir).flatMap((name) =>
+          name.startsWith('@') ? readdirSync(join(dir, name)).map((sub) => `${name}/${sub}`) : [name],
+        )
+      : [];
+  return list(root)
+    .flatMap((parent) => list(join(root, parent, 'node_modules')).map((child) => `${parent}/node_modules/${child}`))
+    .filter((path) => isEsm(join(root, path)))
+    .map((path) => path.replace(/[.+]/g, '\\$&'));
+}
+
 const swc = [
   '@swc/jest',
   {
@@ -32,7 +52,9 @@ const swc = [
 const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.(ts|js|cjs|mjs)$': swc },
-  transformIgnorePatterns: [`/node_modules/(?!(${packagesToTransform().join('|')})/)`],
+  transformIgnorePatterns: [
+    `^(?!.*/node_modules/(${nestedEsmPackages().join('|')})/).*/node_modules/(?!(${packagesToTransform().join('|')})/)`,
+  ],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };
 

@@ -30,6 +30,7 @@ import { ConversationTemplatesModule } from './modules/conversation-templates/co
 import { UsageModule } from './modules/usage/usage.module';
 import { HostsModule } from './modules/hosts/hosts.module';
 import { SshConnectionsModule } from './modules/ssh-connections/ssh-connections.module';
+import { GitProvidersModule } from './modules/git-providers/git-providers.module';
 
 @Module({})
 export class AppModule {
@@ -64,6 +65,7 @@ export class AppModule {
         UsageModule,
         HostsModule,
         SshConnectionsModule,
+        GitProvidersModule,
         ConversationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -341,6 +341,27 @@ export class AppConfig {
   @IsString()
   OUTBOUND_ALLOWED_HOSTS = '';
 
+  /**
+   * OAuth app credentials used to refresh expired git provider tokens (GitHub, GitHub Enterprise;
+   * GitLab, self-hosted GitLab). Without them a provider whose token expired or was rejected fails
+   * its sync with an error saying so.
+   */
+  @IsOptional()
+  @IsString()
+  GITHUB_OAUTH_CLIENT_ID?: string = undefined;
+
+  @IsOptional()
+  @IsString()
+  GITHUB_OAUTH_CLIENT_SECRET?: string = undefined;
+
+  @IsOptional()
+  @IsString()
+  GITLAB_OAUTH_CLIENT_ID?: string = undefined;
+
+  @IsOptional()
+  @IsString()
+  GITLAB_OAUTH_CLIENT_SECRET?: string = undefined;
+
   /** How long one model call (request and whole reply) may take before it fails as retryable. */
   @Transform(toInt)
   @IsInt()

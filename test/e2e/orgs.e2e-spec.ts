@@ -61,6 +61,7 @@ describe('organizations (e2e)', () => {
           activeExecutions: 5,
           hosts: 5,
           connections: 5,
+          gitProviders: 2,
         },
         role: 'OWNER',
         createdAt: expect.any(String),
@@ -327,6 +328,7 @@ describe('organizations (e2e)', () => {
           activeExecutions: { limit: 5, used: 0 },
           hosts: { limit: 5, used: 0 },
           connections: { limit: 5, used: 0 },
+          gitProviders: { limit: 2, used: 0 },
         },
       });
     });
