@@ -25,6 +25,7 @@ const THROUGH_THE_PAIR = process.env.PAIR_E2E_FILES?.split(',') ?? [
   'api-keys',
   'audit-logs',
   'auth',
+  'automation-schema',
   'canvas-models',
   'canvases',
   'chat-schema',

@@ -188,15 +188,17 @@ describe('Idempotency-Key on POST (e2e)', () => {
       .expect(200);
   });
 
-  it('documents the header and 422 on every authenticated POST of the OpenAPI document but the chat replies', async () => {
+  it('documents the header and 422 on every authenticated POST of the OpenAPI document but those without a request transaction', async () => {
     const doc = (await t.http().get('/docs/openapi.json').expect(200)).body as {
       paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[] }>>;
     };
     const posts = Object.entries(doc.paths).flatMap(([path, item]) => (item.post ? [{ path, op: item.post }] : []));
     const authenticated = posts.filter(({ op }) => op.security?.length);
     expect(authenticated.length).toBeGreaterThan(10);
-    // A chat reply's model call runs outside the request's transaction, where the key is kept: ignored there.
-    const replies = /\/conversations\/\{conversationId\}\/messages(\/\{messageId\}\/regenerate)?$/;
+    // Routes that wait on the network outside the request's transaction, where the key is kept, ignore it:
+    // a chat reply's model call, a host check, an SSH connection test.
+    const replies =
+      /\/conversations\/\{conversationId\}\/messages(\/\{messageId\}\/regenerate)?$|\/hosts\/\{hostId\}\/check$|\/connections\/\{connectionId\}\/test$/;
     for (const { path, op } of authenticated) {
       expect({ path, header: op.parameters?.some((p) => p.name === 'Idempotency-Key' && p.in === 'header') }).toEqual({
         path,

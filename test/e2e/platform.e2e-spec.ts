@@ -335,6 +335,16 @@ describe('demo data at start (e2e)', () => {
       expect(canvases.body.data).toHaveLength(2);
       const templates = await t.http().get(`${org}/conversation-templates`).set(auth).expect(200);
       expect(templates.body.data).toEqual([expect.objectContaining({ name: 'Support assistant' })]);
+      // Test automation (seed 001): hosts (one checked online), a connection, providers with their repositories.
+      const hosts = await t.http().get(`${org}/hosts`).set(auth).expect(200);
+      expect(hosts.body.data.map((host: { status: string }) => host.status).sort()).toEqual(['ONLINE', 'PENDING']);
+      const connections = await t.http().get(`${org}/connections`).set(auth).expect(200);
+      expect(connections.body.data).toEqual([expect.objectContaining({ hasPassword: true })]);
+      const providers = await t.http().get(`${org}/git-providers`).set(auth).expect(200);
+      expect(providers.body.data).toHaveLength(2);
+      expect(providers.body.data.every((p: { syncStatus: string }) => p.syncStatus === 'SYNCED')).toBe(true);
+      const repositories = await t.http().get(`${org}/repositories`).set(auth).expect(200);
+      expect(repositories.body.data).toHaveLength(4);
       const actions = await t.http().get(`${org}/audit-logs?limit=100`).set(auth).expect(200);
       expect(new Set(actions.body.data.map((entry: { action: string }) => entry.action))).toEqual(
         new Set([
