@@ -145,10 +145,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     await boss.start();
     this.boss = boss;
     for (const queue of this.queues.values()) {
-      const options = this.queueOptions(queue.name, queue.options);
-      // createQueue is idempotent; updateQueue applies changed options to an existing queue.
-      if (await boss.getQueue(queue.name)) await boss.updateQueue(queue.name, options);
-      else await boss.createQueue(queue.name, options);
+      await this.ensureQueue(boss, queue);
       const concurrency = queue.options.concurrency ?? this.config.RUN_CONCURRENCY;
       for (let i = 0; i < concurrency; i++) {
         queue.workerIds.push(
@@ -163,6 +160,27 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     this.logger.log(
       `Job queue started (${[...this.queues.values()].map((q) => `${q.name} ×${q.workerIds.length}`).join(', ') || 'no queues'})`,
     );
+  }
+
+  /**
+   * Creates the queue or applies changed options. Instances starting together on a fresh
+   * database race in pgboss.create_queue, and PostgreSQL breaks the tie with a deadlock or a
+   * duplicate error for one of them: that one tries again and finds the queue the other made.
+   */
+  private async ensureQueue(boss: PgBoss, queue: Queue): Promise<void> {
+    const options = this.queueOptions(queue.name, queue.options);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (await boss.getQueue(queue.name)) await boss.updateQueue(queue.name, options);
+        else await boss.createQueue(queue.name, options);
+        return;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (attempt >= 5 || (code !== '40P01' && code !== '23505')) throw error;
+        this.logger.log(`Creating queue ${queue.name} raced another instance (${code}); trying again`);
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+      }
+    }
   }
 
   private async handle(queue: Queue, job: PgBoss.JobWithMetadata<unknown>): Promise<void> {

@@ -225,3 +225,22 @@ onPostgres('background jobs shared by two instances (e2e, PostgreSQL)', () => {
     expect(new Set(seen.map((s) => s.app))).toEqual(new Set(['a', 'b']));
   });
 });
+
+onPostgres('background jobs when instances start together (e2e, PostgreSQL)', () => {
+  it('starts every instance on a fresh database, whichever creates the queues', async () => {
+    // Instances racing in pgboss.create_queue once deadlocked each other at start (scale-out CI).
+    for (let round = 0; round < 3; round++) {
+      const database = await createTestDatabase();
+      const apps = await Promise.allSettled(
+        Array.from({ length: 3 }, () => createTestApp({ imports: [TestQueuesModule], env: FAST, database })),
+      );
+      await Promise.all(apps.map((app) => (app.status === 'fulfilled' ? app.value.close() : undefined)));
+      await database.drop();
+      expect(apps.map((app) => (app.status === 'fulfilled' ? 'started' : String(app.reason)))).toEqual([
+        'started',
+        'started',
+        'started',
+      ]);
+    }
+  });
+});
