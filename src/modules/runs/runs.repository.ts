@@ -447,7 +447,7 @@ export class RunsRepository {
           },
         });
       },
-      { action: 'run.finished', view: auditView },
+      { action: 'run.finished', view: auditView, orgId },
     );
   }
 
