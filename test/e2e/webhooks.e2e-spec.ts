@@ -547,8 +547,9 @@ describe('webhooks (e2e)', () => {
     });
   });
 
-  it('GET /v1/webhook-events lists the events (public)', async () => {
-    const res = await http().get('/v1/webhook-events').expect(200);
+  it('GET /v1/webhook-events lists the events to a signed-in user (401 without credentials)', async () => {
+    await http().get('/v1/webhook-events').expect(401);
+    const res = await http().get('/v1/webhook-events').set(world.viewer.auth).expect(200);
     expect(res.body.events).toEqual(
       expect.arrayContaining(['variable.created', 'prompt.updated', 'run.finished', 'execution.succeeded']),
     );

@@ -6,7 +6,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
 } from '@nestjs/swagger';
-import { Authenticated, OrgId, Public } from '../../common/auth/decorators';
+import { Authenticated, OrgId } from '../../common/auth/decorators';
 import { ETAG_HEADER, IfMatch, SendsETag, type ExpectedVersion } from '../../common/http/etag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { ApiProblem } from '../../common/openapi/api-problem';
@@ -159,9 +159,9 @@ export class WebhooksController {
 @ApiTag('webhooks')
 @Controller('v1/webhook-events')
 export class WebhookEventsController {
-  /** The events webhooks may subscribe to (besides `<resource>.*` and `*`). Public: no data in it. */
+  /** The events webhooks may subscribe to (besides `<resource>.*` and `*`); any signed-in user. */
   @Get()
-  @Public()
+  @Authenticated()
   @ApiOkResponse({ type: WebhookEventsResponseDto })
   list(): WebhookEventsResponseDto {
     return { events: [...WEBHOOK_EVENTS] };

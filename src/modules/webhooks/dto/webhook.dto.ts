@@ -47,6 +47,7 @@ export class CreateWebhookDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
   @IsString({ each: true })
+  @MaxLength(100, { each: true })
   @Matches(EVENT_PATTERN, {
     each: true,
     message: 'each event must be a known event (GET /v1/webhook-events), <resource>.* or *',
