@@ -2650,7 +2650,7 @@ export interface paths {
          * Deliveries of a webhook, newest first, with their outcome (not their payload).
          * @description **Access:** members of the organization with the ADMIN role or higher (OWNER, ADMIN); other members get 403, non-members 404. Service API keys of the organization need the `webhooks:read` scope.
          */
-        get: operations["listDeliveries"];
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2670,7 +2670,7 @@ export interface paths {
          * One delivery with the payload it sends.
          * @description **Access:** members of the organization with the ADMIN role or higher (OWNER, ADMIN); other members get 403, non-members 404. Service API keys of the organization need the `webhooks:read` scope.
          */
-        get: operations["getDelivery"];
+        get: operations["getWebhookDelivery"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2692,7 +2692,7 @@ export interface paths {
          * Send a delivery's payload again, as a new delivery (the payload's `id` stays the same).
          * @description **Access:** members of the organization with the ADMIN role or higher (OWNER, ADMIN); other members get 403, non-members 404. Service API keys of the organization need the `webhooks:write` scope.
          */
-        post: operations["redeliver"];
+        post: operations["redeliverWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2712,7 +2712,7 @@ export interface paths {
          * Send a `webhook.ping` event to this webhook; the answer is the queued delivery.
          * @description **Access:** members of the organization with the ADMIN role or higher (OWNER, ADMIN); other members get 403, non-members 404. Service API keys of the organization need the `webhooks:write` scope.
          */
-        post: operations["ping"];
+        post: operations["pingWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2732,7 +2732,7 @@ export interface paths {
          * A new signing secret, shown this once; the old one stops signing at once.
          * @description **Access:** members of the organization with the ADMIN role or higher (OWNER, ADMIN); other members get 403, non-members 404. Service API keys of the organization need the `webhooks:write` scope.
          */
-        post: operations["rotateSecret"];
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -25195,7 +25195,7 @@ export interface operations {
             };
         };
     };
-    listDeliveries: {
+    listWebhookDeliveries: {
         parameters: {
             query?: {
                 limit?: number;
@@ -25301,7 +25301,7 @@ export interface operations {
             };
         };
     };
-    getDelivery: {
+    getWebhookDelivery: {
         parameters: {
             query?: never;
             header?: never;
@@ -25395,7 +25395,7 @@ export interface operations {
             };
         };
     };
-    redeliver: {
+    redeliverWebhookDelivery: {
         parameters: {
             query?: never;
             header?: {
@@ -25518,7 +25518,7 @@ export interface operations {
             };
         };
     };
-    ping: {
+    pingWebhook: {
         parameters: {
             query?: never;
             header?: {
@@ -25637,7 +25637,7 @@ export interface operations {
             };
         };
     };
-    rotateSecret: {
+    rotateWebhookSecret: {
         parameters: {
             query?: never;
             header?: {

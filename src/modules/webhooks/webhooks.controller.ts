@@ -100,7 +100,7 @@ export class WebhooksController {
   @SendsETag()
   @Authenticated(WEBHOOKS)
   @ApiOkResponse({ type: WebhookWithSecretResponseDto, headers: ETAG_HEADER })
-  rotateSecret(
+  rotateWebhookSecret(
     @OrgId() orgId: string,
     @Param('webhookId', UuidParamPipe) id: string,
   ): Promise<WebhookWithSecretResponseDto> {
@@ -113,7 +113,10 @@ export class WebhooksController {
   @Authenticated(WEBHOOKS)
   @ApiAcceptedResponse({ type: WebhookDeliveryResponseDto })
   @ApiConflictResponse({ description: `WEBHOOK_INACTIVE: ${INACTIVE}` })
-  ping(@OrgId() orgId: string, @Param('webhookId', UuidParamPipe) id: string): Promise<WebhookDeliveryResponseDto> {
+  pingWebhook(
+    @OrgId() orgId: string,
+    @Param('webhookId', UuidParamPipe) id: string,
+  ): Promise<WebhookDeliveryResponseDto> {
     return this.webhooks.ping(orgId, id);
   }
 
@@ -121,7 +124,7 @@ export class WebhooksController {
   @Get(':webhookId/deliveries')
   @Authenticated(WEBHOOKS)
   @ApiOkResponse({ type: PageOf(WebhookDeliveryResponseDto) })
-  listDeliveries(
+  listWebhookDeliveries(
     @OrgId() orgId: string,
     @Param('webhookId', UuidParamPipe) id: string,
     @Query() query: ListWebhookDeliveriesQueryDto,
@@ -133,7 +136,7 @@ export class WebhooksController {
   @Get(':webhookId/deliveries/:deliveryId')
   @Authenticated(WEBHOOKS)
   @ApiOkResponse({ type: WebhookDeliveryDetailResponseDto })
-  getDelivery(
+  getWebhookDelivery(
     @OrgId() orgId: string,
     @Param('webhookId', UuidParamPipe) webhookId: string,
     @Param('deliveryId', UuidParamPipe) deliveryId: string,
@@ -147,7 +150,7 @@ export class WebhooksController {
   @Authenticated(WEBHOOKS)
   @ApiAcceptedResponse({ type: WebhookDeliveryResponseDto })
   @ApiConflictResponse({ description: `WEBHOOK_INACTIVE: ${INACTIVE}` })
-  redeliver(
+  redeliverWebhookDelivery(
     @OrgId() orgId: string,
     @Param('webhookId', UuidParamPipe) webhookId: string,
     @Param('deliveryId', UuidParamPipe) deliveryId: string,
