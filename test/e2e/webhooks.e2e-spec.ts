@@ -277,6 +277,25 @@ describe('webhooks (e2e)', () => {
       expect((await post(`${base}/${hook.id}/ping`)).body.code).toBe('WEBHOOK_INACTIVE');
     });
 
+    it('a pending delivery stops when its webhook is deactivated: FAILED without another attempt', async () => {
+      const hook = await createHook(['variable.created']);
+      receiver.answer(hook.path, [500]);
+      await createVariable();
+      await until(
+        () => deliveries(hook.id),
+        (list) => list[0]?.attempts === 1,
+      );
+      await http()
+        .patch(`${base}/${hook.id}`)
+        .set(world.admin.auth)
+        .set('If-Match', '"1"')
+        .send({ isActive: false })
+        .expect(200);
+      const [delivery] = await settled(hook.id);
+      expect(delivery).toMatchObject({ status: 'FAILED', attempts: 1, error: 'The webhook is inactive' });
+      expect(receiver.at(hook.path)).toHaveLength(1);
+    });
+
     it('fires run.finished when an evaluation run finishes (a system event), and the audit chain verifies', async () => {
       const stub: StubLlm = await startStubLlm();
       try {
