@@ -4,7 +4,7 @@ import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { FeatureRegistry } from '../../common/features/feature-registry';
 import type { ExpectedVersion } from '../../common/http/etag';
 import { OutboundPolicy } from '../../common/outbound/outbound.service';
-import { paginate, type Page } from '../../common/pagination/pagination';
+import { paginate, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { KeyRing } from '../../common/secrets/key-ring.provider';
 import { secretAad } from '../../common/secrets/secret-columns';
 import { RequestContext } from '../../common/tenancy/request-context';
@@ -22,7 +22,6 @@ import {
 } from './dto/webhook.dto';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WEBHOOK_ORDER, WebhooksRepository, type WebhookRow } from './webhooks.repository';
-import type { PageQueryDto } from '../../common/pagination/pagination';
 
 /**
  * Webhooks of an organization (issue 12): the URL passes the outbound (SSRF) policy when saved
