@@ -31,6 +31,7 @@ import { UsageModule } from './modules/usage/usage.module';
 import { HostsModule } from './modules/hosts/hosts.module';
 import { SshConnectionsModule } from './modules/ssh-connections/ssh-connections.module';
 import { GitProvidersModule } from './modules/git-providers/git-providers.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -66,6 +67,7 @@ export class AppModule {
         HostsModule,
         SshConnectionsModule,
         GitProvidersModule,
+        WebhooksModule,
         ConversationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

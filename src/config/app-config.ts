@@ -433,6 +433,43 @@ export class AppConfig {
   @IsBoolean()
   S3_FORCE_PATH_STYLE = true;
 
+  // --- Webhooks (issue 12, hooks) ---
+  /** How long a webhook receiver may take to answer one delivery attempt. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** Attempts of one delivery (the first included) before it is FAILED. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  WEBHOOK_MAX_ATTEMPTS = 6;
+
+  /** Seconds before the first retry; doubled per retry (10 s, 20 s, 40 s, … by default). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WEBHOOK_RETRY_DELAY_SECONDS = 10;
+
+  /** Deliveries older than this are deleted by the webhook sweep. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
+
+  /** How often this process sweeps deliveries: re-queues PENDING ones idle this long, prunes old ones. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  WEBHOOK_SWEEP_INTERVAL_SECONDS = 300;
+  // --- end webhooks ---
+
   /** The allowed attachment content types, lower-case. */
   get attachmentContentTypes(): string[] {
     return this.ATTACHMENT_CONTENT_TYPES.split(',')

@@ -62,6 +62,7 @@ describe('organizations (e2e)', () => {
           hosts: 5,
           connections: 5,
           gitProviders: 2,
+          webhooks: 2,
         },
         role: 'OWNER',
         createdAt: expect.any(String),
@@ -329,6 +330,7 @@ describe('organizations (e2e)', () => {
           hosts: { limit: 5, used: 0 },
           connections: { limit: 5, used: 0 },
           gitProviders: { limit: 2, used: 0 },
+          webhooks: { limit: 2, used: 0 },
         },
       });
     });

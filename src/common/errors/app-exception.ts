@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   RUN_NOT_FINISHED: HttpStatus.CONFLICT,
   /** The agent is switched off (isActive false): it cannot be executed. */
   AGENT_INACTIVE: HttpStatus.CONFLICT,
+  /** Redeliver or ping on a webhook that is not active (issue 12, webhooks). */
+  WEBHOOK_INACTIVE: HttpStatus.CONFLICT,
   /** The agent execution has finished (it cannot be cancelled). */
   EXECUTION_FINISHED: HttpStatus.CONFLICT,
   /** An execution's input does not satisfy its agent's input schema; `errors` names each failing path. */

@@ -26,6 +26,7 @@ export const SECRET_COLUMNS = [
   { table: 'ssh_connections', column: 'encryptedPassphrase', ownerColumn: 'orgId' },
   { table: 'git_providers', column: 'encryptedAccessToken', ownerColumn: 'orgId' },
   { table: 'git_providers', column: 'encryptedRefreshToken', ownerColumn: 'orgId' },
+  { table: 'webhooks', column: 'encryptedSecret', ownerColumn: 'orgId' },
   { table: 'accounts', column: 'encryptedAccessToken', ownerColumn: 'userId' },
   { table: 'accounts', column: 'encryptedRefreshToken', ownerColumn: 'userId' },
   { table: 'idempotency_keys', column: 'encryptedResponse', ownerColumn: 'scopeId' },

@@ -111,6 +111,15 @@ describe('rotateSecrets', () => {
         ],
       );
     }
+    for (let i = 0; i < 3; i++) {
+      const id = randomUUID();
+      const orgId = orgs[i % orgs.length]!;
+      await session.query(
+        `INSERT INTO webhooks (id, "orgId", url, events, "encryptedSecret", "updatedAt")
+         VALUES ($1, $2, $3, '{*}', $4, now())`,
+        [id, orgId, `https://hooks.example.com/${i}`, secret(col('webhooks.encryptedSecret'), id, orgId)],
+      );
+    }
     for (let i = 0; i < 4; i++) {
       const id = randomUUID();
       const userId = users[i % users.length]!;

@@ -276,3 +276,13 @@ export type GitProvider = Prisma.GitProviderModel
  * 
  */
 export type Repository = Prisma.RepositoryModel
+/**
+ * Model Webhook
+ * An HTTPS (or HTTP) endpoint of an organization that receives its audit events (issue 12).
+ */
+export type Webhook = Prisma.WebhookModel
+/**
+ * Model WebhookDelivery
+ * One event sent (or to be sent) to one webhook, with the outcome of its last attempt.
+ */
+export type WebhookDelivery = Prisma.WebhookDeliveryModel

@@ -229,3 +229,12 @@ export const SyncStatus = {
 } as const
 
 export type SyncStatus = (typeof SyncStatus)[keyof typeof SyncStatus]
+
+
+export const WebhookDeliveryStatus = {
+  PENDING: 'PENDING',
+  SUCCEEDED: 'SUCCEEDED',
+  FAILED: 'FAILED'
+} as const
+
+export type WebhookDeliveryStatus = (typeof WebhookDeliveryStatus)[keyof typeof WebhookDeliveryStatus]

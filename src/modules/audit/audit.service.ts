@@ -18,11 +18,19 @@ export interface AuditEvent {
 }
 
 /**
+ * Called with each entry inside the transaction that records it, so what it writes commits or
+ * rolls back with the change (webhooks queue their deliveries this way).
+ */
+export type AuditListener = (entry: AuditRow) => Promise<void>;
+
+/**
  * Writes one audit entry in the caller's transaction, so it commits with the change it
  * describes or not at all. Secrets in before/after are redacted.
  */
 @Injectable()
 export class AuditService {
+  private readonly listeners: AuditListener[] = [];
+
   constructor(
     private readonly repository: AuditRepository,
     private readonly context: RequestContext,
@@ -45,7 +53,16 @@ export class AuditService {
       userAgent: meta.userAgent ?? null,
       requestId: meta.requestId ?? null,
     };
-    return this.db.run({ orgId }, () => this.repository.append(entry));
+    return this.db.run({ orgId }, async () => {
+      const row = await this.repository.append(entry);
+      for (const listener of this.listeners) await listener(row);
+      return row;
+    });
+  }
+
+  /** Adds a listener of every entry recorded from now on (modules call it at init). */
+  listen(listener: AuditListener): void {
+    this.listeners.push(listener);
   }
 
   /**

@@ -10,6 +10,8 @@ export interface AuditedWriteOptions<R> {
   action?: string;
   /** What enters the log instead of the whole row (secrets are redacted either way). */
   view?: (row: R) => unknown;
+  /** Defaults to the request's organization; jobs, which have none, name it. */
+  orgId?: string;
 }
 
 /**
@@ -72,6 +74,7 @@ export class AuditedWrites {
   ): Promise<void> {
     const view = options.view ?? ((row: R) => row);
     await this.audit.record({
+      orgId: options.orgId,
       action: options.action ?? `${resourceType}.${verb}`,
       resourceType,
       resourceId,

@@ -414,29 +414,41 @@ export class RunsRepository {
     return true;
   }
 
-  /** Closes a run whose results are all finished: ERROR if one errored, FAILED if one failed, else PASSED. */
+  /**
+   * Closes a run whose results are all finished: ERROR if one errored, FAILED if one failed, else
+   * PASSED; audited as `run.finished` (by the system), the event webhooks subscribe to.
+   */
   async close(orgId: string, runId: string): Promise<void> {
-    const run = await this.lockRun(orgId, runId);
-    if (!run || isFinished(run.status)) return;
-    const results = await this.findResults(orgId, runId);
-    if (results.some((result) => !isFinished(result.status))) return;
-    const status = results.some((r) => r.status === EvaluationRunStatus.ERROR)
-      ? EvaluationRunStatus.ERROR
-      : results.some((r) => r.status === EvaluationRunStatus.FAILED)
-        ? EvaluationRunStatus.FAILED
-        : EvaluationRunStatus.PASSED;
-    const scores = results.map((r) => r.score).filter((score): score is number => score !== null);
-    const now = new Date();
-    await this.db.client.evaluationRun.update({
-      where: { id: runId, orgId },
-      data: {
-        status,
-        score: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
-        finishedAt: now,
-        durationMs: durationMs(run, now),
-        error: status === EvaluationRunStatus.ERROR ? firstError(results) : null,
+    let results: ResultRow[] = [];
+    await this.audited.update(
+      'evaluation_run',
+      async () => {
+        const run = await this.lockRun(orgId, runId);
+        if (!run || isFinished(run.status)) return null;
+        results = await this.findResults(orgId, runId);
+        return results.some((result) => !isFinished(result.status)) ? null : run;
       },
-    });
+      (run) => {
+        const status = results.some((r) => r.status === EvaluationRunStatus.ERROR)
+          ? EvaluationRunStatus.ERROR
+          : results.some((r) => r.status === EvaluationRunStatus.FAILED)
+            ? EvaluationRunStatus.FAILED
+            : EvaluationRunStatus.PASSED;
+        const scores = results.map((r) => r.score).filter((score): score is number => score !== null);
+        const now = new Date();
+        return this.db.client.evaluationRun.update({
+          where: { id: runId, orgId },
+          data: {
+            status,
+            score: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
+            finishedAt: now,
+            durationMs: durationMs(run, now),
+            error: status === EvaluationRunStatus.ERROR ? firstError(results) : null,
+          },
+        });
+      },
+      { action: 'run.finished', view: auditView, orgId },
+    );
   }
 
   /** Runs idle for `idleSeconds` in any org (a definer function: ids and scope only). */

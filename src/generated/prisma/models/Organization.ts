@@ -255,6 +255,8 @@ export type OrganizationWhereInput = {
   sshConnections?: Prisma.SshConnectionListRelationFilter
   gitProviders?: Prisma.GitProviderListRelationFilter
   repositories?: Prisma.RepositoryListRelationFilter
+  webhooks?: Prisma.WebhookListRelationFilter
+  webhookDeliveries?: Prisma.WebhookDeliveryListRelationFilter
 }
 
 export type OrganizationOrderByWithRelationInput = {
@@ -302,6 +304,8 @@ export type OrganizationOrderByWithRelationInput = {
   sshConnections?: Prisma.SshConnectionOrderByRelationAggregateInput
   gitProviders?: Prisma.GitProviderOrderByRelationAggregateInput
   repositories?: Prisma.RepositoryOrderByRelationAggregateInput
+  webhooks?: Prisma.WebhookOrderByRelationAggregateInput
+  webhookDeliveries?: Prisma.WebhookDeliveryOrderByRelationAggregateInput
 }
 
 export type OrganizationWhereUniqueInput = Prisma.AtLeast<{
@@ -352,6 +356,8 @@ export type OrganizationWhereUniqueInput = Prisma.AtLeast<{
   sshConnections?: Prisma.SshConnectionListRelationFilter
   gitProviders?: Prisma.GitProviderListRelationFilter
   repositories?: Prisma.RepositoryListRelationFilter
+  webhooks?: Prisma.WebhookListRelationFilter
+  webhookDeliveries?: Prisma.WebhookDeliveryListRelationFilter
 }, "id" | "slug" | "domain">
 
 export type OrganizationOrderByWithAggregationInput = {
@@ -433,6 +439,8 @@ export type OrganizationCreateInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateInput = {
@@ -480,6 +488,8 @@ export type OrganizationUncheckedCreateInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUpdateInput = {
@@ -527,6 +537,8 @@ export type OrganizationUpdateInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateInput = {
@@ -574,6 +586,8 @@ export type OrganizationUncheckedUpdateInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateManyInput = {
@@ -1127,6 +1141,34 @@ export type OrganizationUpdateOneRequiredWithoutRepositoriesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutRepositoriesInput, Prisma.OrganizationUpdateWithoutRepositoriesInput>, Prisma.OrganizationUncheckedUpdateWithoutRepositoriesInput>
 }
 
+export type OrganizationCreateNestedOneWithoutWebhooksInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutWebhooksInput, Prisma.OrganizationUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutWebhooksInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+}
+
+export type OrganizationUpdateOneRequiredWithoutWebhooksNestedInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutWebhooksInput, Prisma.OrganizationUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutWebhooksInput
+  upsert?: Prisma.OrganizationUpsertWithoutWebhooksInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutWebhooksInput, Prisma.OrganizationUpdateWithoutWebhooksInput>, Prisma.OrganizationUncheckedUpdateWithoutWebhooksInput>
+}
+
+export type OrganizationCreateNestedOneWithoutWebhookDeliveriesInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutWebhookDeliveriesInput, Prisma.OrganizationUncheckedCreateWithoutWebhookDeliveriesInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutWebhookDeliveriesInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+}
+
+export type OrganizationUpdateOneRequiredWithoutWebhookDeliveriesNestedInput = {
+  create?: Prisma.XOR<Prisma.OrganizationCreateWithoutWebhookDeliveriesInput, Prisma.OrganizationUncheckedCreateWithoutWebhookDeliveriesInput>
+  connectOrCreate?: Prisma.OrganizationCreateOrConnectWithoutWebhookDeliveriesInput
+  upsert?: Prisma.OrganizationUpsertWithoutWebhookDeliveriesInput
+  connect?: Prisma.OrganizationWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.OrganizationUpdateToOneWithWhereWithoutWebhookDeliveriesInput, Prisma.OrganizationUpdateWithoutWebhookDeliveriesInput>, Prisma.OrganizationUncheckedUpdateWithoutWebhookDeliveriesInput>
+}
+
 export type OrganizationCreateWithoutMembershipsInput = {
   id?: string
   name: string
@@ -1171,6 +1213,8 @@ export type OrganizationCreateWithoutMembershipsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutMembershipsInput = {
@@ -1217,6 +1261,8 @@ export type OrganizationUncheckedCreateWithoutMembershipsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutMembershipsInput = {
@@ -1279,6 +1325,8 @@ export type OrganizationUpdateWithoutMembershipsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutMembershipsInput = {
@@ -1325,6 +1373,8 @@ export type OrganizationUncheckedUpdateWithoutMembershipsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutInvitationsInput = {
@@ -1371,6 +1421,8 @@ export type OrganizationCreateWithoutInvitationsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutInvitationsInput = {
@@ -1417,6 +1469,8 @@ export type OrganizationUncheckedCreateWithoutInvitationsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutInvitationsInput = {
@@ -1479,6 +1533,8 @@ export type OrganizationUpdateWithoutInvitationsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutInvitationsInput = {
@@ -1525,6 +1581,8 @@ export type OrganizationUncheckedUpdateWithoutInvitationsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutServiceApiKeysInput = {
@@ -1571,6 +1629,8 @@ export type OrganizationCreateWithoutServiceApiKeysInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutServiceApiKeysInput = {
@@ -1617,6 +1677,8 @@ export type OrganizationUncheckedCreateWithoutServiceApiKeysInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutServiceApiKeysInput = {
@@ -1679,6 +1741,8 @@ export type OrganizationUpdateWithoutServiceApiKeysInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutServiceApiKeysInput = {
@@ -1725,6 +1789,8 @@ export type OrganizationUncheckedUpdateWithoutServiceApiKeysInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutProviderKeysInput = {
@@ -1771,6 +1837,8 @@ export type OrganizationCreateWithoutProviderKeysInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutProviderKeysInput = {
@@ -1817,6 +1885,8 @@ export type OrganizationUncheckedCreateWithoutProviderKeysInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutProviderKeysInput = {
@@ -1879,6 +1949,8 @@ export type OrganizationUpdateWithoutProviderKeysInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutProviderKeysInput = {
@@ -1925,6 +1997,8 @@ export type OrganizationUncheckedUpdateWithoutProviderKeysInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutPromptsInput = {
@@ -1971,6 +2045,8 @@ export type OrganizationCreateWithoutPromptsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutPromptsInput = {
@@ -2017,6 +2093,8 @@ export type OrganizationUncheckedCreateWithoutPromptsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutPromptsInput = {
@@ -2079,6 +2157,8 @@ export type OrganizationUpdateWithoutPromptsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutPromptsInput = {
@@ -2125,6 +2205,8 @@ export type OrganizationUncheckedUpdateWithoutPromptsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutPromptVersionsInput = {
@@ -2171,6 +2253,8 @@ export type OrganizationCreateWithoutPromptVersionsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutPromptVersionsInput = {
@@ -2217,6 +2301,8 @@ export type OrganizationUncheckedCreateWithoutPromptVersionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutPromptVersionsInput = {
@@ -2279,6 +2365,8 @@ export type OrganizationUpdateWithoutPromptVersionsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutPromptVersionsInput = {
@@ -2325,6 +2413,8 @@ export type OrganizationUncheckedUpdateWithoutPromptVersionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutPromptLabelsInput = {
@@ -2371,6 +2461,8 @@ export type OrganizationCreateWithoutPromptLabelsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutPromptLabelsInput = {
@@ -2417,6 +2509,8 @@ export type OrganizationUncheckedCreateWithoutPromptLabelsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutPromptLabelsInput = {
@@ -2479,6 +2573,8 @@ export type OrganizationUpdateWithoutPromptLabelsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutPromptLabelsInput = {
@@ -2525,6 +2621,8 @@ export type OrganizationUncheckedUpdateWithoutPromptLabelsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutVariablesInput = {
@@ -2571,6 +2669,8 @@ export type OrganizationCreateWithoutVariablesInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutVariablesInput = {
@@ -2617,6 +2717,8 @@ export type OrganizationUncheckedCreateWithoutVariablesInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutVariablesInput = {
@@ -2679,6 +2781,8 @@ export type OrganizationUpdateWithoutVariablesInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutVariablesInput = {
@@ -2725,6 +2829,8 @@ export type OrganizationUncheckedUpdateWithoutVariablesInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutScenariosInput = {
@@ -2771,6 +2877,8 @@ export type OrganizationCreateWithoutScenariosInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutScenariosInput = {
@@ -2817,6 +2925,8 @@ export type OrganizationUncheckedCreateWithoutScenariosInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutScenariosInput = {
@@ -2879,6 +2989,8 @@ export type OrganizationUpdateWithoutScenariosInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutScenariosInput = {
@@ -2925,6 +3037,8 @@ export type OrganizationUncheckedUpdateWithoutScenariosInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutScenarioTurnsInput = {
@@ -2971,6 +3085,8 @@ export type OrganizationCreateWithoutScenarioTurnsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutScenarioTurnsInput = {
@@ -3017,6 +3133,8 @@ export type OrganizationUncheckedCreateWithoutScenarioTurnsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutScenarioTurnsInput = {
@@ -3079,6 +3197,8 @@ export type OrganizationUpdateWithoutScenarioTurnsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutScenarioTurnsInput = {
@@ -3125,6 +3245,8 @@ export type OrganizationUncheckedUpdateWithoutScenarioTurnsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutScenarioExpectationsInput = {
@@ -3171,6 +3293,8 @@ export type OrganizationCreateWithoutScenarioExpectationsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutScenarioExpectationsInput = {
@@ -3217,6 +3341,8 @@ export type OrganizationUncheckedCreateWithoutScenarioExpectationsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutScenarioExpectationsInput = {
@@ -3279,6 +3405,8 @@ export type OrganizationUpdateWithoutScenarioExpectationsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutScenarioExpectationsInput = {
@@ -3325,6 +3453,8 @@ export type OrganizationUncheckedUpdateWithoutScenarioExpectationsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutScenarioVersionsInput = {
@@ -3371,6 +3501,8 @@ export type OrganizationCreateWithoutScenarioVersionsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutScenarioVersionsInput = {
@@ -3417,6 +3549,8 @@ export type OrganizationUncheckedCreateWithoutScenarioVersionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutScenarioVersionsInput = {
@@ -3479,6 +3613,8 @@ export type OrganizationUpdateWithoutScenarioVersionsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutScenarioVersionsInput = {
@@ -3525,6 +3661,8 @@ export type OrganizationUncheckedUpdateWithoutScenarioVersionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutScenarioSuitesInput = {
@@ -3571,6 +3709,8 @@ export type OrganizationCreateWithoutScenarioSuitesInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutScenarioSuitesInput = {
@@ -3617,6 +3757,8 @@ export type OrganizationUncheckedCreateWithoutScenarioSuitesInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutScenarioSuitesInput = {
@@ -3679,6 +3821,8 @@ export type OrganizationUpdateWithoutScenarioSuitesInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutScenarioSuitesInput = {
@@ -3725,6 +3869,8 @@ export type OrganizationUncheckedUpdateWithoutScenarioSuitesInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutScenarioSuiteItemsInput = {
@@ -3771,6 +3917,8 @@ export type OrganizationCreateWithoutScenarioSuiteItemsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutScenarioSuiteItemsInput = {
@@ -3817,6 +3965,8 @@ export type OrganizationUncheckedCreateWithoutScenarioSuiteItemsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutScenarioSuiteItemsInput = {
@@ -3879,6 +4029,8 @@ export type OrganizationUpdateWithoutScenarioSuiteItemsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutScenarioSuiteItemsInput = {
@@ -3925,6 +4077,8 @@ export type OrganizationUncheckedUpdateWithoutScenarioSuiteItemsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutEvaluationRunsInput = {
@@ -3971,6 +4125,8 @@ export type OrganizationCreateWithoutEvaluationRunsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutEvaluationRunsInput = {
@@ -4017,6 +4173,8 @@ export type OrganizationUncheckedCreateWithoutEvaluationRunsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutEvaluationRunsInput = {
@@ -4079,6 +4237,8 @@ export type OrganizationUpdateWithoutEvaluationRunsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutEvaluationRunsInput = {
@@ -4125,6 +4285,8 @@ export type OrganizationUncheckedUpdateWithoutEvaluationRunsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutEvaluationResultsInput = {
@@ -4171,6 +4333,8 @@ export type OrganizationCreateWithoutEvaluationResultsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutEvaluationResultsInput = {
@@ -4217,6 +4381,8 @@ export type OrganizationUncheckedCreateWithoutEvaluationResultsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutEvaluationResultsInput = {
@@ -4279,6 +4445,8 @@ export type OrganizationUpdateWithoutEvaluationResultsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutEvaluationResultsInput = {
@@ -4325,6 +4493,8 @@ export type OrganizationUncheckedUpdateWithoutEvaluationResultsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutExpectationResultsInput = {
@@ -4371,6 +4541,8 @@ export type OrganizationCreateWithoutExpectationResultsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutExpectationResultsInput = {
@@ -4417,6 +4589,8 @@ export type OrganizationUncheckedCreateWithoutExpectationResultsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutExpectationResultsInput = {
@@ -4479,6 +4653,8 @@ export type OrganizationUpdateWithoutExpectationResultsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutExpectationResultsInput = {
@@ -4525,6 +4701,8 @@ export type OrganizationUncheckedUpdateWithoutExpectationResultsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutConversationsInput = {
@@ -4571,6 +4749,8 @@ export type OrganizationCreateWithoutConversationsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutConversationsInput = {
@@ -4617,6 +4797,8 @@ export type OrganizationUncheckedCreateWithoutConversationsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutConversationsInput = {
@@ -4679,6 +4861,8 @@ export type OrganizationUpdateWithoutConversationsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutConversationsInput = {
@@ -4725,6 +4909,8 @@ export type OrganizationUncheckedUpdateWithoutConversationsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutMessagesInput = {
@@ -4771,6 +4957,8 @@ export type OrganizationCreateWithoutMessagesInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutMessagesInput = {
@@ -4817,6 +5005,8 @@ export type OrganizationUncheckedCreateWithoutMessagesInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutMessagesInput = {
@@ -4879,6 +5069,8 @@ export type OrganizationUpdateWithoutMessagesInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutMessagesInput = {
@@ -4925,6 +5117,8 @@ export type OrganizationUncheckedUpdateWithoutMessagesInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutConversationTemplatesInput = {
@@ -4971,6 +5165,8 @@ export type OrganizationCreateWithoutConversationTemplatesInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutConversationTemplatesInput = {
@@ -5017,6 +5213,8 @@ export type OrganizationUncheckedCreateWithoutConversationTemplatesInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutConversationTemplatesInput = {
@@ -5079,6 +5277,8 @@ export type OrganizationUpdateWithoutConversationTemplatesInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutConversationTemplatesInput = {
@@ -5125,6 +5325,8 @@ export type OrganizationUncheckedUpdateWithoutConversationTemplatesInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutAttachmentsInput = {
@@ -5171,6 +5373,8 @@ export type OrganizationCreateWithoutAttachmentsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutAttachmentsInput = {
@@ -5217,6 +5421,8 @@ export type OrganizationUncheckedCreateWithoutAttachmentsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutAttachmentsInput = {
@@ -5279,6 +5485,8 @@ export type OrganizationUpdateWithoutAttachmentsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutAttachmentsInput = {
@@ -5325,6 +5533,8 @@ export type OrganizationUncheckedUpdateWithoutAttachmentsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutShareLinksInput = {
@@ -5371,6 +5581,8 @@ export type OrganizationCreateWithoutShareLinksInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutShareLinksInput = {
@@ -5417,6 +5629,8 @@ export type OrganizationUncheckedCreateWithoutShareLinksInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutShareLinksInput = {
@@ -5479,6 +5693,8 @@ export type OrganizationUpdateWithoutShareLinksInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutShareLinksInput = {
@@ -5525,6 +5741,8 @@ export type OrganizationUncheckedUpdateWithoutShareLinksInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutAgentsInput = {
@@ -5571,6 +5789,8 @@ export type OrganizationCreateWithoutAgentsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutAgentsInput = {
@@ -5617,6 +5837,8 @@ export type OrganizationUncheckedCreateWithoutAgentsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutAgentsInput = {
@@ -5679,6 +5901,8 @@ export type OrganizationUpdateWithoutAgentsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutAgentsInput = {
@@ -5725,6 +5949,8 @@ export type OrganizationUncheckedUpdateWithoutAgentsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutAgentVersionsInput = {
@@ -5771,6 +5997,8 @@ export type OrganizationCreateWithoutAgentVersionsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutAgentVersionsInput = {
@@ -5817,6 +6045,8 @@ export type OrganizationUncheckedCreateWithoutAgentVersionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutAgentVersionsInput = {
@@ -5879,6 +6109,8 @@ export type OrganizationUpdateWithoutAgentVersionsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutAgentVersionsInput = {
@@ -5925,6 +6157,8 @@ export type OrganizationUncheckedUpdateWithoutAgentVersionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutExecutionsInput = {
@@ -5971,6 +6205,8 @@ export type OrganizationCreateWithoutExecutionsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutExecutionsInput = {
@@ -6017,6 +6253,8 @@ export type OrganizationUncheckedCreateWithoutExecutionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutExecutionsInput = {
@@ -6079,6 +6317,8 @@ export type OrganizationUpdateWithoutExecutionsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutExecutionsInput = {
@@ -6125,6 +6365,8 @@ export type OrganizationUncheckedUpdateWithoutExecutionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutCanvasModelsInput = {
@@ -6171,6 +6413,8 @@ export type OrganizationCreateWithoutCanvasModelsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutCanvasModelsInput = {
@@ -6217,6 +6461,8 @@ export type OrganizationUncheckedCreateWithoutCanvasModelsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutCanvasModelsInput = {
@@ -6279,6 +6525,8 @@ export type OrganizationUpdateWithoutCanvasModelsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutCanvasModelsInput = {
@@ -6325,6 +6573,8 @@ export type OrganizationUncheckedUpdateWithoutCanvasModelsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutCanvasModelVersionsInput = {
@@ -6371,6 +6621,8 @@ export type OrganizationCreateWithoutCanvasModelVersionsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutCanvasModelVersionsInput = {
@@ -6417,6 +6669,8 @@ export type OrganizationUncheckedCreateWithoutCanvasModelVersionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutCanvasModelVersionsInput = {
@@ -6479,6 +6733,8 @@ export type OrganizationUpdateWithoutCanvasModelVersionsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutCanvasModelVersionsInput = {
@@ -6525,6 +6781,8 @@ export type OrganizationUncheckedUpdateWithoutCanvasModelVersionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutCanvasesInput = {
@@ -6571,6 +6829,8 @@ export type OrganizationCreateWithoutCanvasesInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutCanvasesInput = {
@@ -6617,6 +6877,8 @@ export type OrganizationUncheckedCreateWithoutCanvasesInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutCanvasesInput = {
@@ -6679,6 +6941,8 @@ export type OrganizationUpdateWithoutCanvasesInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutCanvasesInput = {
@@ -6725,6 +6989,8 @@ export type OrganizationUncheckedUpdateWithoutCanvasesInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutCanvasVersionsInput = {
@@ -6771,6 +7037,8 @@ export type OrganizationCreateWithoutCanvasVersionsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutCanvasVersionsInput = {
@@ -6817,6 +7085,8 @@ export type OrganizationUncheckedCreateWithoutCanvasVersionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutCanvasVersionsInput = {
@@ -6879,6 +7149,8 @@ export type OrganizationUpdateWithoutCanvasVersionsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutCanvasVersionsInput = {
@@ -6925,6 +7197,8 @@ export type OrganizationUncheckedUpdateWithoutCanvasVersionsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutHostsInput = {
@@ -6971,6 +7245,8 @@ export type OrganizationCreateWithoutHostsInput = {
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutHostsInput = {
@@ -7017,6 +7293,8 @@ export type OrganizationUncheckedCreateWithoutHostsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutHostsInput = {
@@ -7079,6 +7357,8 @@ export type OrganizationUpdateWithoutHostsInput = {
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutHostsInput = {
@@ -7125,6 +7405,8 @@ export type OrganizationUncheckedUpdateWithoutHostsInput = {
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutSshConnectionsInput = {
@@ -7171,6 +7453,8 @@ export type OrganizationCreateWithoutSshConnectionsInput = {
   hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutSshConnectionsInput = {
@@ -7217,6 +7501,8 @@ export type OrganizationUncheckedCreateWithoutSshConnectionsInput = {
   hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutSshConnectionsInput = {
@@ -7279,6 +7565,8 @@ export type OrganizationUpdateWithoutSshConnectionsInput = {
   hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutSshConnectionsInput = {
@@ -7325,6 +7613,8 @@ export type OrganizationUncheckedUpdateWithoutSshConnectionsInput = {
   hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutGitProvidersInput = {
@@ -7371,6 +7661,8 @@ export type OrganizationCreateWithoutGitProvidersInput = {
   hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutGitProvidersInput = {
@@ -7417,6 +7709,8 @@ export type OrganizationUncheckedCreateWithoutGitProvidersInput = {
   hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutGitProvidersInput = {
@@ -7479,6 +7773,8 @@ export type OrganizationUpdateWithoutGitProvidersInput = {
   hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutGitProvidersInput = {
@@ -7525,6 +7821,8 @@ export type OrganizationUncheckedUpdateWithoutGitProvidersInput = {
   hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationCreateWithoutRepositoriesInput = {
@@ -7571,6 +7869,8 @@ export type OrganizationCreateWithoutRepositoriesInput = {
   hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationUncheckedCreateWithoutRepositoriesInput = {
@@ -7617,6 +7917,8 @@ export type OrganizationUncheckedCreateWithoutRepositoriesInput = {
   hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
 }
 
 export type OrganizationCreateOrConnectWithoutRepositoriesInput = {
@@ -7679,6 +7981,8 @@ export type OrganizationUpdateWithoutRepositoriesInput = {
   hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
 }
 
 export type OrganizationUncheckedUpdateWithoutRepositoriesInput = {
@@ -7725,6 +8029,424 @@ export type OrganizationUncheckedUpdateWithoutRepositoriesInput = {
   hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationCreateWithoutWebhooksInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationUncheckedCreateWithoutWebhooksInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationCreateOrConnectWithoutWebhooksInput = {
+  where: Prisma.OrganizationWhereUniqueInput
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutWebhooksInput, Prisma.OrganizationUncheckedCreateWithoutWebhooksInput>
+}
+
+export type OrganizationUpsertWithoutWebhooksInput = {
+  update: Prisma.XOR<Prisma.OrganizationUpdateWithoutWebhooksInput, Prisma.OrganizationUncheckedUpdateWithoutWebhooksInput>
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutWebhooksInput, Prisma.OrganizationUncheckedCreateWithoutWebhooksInput>
+  where?: Prisma.OrganizationWhereInput
+}
+
+export type OrganizationUpdateToOneWithWhereWithoutWebhooksInput = {
+  where?: Prisma.OrganizationWhereInput
+  data: Prisma.XOR<Prisma.OrganizationUpdateWithoutWebhooksInput, Prisma.OrganizationUncheckedUpdateWithoutWebhooksInput>
+}
+
+export type OrganizationUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationUncheckedUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhookDeliveries?: Prisma.WebhookDeliveryUncheckedUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationCreateWithoutWebhookDeliveriesInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationUncheckedCreateWithoutWebhookDeliveriesInput = {
+  id?: string
+  name: string
+  slug: string
+  domain?: string | null
+  tier?: $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutOrganizationInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutOrganizationInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOrganizationInput
+  prompts?: Prisma.PromptUncheckedCreateNestedManyWithoutOrganizationInput
+  promptVersions?: Prisma.PromptVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  promptLabels?: Prisma.PromptLabelUncheckedCreateNestedManyWithoutOrganizationInput
+  variables?: Prisma.VariableUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarios?: Prisma.ScenarioUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedCreateNestedManyWithoutOrganizationInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedCreateNestedManyWithoutOrganizationInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  expectationResults?: Prisma.ExpectationResultUncheckedCreateNestedManyWithoutOrganizationInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutOrganizationInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedCreateNestedManyWithoutOrganizationInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutOrganizationInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutOrganizationInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutOrganizationInput
+  agents?: Prisma.AgentUncheckedCreateNestedManyWithoutOrganizationInput
+  agentVersions?: Prisma.AgentVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  executions?: Prisma.ExecutionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModels?: Prisma.CanvasModelUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutOrganizationInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedCreateNestedManyWithoutOrganizationInput
+  hosts?: Prisma.HostUncheckedCreateNestedManyWithoutOrganizationInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOrganizationInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOrganizationInput
+  repositories?: Prisma.RepositoryUncheckedCreateNestedManyWithoutOrganizationInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOrganizationInput
+}
+
+export type OrganizationCreateOrConnectWithoutWebhookDeliveriesInput = {
+  where: Prisma.OrganizationWhereUniqueInput
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutWebhookDeliveriesInput, Prisma.OrganizationUncheckedCreateWithoutWebhookDeliveriesInput>
+}
+
+export type OrganizationUpsertWithoutWebhookDeliveriesInput = {
+  update: Prisma.XOR<Prisma.OrganizationUpdateWithoutWebhookDeliveriesInput, Prisma.OrganizationUncheckedUpdateWithoutWebhookDeliveriesInput>
+  create: Prisma.XOR<Prisma.OrganizationCreateWithoutWebhookDeliveriesInput, Prisma.OrganizationUncheckedCreateWithoutWebhookDeliveriesInput>
+  where?: Prisma.OrganizationWhereInput
+}
+
+export type OrganizationUpdateToOneWithWhereWithoutWebhookDeliveriesInput = {
+  where?: Prisma.OrganizationWhereInput
+  data: Prisma.XOR<Prisma.OrganizationUpdateWithoutWebhookDeliveriesInput, Prisma.OrganizationUncheckedUpdateWithoutWebhookDeliveriesInput>
+}
+
+export type OrganizationUpdateWithoutWebhookDeliveriesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOrganizationNestedInput
+}
+
+export type OrganizationUncheckedUpdateWithoutWebhookDeliveriesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  domain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tier?: Prisma.EnumOrgTierFieldUpdateOperationsInput | $Enums.OrgTier
+  featureFlags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdByUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutOrganizationNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutOrganizationNestedInput
+  serviceApiKeys?: Prisma.ServiceApiKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOrganizationNestedInput
+  prompts?: Prisma.PromptUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptVersions?: Prisma.PromptVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  promptLabels?: Prisma.PromptLabelUncheckedUpdateManyWithoutOrganizationNestedInput
+  variables?: Prisma.VariableUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarios?: Prisma.ScenarioUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioTurns?: Prisma.ScenarioTurnUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioExpectations?: Prisma.ScenarioExpectationUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioVersions?: Prisma.ScenarioVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuites?: Prisma.ScenarioSuiteUncheckedUpdateManyWithoutOrganizationNestedInput
+  scenarioSuiteItems?: Prisma.ScenarioSuiteItemUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationRuns?: Prisma.EvaluationRunUncheckedUpdateManyWithoutOrganizationNestedInput
+  evaluationResults?: Prisma.EvaluationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  expectationResults?: Prisma.ExpectationResultUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutOrganizationNestedInput
+  conversationTemplates?: Prisma.ConversationTemplateUncheckedUpdateManyWithoutOrganizationNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutOrganizationNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutOrganizationNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutOrganizationNestedInput
+  agents?: Prisma.AgentUncheckedUpdateManyWithoutOrganizationNestedInput
+  agentVersions?: Prisma.AgentVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  executions?: Prisma.ExecutionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModels?: Prisma.CanvasModelUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasModelVersions?: Prisma.CanvasModelVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutOrganizationNestedInput
+  canvasVersions?: Prisma.CanvasVersionUncheckedUpdateManyWithoutOrganizationNestedInput
+  hosts?: Prisma.HostUncheckedUpdateManyWithoutOrganizationNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOrganizationNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOrganizationNestedInput
+  repositories?: Prisma.RepositoryUncheckedUpdateManyWithoutOrganizationNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOrganizationNestedInput
 }
 
 
@@ -7766,6 +8488,8 @@ export type OrganizationCountOutputType = {
   sshConnections: number
   gitProviders: number
   repositories: number
+  webhooks: number
+  webhookDeliveries: number
 }
 
 export type OrganizationCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -7802,6 +8526,8 @@ export type OrganizationCountOutputTypeSelect<ExtArgs extends runtime.Types.Exte
   sshConnections?: boolean | OrganizationCountOutputTypeCountSshConnectionsArgs
   gitProviders?: boolean | OrganizationCountOutputTypeCountGitProvidersArgs
   repositories?: boolean | OrganizationCountOutputTypeCountRepositoriesArgs
+  webhooks?: boolean | OrganizationCountOutputTypeCountWebhooksArgs
+  webhookDeliveries?: boolean | OrganizationCountOutputTypeCountWebhookDeliveriesArgs
 }
 
 /**
@@ -8045,6 +8771,20 @@ export type OrganizationCountOutputTypeCountRepositoriesArgs<ExtArgs extends run
   where?: Prisma.RepositoryWhereInput
 }
 
+/**
+ * OrganizationCountOutputType without action
+ */
+export type OrganizationCountOutputTypeCountWebhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WebhookWhereInput
+}
+
+/**
+ * OrganizationCountOutputType without action
+ */
+export type OrganizationCountOutputTypeCountWebhookDeliveriesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WebhookDeliveryWhereInput
+}
+
 
 export type OrganizationSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -8091,6 +8831,8 @@ export type OrganizationSelect<ExtArgs extends runtime.Types.Extensions.Internal
   sshConnections?: boolean | Prisma.Organization$sshConnectionsArgs<ExtArgs>
   gitProviders?: boolean | Prisma.Organization$gitProvidersArgs<ExtArgs>
   repositories?: boolean | Prisma.Organization$repositoriesArgs<ExtArgs>
+  webhooks?: boolean | Prisma.Organization$webhooksArgs<ExtArgs>
+  webhookDeliveries?: boolean | Prisma.Organization$webhookDeliveriesArgs<ExtArgs>
   _count?: boolean | Prisma.OrganizationCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["organization"]>
 
@@ -8171,6 +8913,8 @@ export type OrganizationInclude<ExtArgs extends runtime.Types.Extensions.Interna
   sshConnections?: boolean | Prisma.Organization$sshConnectionsArgs<ExtArgs>
   gitProviders?: boolean | Prisma.Organization$gitProvidersArgs<ExtArgs>
   repositories?: boolean | Prisma.Organization$repositoriesArgs<ExtArgs>
+  webhooks?: boolean | Prisma.Organization$webhooksArgs<ExtArgs>
+  webhookDeliveries?: boolean | Prisma.Organization$webhookDeliveriesArgs<ExtArgs>
   _count?: boolean | Prisma.OrganizationCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type OrganizationIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -8212,6 +8956,8 @@ export type $OrganizationPayload<ExtArgs extends runtime.Types.Extensions.Intern
     sshConnections: Prisma.$SshConnectionPayload<ExtArgs>[]
     gitProviders: Prisma.$GitProviderPayload<ExtArgs>[]
     repositories: Prisma.$RepositoryPayload<ExtArgs>[]
+    webhooks: Prisma.$WebhookPayload<ExtArgs>[]
+    webhookDeliveries: Prisma.$WebhookDeliveryPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -8652,6 +9398,8 @@ export interface Prisma__OrganizationClient<T, Null = never, ExtArgs extends run
   sshConnections<T extends Prisma.Organization$sshConnectionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$sshConnectionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SshConnectionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   gitProviders<T extends Prisma.Organization$gitProvidersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$gitProvidersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GitProviderPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   repositories<T extends Prisma.Organization$repositoriesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$repositoriesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RepositoryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  webhooks<T extends Prisma.Organization$webhooksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$webhooksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  webhookDeliveries<T extends Prisma.Organization$webhookDeliveriesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Organization$webhookDeliveriesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookDeliveryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -9874,6 +10622,54 @@ export type Organization$repositoriesArgs<ExtArgs extends runtime.Types.Extensio
   take?: number
   skip?: number
   distinct?: Prisma.RepositoryScalarFieldEnum | Prisma.RepositoryScalarFieldEnum[]
+}
+
+/**
+ * Organization.webhooks
+ */
+export type Organization$webhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Webhook
+   */
+  select?: Prisma.WebhookSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Webhook
+   */
+  omit?: Prisma.WebhookOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WebhookInclude<ExtArgs> | null
+  where?: Prisma.WebhookWhereInput
+  orderBy?: Prisma.WebhookOrderByWithRelationInput | Prisma.WebhookOrderByWithRelationInput[]
+  cursor?: Prisma.WebhookWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WebhookScalarFieldEnum | Prisma.WebhookScalarFieldEnum[]
+}
+
+/**
+ * Organization.webhookDeliveries
+ */
+export type Organization$webhookDeliveriesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the WebhookDelivery
+   */
+  select?: Prisma.WebhookDeliverySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the WebhookDelivery
+   */
+  omit?: Prisma.WebhookDeliveryOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WebhookDeliveryInclude<ExtArgs> | null
+  where?: Prisma.WebhookDeliveryWhereInput
+  orderBy?: Prisma.WebhookDeliveryOrderByWithRelationInput | Prisma.WebhookDeliveryOrderByWithRelationInput[]
+  cursor?: Prisma.WebhookDeliveryWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WebhookDeliveryScalarFieldEnum | Prisma.WebhookDeliveryScalarFieldEnum[]
 }
 
 /**

@@ -243,6 +243,7 @@ export type UserWhereInput = {
   attachments?: Prisma.AttachmentListRelationFilter
   sshConnections?: Prisma.SshConnectionListRelationFilter
   gitProviders?: Prisma.GitProviderListRelationFilter
+  webhooks?: Prisma.WebhookListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -270,6 +271,7 @@ export type UserOrderByWithRelationInput = {
   attachments?: Prisma.AttachmentOrderByRelationAggregateInput
   sshConnections?: Prisma.SshConnectionOrderByRelationAggregateInput
   gitProviders?: Prisma.GitProviderOrderByRelationAggregateInput
+  webhooks?: Prisma.WebhookOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -300,6 +302,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   attachments?: Prisma.AttachmentListRelationFilter
   sshConnections?: Prisma.SshConnectionListRelationFilter
   gitProviders?: Prisma.GitProviderListRelationFilter
+  webhooks?: Prisma.WebhookListRelationFilter
 }, "id" | "email">
 
 export type UserOrderByWithAggregationInput = {
@@ -361,6 +364,7 @@ export type UserCreateInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -388,6 +392,7 @@ export type UserUncheckedCreateInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUpdateInput = {
@@ -415,6 +420,7 @@ export type UserUpdateInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -442,6 +448,7 @@ export type UserUncheckedUpdateInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -750,6 +757,22 @@ export type UserUpdateOneWithoutGitProvidersNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutGitProvidersInput, Prisma.UserUpdateWithoutGitProvidersInput>, Prisma.UserUncheckedUpdateWithoutGitProvidersInput>
 }
 
+export type UserCreateNestedOneWithoutWebhooksInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutWebhooksInput, Prisma.UserUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutWebhooksInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneWithoutWebhooksNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutWebhooksInput, Prisma.UserUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutWebhooksInput
+  upsert?: Prisma.UserUpsertWithoutWebhooksInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutWebhooksInput, Prisma.UserUpdateWithoutWebhooksInput>, Prisma.UserUncheckedUpdateWithoutWebhooksInput>
+}
+
 export type UserCreateWithoutSessionsInput = {
   id?: string
   email: string
@@ -774,6 +797,7 @@ export type UserCreateWithoutSessionsInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -800,6 +824,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -842,6 +867,7 @@ export type UserUpdateWithoutSessionsInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -868,6 +894,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutAccountsInput = {
@@ -894,6 +921,7 @@ export type UserCreateWithoutAccountsInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutAccountsInput = {
@@ -920,6 +948,7 @@ export type UserUncheckedCreateWithoutAccountsInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutAccountsInput = {
@@ -962,6 +991,7 @@ export type UserUpdateWithoutAccountsInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAccountsInput = {
@@ -988,6 +1018,7 @@ export type UserUncheckedUpdateWithoutAccountsInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutVerificationTokensInput = {
@@ -1014,6 +1045,7 @@ export type UserCreateWithoutVerificationTokensInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutVerificationTokensInput = {
@@ -1040,6 +1072,7 @@ export type UserUncheckedCreateWithoutVerificationTokensInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutVerificationTokensInput = {
@@ -1082,6 +1115,7 @@ export type UserUpdateWithoutVerificationTokensInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutVerificationTokensInput = {
@@ -1108,6 +1142,7 @@ export type UserUncheckedUpdateWithoutVerificationTokensInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutProfileInput = {
@@ -1134,6 +1169,7 @@ export type UserCreateWithoutProfileInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutProfileInput = {
@@ -1160,6 +1196,7 @@ export type UserUncheckedCreateWithoutProfileInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutProfileInput = {
@@ -1202,6 +1239,7 @@ export type UserUpdateWithoutProfileInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutProfileInput = {
@@ -1228,6 +1266,7 @@ export type UserUncheckedUpdateWithoutProfileInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutMembershipsInput = {
@@ -1254,6 +1293,7 @@ export type UserCreateWithoutMembershipsInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutMembershipsInput = {
@@ -1280,6 +1320,7 @@ export type UserUncheckedCreateWithoutMembershipsInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutMembershipsInput = {
@@ -1322,6 +1363,7 @@ export type UserUpdateWithoutMembershipsInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutMembershipsInput = {
@@ -1348,6 +1390,7 @@ export type UserUncheckedUpdateWithoutMembershipsInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutProviderKeysInput = {
@@ -1374,6 +1417,7 @@ export type UserCreateWithoutProviderKeysInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutProviderKeysInput = {
@@ -1400,6 +1444,7 @@ export type UserUncheckedCreateWithoutProviderKeysInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutProviderKeysInput = {
@@ -1442,6 +1487,7 @@ export type UserUpdateWithoutProviderKeysInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutProviderKeysInput = {
@@ -1468,6 +1514,7 @@ export type UserUncheckedUpdateWithoutProviderKeysInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutConversationsInput = {
@@ -1494,6 +1541,7 @@ export type UserCreateWithoutConversationsInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutConversationsInput = {
@@ -1520,6 +1568,7 @@ export type UserUncheckedCreateWithoutConversationsInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutConversationsInput = {
@@ -1562,6 +1611,7 @@ export type UserUpdateWithoutConversationsInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutConversationsInput = {
@@ -1588,6 +1638,7 @@ export type UserUncheckedUpdateWithoutConversationsInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutMessagesInput = {
@@ -1614,6 +1665,7 @@ export type UserCreateWithoutMessagesInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutMessagesInput = {
@@ -1640,6 +1692,7 @@ export type UserUncheckedCreateWithoutMessagesInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutMessagesInput = {
@@ -1682,6 +1735,7 @@ export type UserUpdateWithoutMessagesInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutMessagesInput = {
@@ -1708,6 +1762,7 @@ export type UserUncheckedUpdateWithoutMessagesInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutAttachmentsInput = {
@@ -1734,6 +1789,7 @@ export type UserCreateWithoutAttachmentsInput = {
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutAttachmentsInput = {
@@ -1760,6 +1816,7 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutAttachmentsInput = {
@@ -1802,6 +1859,7 @@ export type UserUpdateWithoutAttachmentsInput = {
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAttachmentsInput = {
@@ -1828,6 +1886,7 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutShareLinksInput = {
@@ -1854,6 +1913,7 @@ export type UserCreateWithoutShareLinksInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutShareLinksInput = {
@@ -1880,6 +1940,7 @@ export type UserUncheckedCreateWithoutShareLinksInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutShareLinksInput = {
@@ -1922,6 +1983,7 @@ export type UserUpdateWithoutShareLinksInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutShareLinksInput = {
@@ -1948,6 +2010,7 @@ export type UserUncheckedUpdateWithoutShareLinksInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutCanvasesInput = {
@@ -1974,6 +2037,7 @@ export type UserCreateWithoutCanvasesInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutCanvasesInput = {
@@ -2000,6 +2064,7 @@ export type UserUncheckedCreateWithoutCanvasesInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutCanvasesInput = {
@@ -2042,6 +2107,7 @@ export type UserUpdateWithoutCanvasesInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCanvasesInput = {
@@ -2068,6 +2134,7 @@ export type UserUncheckedUpdateWithoutCanvasesInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutSshConnectionsInput = {
@@ -2094,6 +2161,7 @@ export type UserCreateWithoutSshConnectionsInput = {
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutSshConnectionsInput = {
@@ -2120,6 +2188,7 @@ export type UserUncheckedCreateWithoutSshConnectionsInput = {
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutSshConnectionsInput = {
@@ -2162,6 +2231,7 @@ export type UserUpdateWithoutSshConnectionsInput = {
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSshConnectionsInput = {
@@ -2188,6 +2258,7 @@ export type UserUncheckedUpdateWithoutSshConnectionsInput = {
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserCreateWithoutGitProvidersInput = {
@@ -2214,6 +2285,7 @@ export type UserCreateWithoutGitProvidersInput = {
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutOwnerInput
 }
 
 export type UserUncheckedCreateWithoutGitProvidersInput = {
@@ -2240,6 +2312,7 @@ export type UserUncheckedCreateWithoutGitProvidersInput = {
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
   sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutOwnerInput
 }
 
 export type UserCreateOrConnectWithoutGitProvidersInput = {
@@ -2282,6 +2355,7 @@ export type UserUpdateWithoutGitProvidersInput = {
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutOwnerNestedInput
 }
 
 export type UserUncheckedUpdateWithoutGitProvidersInput = {
@@ -2308,6 +2382,131 @@ export type UserUncheckedUpdateWithoutGitProvidersInput = {
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
   sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutOwnerNestedInput
+}
+
+export type UserCreateWithoutWebhooksInput = {
+  id?: string
+  email: string
+  name: string
+  passwordHash?: string | null
+  emailVerifiedAt?: Date | string | null
+  image?: string | null
+  platformRole?: $Enums.PlatformRole
+  suspendedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  accounts?: Prisma.AccountCreateNestedManyWithoutUserInput
+  verificationTokens?: Prisma.VerificationTokenCreateNestedManyWithoutUserInput
+  profile?: Prisma.UserProfileCreateNestedOneWithoutUserInput
+  memberships?: Prisma.MembershipCreateNestedManyWithoutUserInput
+  conversations?: Prisma.ConversationCreateNestedManyWithoutUserInput
+  messages?: Prisma.MessageCreateNestedManyWithoutUserInput
+  canvases?: Prisma.CanvasCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyCreateNestedManyWithoutOwnerInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderCreateNestedManyWithoutOwnerInput
+}
+
+export type UserUncheckedCreateWithoutWebhooksInput = {
+  id?: string
+  email: string
+  name: string
+  passwordHash?: string | null
+  emailVerifiedAt?: Date | string | null
+  image?: string | null
+  platformRole?: $Enums.PlatformRole
+  suspendedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  accounts?: Prisma.AccountUncheckedCreateNestedManyWithoutUserInput
+  verificationTokens?: Prisma.VerificationTokenUncheckedCreateNestedManyWithoutUserInput
+  profile?: Prisma.UserProfileUncheckedCreateNestedOneWithoutUserInput
+  memberships?: Prisma.MembershipUncheckedCreateNestedManyWithoutUserInput
+  conversations?: Prisma.ConversationUncheckedCreateNestedManyWithoutUserInput
+  messages?: Prisma.MessageUncheckedCreateNestedManyWithoutUserInput
+  canvases?: Prisma.CanvasUncheckedCreateNestedManyWithoutCreatedByInput
+  providerKeys?: Prisma.ProviderKeyUncheckedCreateNestedManyWithoutOwnerInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploadedByInput
+  sshConnections?: Prisma.SshConnectionUncheckedCreateNestedManyWithoutOwnerInput
+  gitProviders?: Prisma.GitProviderUncheckedCreateNestedManyWithoutOwnerInput
+}
+
+export type UserCreateOrConnectWithoutWebhooksInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutWebhooksInput, Prisma.UserUncheckedCreateWithoutWebhooksInput>
+}
+
+export type UserUpsertWithoutWebhooksInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutWebhooksInput, Prisma.UserUncheckedUpdateWithoutWebhooksInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutWebhooksInput, Prisma.UserUncheckedCreateWithoutWebhooksInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutWebhooksInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutWebhooksInput, Prisma.UserUncheckedUpdateWithoutWebhooksInput>
+}
+
+export type UserUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerifiedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  image?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  platformRole?: Prisma.EnumPlatformRoleFieldUpdateOperationsInput | $Enums.PlatformRole
+  suspendedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  accounts?: Prisma.AccountUpdateManyWithoutUserNestedInput
+  verificationTokens?: Prisma.VerificationTokenUpdateManyWithoutUserNestedInput
+  profile?: Prisma.UserProfileUpdateOneWithoutUserNestedInput
+  memberships?: Prisma.MembershipUpdateManyWithoutUserNestedInput
+  conversations?: Prisma.ConversationUpdateManyWithoutUserNestedInput
+  messages?: Prisma.MessageUpdateManyWithoutUserNestedInput
+  canvases?: Prisma.CanvasUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUpdateManyWithoutOwnerNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUpdateManyWithoutOwnerNestedInput
+}
+
+export type UserUncheckedUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerifiedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  image?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  platformRole?: Prisma.EnumPlatformRoleFieldUpdateOperationsInput | $Enums.PlatformRole
+  suspendedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  accounts?: Prisma.AccountUncheckedUpdateManyWithoutUserNestedInput
+  verificationTokens?: Prisma.VerificationTokenUncheckedUpdateManyWithoutUserNestedInput
+  profile?: Prisma.UserProfileUncheckedUpdateOneWithoutUserNestedInput
+  memberships?: Prisma.MembershipUncheckedUpdateManyWithoutUserNestedInput
+  conversations?: Prisma.ConversationUncheckedUpdateManyWithoutUserNestedInput
+  messages?: Prisma.MessageUncheckedUpdateManyWithoutUserNestedInput
+  canvases?: Prisma.CanvasUncheckedUpdateManyWithoutCreatedByNestedInput
+  providerKeys?: Prisma.ProviderKeyUncheckedUpdateManyWithoutOwnerNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploadedByNestedInput
+  sshConnections?: Prisma.SshConnectionUncheckedUpdateManyWithoutOwnerNestedInput
+  gitProviders?: Prisma.GitProviderUncheckedUpdateManyWithoutOwnerNestedInput
 }
 
 
@@ -2328,6 +2527,7 @@ export type UserCountOutputType = {
   attachments: number
   sshConnections: number
   gitProviders: number
+  webhooks: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2343,6 +2543,7 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   attachments?: boolean | UserCountOutputTypeCountAttachmentsArgs
   sshConnections?: boolean | UserCountOutputTypeCountSshConnectionsArgs
   gitProviders?: boolean | UserCountOutputTypeCountGitProvidersArgs
+  webhooks?: boolean | UserCountOutputTypeCountWebhooksArgs
 }
 
 /**
@@ -2439,6 +2640,13 @@ export type UserCountOutputTypeCountGitProvidersArgs<ExtArgs extends runtime.Typ
   where?: Prisma.GitProviderWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountWebhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WebhookWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -2465,6 +2673,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   attachments?: boolean | Prisma.User$attachmentsArgs<ExtArgs>
   sshConnections?: boolean | Prisma.User$sshConnectionsArgs<ExtArgs>
   gitProviders?: boolean | Prisma.User$gitProvidersArgs<ExtArgs>
+  webhooks?: boolean | Prisma.User$webhooksArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -2525,6 +2734,7 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   attachments?: boolean | Prisma.User$attachmentsArgs<ExtArgs>
   sshConnections?: boolean | Prisma.User$sshConnectionsArgs<ExtArgs>
   gitProviders?: boolean | Prisma.User$gitProvidersArgs<ExtArgs>
+  webhooks?: boolean | Prisma.User$webhooksArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -2546,6 +2756,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     attachments: Prisma.$AttachmentPayload<ExtArgs>[]
     sshConnections: Prisma.$SshConnectionPayload<ExtArgs>[]
     gitProviders: Prisma.$GitProviderPayload<ExtArgs>[]
+    webhooks: Prisma.$WebhookPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2970,6 +3181,7 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   attachments<T extends Prisma.User$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   sshConnections<T extends Prisma.User$sshConnectionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$sshConnectionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SshConnectionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   gitProviders<T extends Prisma.User$gitProvidersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$gitProvidersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GitProviderPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  webhooks<T extends Prisma.User$webhooksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$webhooksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3707,6 +3919,30 @@ export type User$gitProvidersArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.GitProviderScalarFieldEnum | Prisma.GitProviderScalarFieldEnum[]
+}
+
+/**
+ * User.webhooks
+ */
+export type User$webhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Webhook
+   */
+  select?: Prisma.WebhookSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Webhook
+   */
+  omit?: Prisma.WebhookOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WebhookInclude<ExtArgs> | null
+  where?: Prisma.WebhookWhereInput
+  orderBy?: Prisma.WebhookOrderByWithRelationInput | Prisma.WebhookOrderByWithRelationInput[]
+  cursor?: Prisma.WebhookWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WebhookScalarFieldEnum | Prisma.WebhookScalarFieldEnum[]
 }
 
 /**

@@ -1,0 +1,122 @@
+/**
+ * The events a webhook may subscribe to: the audit actions the modules record (an audited write
+ * is an event), plus `webhook.ping`, which only `POST …/ping` sends. webhook-events.spec.ts
+ * fails when a module records an action missing here.
+ */
+export const WEBHOOK_EVENTS = [
+  'agent.created',
+  'agent.deleted',
+  'agent.restored',
+  'agent.updated',
+  'api_key.created',
+  'api_key.revoked',
+  'attachment.attached',
+  'attachment.created',
+  'attachment.deleted',
+  'auth.login',
+  'canvas.created',
+  'canvas.deleted',
+  'canvas.restored',
+  'canvas.updated',
+  'canvas.version_restored',
+  'canvas_model.created',
+  'canvas_model.deleted',
+  'canvas_model.published',
+  'canvas_model.restored',
+  'canvas_model.updated',
+  'canvas_model_version.created',
+  'conversation.created',
+  'conversation.deleted',
+  'conversation.forked',
+  'conversation.retitled',
+  'conversation.updated',
+  'conversation_template.created',
+  'conversation_template.deleted',
+  'conversation_template.updated',
+  'evaluation_run.cancelled',
+  'evaluation_run.created',
+  'execution.cancelled',
+  'execution.created',
+  'execution.failed',
+  'execution.started',
+  'execution.succeeded',
+  'git_provider.created',
+  'git_provider.deleted',
+  'git_provider.sync_requested',
+  'git_provider.updated',
+  'host.checked',
+  'host.created',
+  'host.deleted',
+  'host.updated',
+  'invitation.accepted',
+  'invitation.created',
+  'invitation.declined',
+  'invitation.resent',
+  'invitation.revoked',
+  'membership.left',
+  'membership.removed',
+  'membership.updated',
+  'message.created',
+  'organization.created',
+  'organization.deleted',
+  'organization.feature_flags_updated',
+  'organization.ownership_transferred',
+  'organization.plan_updated',
+  'organization.restored',
+  'organization.updated',
+  'prompt.created',
+  'prompt.deleted',
+  'prompt.updated',
+  'prompt_label.created',
+  'prompt_label.updated',
+  'provider_key.created',
+  'provider_key.deleted',
+  'provider_key.updated',
+  'repository.deleted',
+  'run.finished',
+  'scenario.created',
+  'scenario.deleted',
+  'scenario.updated',
+  'scenario_suite.created',
+  'scenario_suite.deleted',
+  'scenario_suite.items_replaced',
+  'scenario_suite.updated',
+  'share_link.created',
+  'share_link.revoked',
+  'share_link.updated',
+  'ssh_connection.created',
+  'ssh_connection.deleted',
+  'ssh_connection.tested',
+  'ssh_connection.updated',
+  'user.account_unlocked',
+  'user.deleted',
+  'user.password_changed',
+  'user.password_reset',
+  'user.suspended',
+  'user.unsuspended',
+  'variable.created',
+  'variable.deleted',
+  'variable.updated',
+  'webhook.created',
+  'webhook.deleted',
+  'webhook.ping',
+  'webhook.secret_rotated',
+  'webhook.updated',
+  'webhook_delivery.redelivered',
+] as const;
+
+const KNOWN = new Set<string>(WEBHOOK_EVENTS);
+const RESOURCES = new Set(WEBHOOK_EVENTS.map((event) => event.split('.')[0]));
+
+/** A subscription: a known event, `<resource>.*` for a known resource, or `*`. */
+export function isEventPattern(pattern: string): boolean {
+  if (pattern === '*' || KNOWN.has(pattern)) return true;
+  const wildcard = /^([a-z_]+)\.\*$/.exec(pattern);
+  return wildcard !== null && RESOURCES.has(wildcard[1]!);
+}
+
+/** The subscriptions that match `action`: the action itself, its resource's wildcard and `*`. */
+export function patternsMatching(action: string): string[] {
+  const resource = action.split('.')[0];
+  return [action, `${resource}.*`, '*'];
+}
