@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
+import { Client } from 'pg';
 import {
   backupFileName,
   expiredBackups,
@@ -81,8 +82,18 @@ export function postgresSource(url: string): BackupSource {
  * are left to the connecting user (who owns them anyway when it ran the migrations); grants to
  * the app role, row-level security policies and definer functions come with the dump.
  */
-export function restorePostgres(url: string, file: string): Promise<void> {
-  return runTool(
+export async function restorePostgres(url: string, file: string): Promise<void> {
+  // pg-boss partitions its job table per queue, and pg_restore --clean cannot drop a partition's
+  // inherited primary key: the queue's schema goes first (it is in the dump, and pg-boss would
+  // recreate an empty one at start should the restore fail).
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('DROP SCHEMA IF EXISTS pgboss CASCADE');
+  } finally {
+    await client.end();
+  }
+  await runTool(
     'pg_restore',
     ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', file],
     url,
@@ -133,7 +144,7 @@ export function writeEmbeddedLock(dataDir: string): () => void {
 /** The pid of a live process that holds DATA_DIR, or null (no lock, or one left by a process that died). */
 export function embeddedServerPid(dataDir: string): number | null {
   const pid = readPid(embeddedLockFile(dataDir));
-  if (pid === null || pid === process.pid) return null;
+  if (pid === null) return null;
   try {
     process.kill(pid, 0);
     return pid;
