@@ -33,7 +33,11 @@ export interface BackupSettings {
  * (a file with a final name is always whole), then deletes automatic backups beyond BACKUP_KEEP.
  * Returns the file's path.
  */
-export async function takeBackup(settings: BackupSettings, source: BackupSource, reason: BackupReason): Promise<string> {
+export async function takeBackup(
+  settings: BackupSettings,
+  source: BackupSource,
+  reason: BackupReason,
+): Promise<string> {
   const dir = resolveBackupDir(settings);
   mkdirSync(dir, { recursive: true });
   const name = backupFileName(source.kind, new Date(), reason);
@@ -46,7 +50,8 @@ export async function takeBackup(settings: BackupSettings, source: BackupSource,
     rmSync(partial, { force: true });
     throw error;
   }
-  for (const expired of expiredBackups(readdirSync(dir), settings.BACKUP_KEEP)) rmSync(join(dir, expired), { force: true });
+  for (const expired of expiredBackups(readdirSync(dir), settings.BACKUP_KEEP))
+    rmSync(join(dir, expired), { force: true });
   return final;
 }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { PrismaService } from '../database/prisma.service';
+import { JobsDatabase } from '../database/jobs-database';
 import { JobsService } from '../jobs/jobs.service';
 import type { BackupReason } from './backup-files';
 import { takeBackup } from './backup-runner';
@@ -23,7 +23,7 @@ export class BackupJobs implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     private readonly jobs: JobsService,
-    private readonly prisma: PrismaService,
+    private readonly database: JobsDatabase,
   ) {}
 
   onModuleInit(): void {
@@ -40,7 +40,7 @@ export class BackupJobs implements OnModuleInit {
   }
 
   async backup(reason: BackupJob['reason']): Promise<string> {
-    const file = await takeBackup(this.config, this.prisma.connection.backupSource(), reason);
+    const file = await takeBackup(this.config, this.database.backupSource(), reason);
     this.logger.log(`Backed up the database to ${file}`);
     return file;
   }

@@ -555,7 +555,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     try {
       parseExpression(config.BACKUP_CRON.trim(), { utc: true });
     } catch {
-      throw new ConfigError('Invalid environment variable BACKUP_CRON: must be a cron expression (e.g. "0 2 * * *") or empty');
+      throw new ConfigError(
+        'Invalid environment variable BACKUP_CRON: must be a cron expression (e.g. "0 2 * * *") or empty',
+      );
     }
   }
   if (config.ENCRYPTION_KEYS !== undefined) {

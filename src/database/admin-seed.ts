@@ -31,7 +31,10 @@ export async function seedPlatformAdmin(
     // Serialises two seeds started together: the second waits, then sees the first one's user.
     await session.exec('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
     const { rows } = await session.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM users) AS any');
-    if (rows[0]?.any) throw new AlreadySeededError('The database already has users: production seeding runs once, on an empty database');
+    if (rows[0]?.any)
+      throw new AlreadySeededError(
+        'The database already has users: production seeding runs once, on an empty database',
+      );
     const id = uuidv7();
     await session.query(`SELECT set_config('app.email', $1, true)`, [email]);
     await session.query(

@@ -6,7 +6,13 @@ import { Logger } from '@nestjs/common';
 import { Client, Pool, escapeIdentifier, type ClientConfig } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { AppConfig } from '../config/app-config';
-import { takeBackup, pgliteSource, postgresSource, writeEmbeddedLock, type BackupSource } from '../backup/backup-runner';
+import {
+  takeBackup,
+  pgliteSource,
+  postgresSource,
+  writeEmbeddedLock,
+  type BackupSource,
+} from '../backup/backup-runner';
 import { applyMigrations, type MigrateOptions, type SqlSession } from './migrator';
 import { beginTransactionsWithPrelude } from './transaction-prelude';
 
@@ -227,15 +233,13 @@ async function openEmbedded(config: AppConfig, options: PGliteOptions): Promise<
   // The backup command refuses to touch a data directory a live server holds.
   const unlock = dataDir === 'memory://' ? () => undefined : writeEmbeddedLock(config.DATA_DIR);
   const session = pgliteSession(pglite);
-  const migrated = await applyMigrations(
-    session,
-    undefined,
-    backupBeforeMigrating(config, pgliteSource(pglite)),
-  ).catch(async (error: unknown) => {
-    await pglite.close().catch(() => undefined);
-    unlock();
-    throw error;
-  });
+  const migrated = await applyMigrations(session, undefined, backupBeforeMigrating(config, pgliteSource(pglite))).catch(
+    async (error: unknown) => {
+      await pglite.close().catch(() => undefined);
+      unlock();
+      throw error;
+    },
+  );
   const role = config.DATABASE_APP_ROLE;
   const useAppRole = () => (role ? pglite.exec(`SET ROLE ${role}`) : Promise.resolve());
   await useAppRole();
