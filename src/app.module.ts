@@ -25,6 +25,7 @@ import { AgentsModule } from './modules/agents/agents.module';
 import { ProviderKeysModule } from './modules/provider-keys/provider-keys.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { BackupModule } from './backup/backup.module';
 import { AttachmentsModule } from './modules/attachments/attachments.module';
 import { ConversationTemplatesModule } from './modules/conversation-templates/conversation-templates.module';
 import { UsageModule } from './modules/usage/usage.module';
@@ -43,6 +44,7 @@ export class AppModule {
         DatabaseModule,
         CommonModule,
         JobsModule,
+        BackupModule,
         HealthModule,
         AuthModule,
         UsersModule,

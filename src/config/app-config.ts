@@ -11,6 +11,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { parseExpression } from 'cron-parser';
 import { KeyRingConfigError, parseKeyRingSpec } from '../common/secrets/key-ring';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -470,6 +471,29 @@ export class AppConfig {
   WEBHOOK_SWEEP_INTERVAL_SECONDS = 300;
   // --- end webhooks ---
 
+  // --- Backups (issue 12, ops) ---
+
+  /** Where backup files go. Unset: `<DATA_DIR>/backups` (`./backups` with DATA_DIR=memory://). */
+  @IsOptional()
+  @IsString()
+  BACKUP_DIR?: string = undefined;
+
+  /** How many automatic backups (scheduled, pre-migration) to keep, newest first; manual ones are kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  BACKUP_KEEP = 14;
+
+  /** When to take the scheduled backup (cron, UTC; one instance takes it). Empty: no scheduled backups. */
+  @IsString()
+  BACKUP_CRON = '0 2 * * *';
+
+  /** Back up the database before the server applies pending migrations at start (not an empty one). */
+  @Transform(toBool)
+  @IsBoolean()
+  BACKUP_BEFORE_MIGRATE = true;
+
   /** The allowed attachment content types, lower-case. */
   get attachmentContentTypes(): string[] {
     return this.ATTACHMENT_CONTENT_TYPES.split(',')
@@ -522,11 +546,16 @@ export class AppConfig {
 
 export class ConfigError extends Error {}
 
+/** Variables whose empty value is a setting of its own (off), not "use the default". */
+const EMPTY_MEANS_OFF = new Set(['BACKUP_CRON']);
+
 /** Validates the environment; throws a ConfigError whose one-line message names the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input = Object.fromEntries(
-    known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
+    known
+      .filter((key) => env[key] !== undefined && (env[key] !== '' || EMPTY_MEANS_OFF.has(key)))
+      .map((key) => [key, env[key]]),
   );
   const config = plainToInstance(AppConfig, input);
   const [error] = validateSync(config, { forbidUnknownValues: true });
@@ -558,6 +587,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.S3_URL) {
     const missing = (['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).find((name) => !config[name]);
     if (missing) throw new ConfigError(`Invalid environment variable ${missing}: required with S3_URL`);
+  }
+  if (config.BACKUP_CRON.trim() !== '') {
+    try {
+      parseExpression(config.BACKUP_CRON.trim(), { utc: true });
+    } catch {
+      throw new ConfigError(
+        'Invalid environment variable BACKUP_CRON: must be a cron expression (e.g. "0 2 * * *") or empty',
+      );
+    }
   }
   if (config.ENCRYPTION_KEYS !== undefined) {
     try {

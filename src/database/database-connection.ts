@@ -6,7 +6,14 @@ import { Logger } from '@nestjs/common';
 import { Client, Pool, escapeIdentifier, type ClientConfig } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { AppConfig } from '../config/app-config';
-import { applyMigrations, type SqlSession } from './migrator';
+import {
+  takeBackup,
+  pgliteSource,
+  postgresSource,
+  writeEmbeddedLock,
+  type BackupSource,
+} from '../backup/backup-runner';
+import { applyMigrations, type MigrateOptions, type SqlSession } from './migrator';
 import { beginTransactionsWithPrelude } from './transaction-prelude';
 
 export interface DatabaseConnection {
@@ -31,6 +38,8 @@ export interface DatabaseConnection {
    * schema is not the app role's to read. Opened on first use, closed with the connection.
    */
   jobsSql(): JobsSql;
+  /** Writes a backup of this database (pg_dump, or PGlite's dump of the instance the server has open). */
+  backupSource(): BackupSource;
 }
 
 /** What pg-boss calls to reach its tables (its `db` option). */
@@ -59,7 +68,10 @@ export async function openDatabase(config: AppConfig, embedded: PGliteOptions = 
 
 async function openPostgres(config: AppConfig, url: string): Promise<DatabaseConnection> {
   let migrated: string[] = [];
-  if (config.MIGRATE_ON_START) migrated = await withClient(url, (session) => applyMigrations(session));
+  if (config.MIGRATE_ON_START) {
+    const options = backupBeforeMigrating(config, postgresSource(url));
+    migrated = await withClient(url, (session) => applyMigrations(session, undefined, options));
+  }
   const role = config.DATABASE_APP_ROLE;
   // The role is a startup parameter: every connection is the app role from its first query on.
   const pool = new Pool({
@@ -100,8 +112,27 @@ async function openPostgres(config: AppConfig, url: string): Promise<DatabaseCon
       return { executeSql: async (text, values) => ({ rows: (await pool.query(text, values)).rows }) };
     },
     asOwner: (run) => withClient(url, run),
+    backupSource: () => postgresSource(url),
     listen: (channel, listener) =>
       listenOnPostgres({ connectionString: url, options: pool.options.options }, channel, listener),
+  };
+}
+
+/** The pre-migration backup (BACKUP_BEFORE_MIGRATE): when it fails, the server does not migrate. */
+function backupBeforeMigrating(config: AppConfig, source: BackupSource): MigrateOptions {
+  if (!config.BACKUP_BEFORE_MIGRATE) return {};
+  return {
+    beforeApplying: async (pending) => {
+      try {
+        const file = await takeBackup(config, source, 'pre-migrate');
+        logger.log(`Backed up the database to ${file} before applying ${pending.length} migration(s)`);
+      } catch (error) {
+        throw new Error(
+          `Backup before migrating failed, not migrating (set BACKUP_BEFORE_MIGRATE=false to skip it): ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    },
   };
 }
 
@@ -199,8 +230,16 @@ async function openEmbedded(config: AppConfig, options: PGliteOptions): Promise<
   const dataDir = embeddedDataDir(config);
   if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir, options);
+  // The backup command refuses to touch a data directory a live server holds.
+  const unlock = dataDir === 'memory://' ? () => undefined : writeEmbeddedLock(config.DATA_DIR);
   const session = pgliteSession(pglite);
-  const migrated = await applyMigrations(session);
+  const migrated = await applyMigrations(session, undefined, backupBeforeMigrating(config, pgliteSource(pglite))).catch(
+    async (error: unknown) => {
+      await pglite.close().catch(() => undefined);
+      unlock();
+      throw error;
+    },
+  );
   const role = config.DATABASE_APP_ROLE;
   const useAppRole = () => (role ? pglite.exec(`SET ROLE ${role}`) : Promise.resolve());
   await useAppRole();
@@ -208,7 +247,11 @@ async function openEmbedded(config: AppConfig, options: PGliteOptions): Promise<
     kind: 'embedded',
     adapter: new PrismaPGlite(pglite),
     migrated,
-    close: () => pglite.close(),
+    close: async () => {
+      await pglite.close();
+      unlock();
+    },
+    backupSource: () => pgliteSource(pglite),
     jobsSql: () => pgliteJobsSql(pglite),
     listen: async (channel, listener) => {
       const stop = await pglite.listen(channel, (payload) => listener.message(payload));

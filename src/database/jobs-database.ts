@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { BackupSource } from '../backup/backup-runner';
 import type { JobsSql, NotificationListener } from './database-connection';
 import { PrismaService } from './prisma.service';
 
@@ -12,6 +13,11 @@ export class JobsDatabase {
 
   sql(): JobsSql {
     return this.prisma.connection.jobsSql();
+  }
+
+  /** How the scheduled backup dumps this database (on PGlite: the instance the server has open). */
+  backupSource(): BackupSource {
+    return this.prisma.connection.backupSource();
   }
 
   listen(channel: string, listener: NotificationListener): Promise<() => Promise<void>> {

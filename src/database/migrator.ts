@@ -54,7 +54,20 @@ interface AppliedRow {
  * Applies pending migrations the way `prisma migrate deploy` does and records them in
  * `_prisma_migrations`. Returns the names it applied.
  */
-export async function applyMigrations(session: SqlSession, migrations = readMigrations()): Promise<string[]> {
+export interface MigrateOptions {
+  /**
+   * Called under the migration lock before the first pending migration is applied, only when some
+   * are pending and the database already has applied ones (an empty database has nothing to lose):
+   * the pre-migration backup. Throwing stops the migration.
+   */
+  beforeApplying?: (pending: string[]) => Promise<void>;
+}
+
+export async function applyMigrations(
+  session: SqlSession,
+  migrations = readMigrations(),
+  options: MigrateOptions = {},
+): Promise<string[]> {
   await session.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK_ID]);
   try {
     await session.exec(MIGRATIONS_TABLE_DDL);
@@ -70,6 +83,8 @@ export async function applyMigrations(session: SqlSession, migrations = readMigr
     const applied = new Set(
       rows.filter((row) => row.finished_at !== null && row.rolled_back_at === null).map((row) => row.migration_name),
     );
+    const pending = migrations.filter((migration) => !applied.has(migration.name)).map((migration) => migration.name);
+    if (pending.length > 0 && applied.size > 0) await options.beforeApplying?.(pending);
     const done: string[] = [];
     for (const migration of migrations) {
       if (applied.has(migration.name)) continue;

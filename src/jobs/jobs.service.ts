@@ -57,6 +57,8 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly listeners: (() => Promise<void>)[] = [];
+  /** Cron schedules to set when the queue starts; null removes a queue's schedule. */
+  private readonly schedules = new Map<string, { cron: string; data: object } | null>();
   private boss?: PgBoss;
   private starting?: Promise<void>;
 
@@ -70,6 +72,22 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   register<T>(queue: string, handler: JobHandler<T>, options: QueueOptions = {}): void {
     if (this.starting) throw new Error(`Queue ${queue} registered after the jobs started`);
     this.queues.set(queue, { name: queue, handler: handler as JobHandler<unknown>, options, workerIds: [] });
+  }
+
+  /**
+   * Queues a `queue` job with `data` whenever `cron` (UTC) comes due: pg-boss's scheduler makes one
+   * job per due time across all instances, so exactly one worker runs it. Call it before the app
+   * has started (onModuleInit), after register().
+   */
+  schedule(queue: string, cron: string, data: object = {}): void {
+    if (this.starting) throw new Error(`Queue ${queue} scheduled after the jobs started`);
+    this.schedules.set(queue, { cron, data });
+  }
+
+  /** Removes the schedule of `queue` (set by this or an earlier start, e.g. before its cron was emptied). */
+  unschedule(queue: string): void {
+    if (this.starting) throw new Error(`Queue ${queue} unscheduled after the jobs started`);
+    this.schedules.set(queue, null);
   }
 
   onApplicationBootstrap(): Promise<void> {
@@ -138,7 +156,8 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
       schema: 'pgboss',
       migrate: true,
       supervise: true,
-      schedule: false,
+      // The scheduler (a timer and a cron queue) only runs where something is scheduled.
+      schedule: [...this.schedules.values()].some((entry) => entry !== null),
       maintenanceIntervalSeconds: 60,
     });
     boss.on('error', (error: Error) => this.logger.warn(`Job queue: ${error.message}`));
@@ -156,6 +175,10 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
           ),
         );
       }
+    }
+    for (const [queue, entry] of this.schedules) {
+      if (entry) await boss.schedule(queue, entry.cron, entry.data, { tz: 'UTC' });
+      else await boss.unschedule(queue);
     }
     this.logger.log(
       `Job queue started (${[...this.queues.values()].map((q) => `${q.name} ×${q.workerIds.length}`).join(', ') || 'no queues'})`,

@@ -11,6 +11,8 @@ export function testConfig(database: TestDatabase, env: Record<string, string> =
     DATA_DIR: 'memory://',
     SEED_DEMO_DATA: 'false',
     BCRYPT_COST: '4',
+    // No scheduled backups in tests (a test that wants one sets a cron).
+    BACKUP_CRON: '',
     ...(database.url ? { DATABASE_URL: database.url, DATABASE_POOL_MAX: '4' } : {}),
     ...env,
   });
