@@ -8,6 +8,10 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# pg_dump/pg_restore for backups (npm run db:backup and the automatic ones); Debian bookworm's
+# client is PostgreSQL 15, the server of docker-compose.yml: a newer server needs a newer client.
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
