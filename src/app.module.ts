@@ -6,6 +6,7 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { CommonModule } from './common/common.module';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { AccountsModule } from './modules/accounts/accounts.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
@@ -44,6 +45,7 @@ export class AppModule {
         JobsModule,
         HealthModule,
         AuthModule,
+        AccountsModule,
         UsersModule,
         OrgsModule,
         ApiKeysModule,
