@@ -38,7 +38,7 @@ export class AccountsController {
   @ApiConflictResponse({
     description: 'LAST_SIGN_IN_METHOD: the caller has no password and no other account; set a password first',
   })
-  unlink(@Param('accountId', UuidParamPipe) accountId: string): Promise<void> {
+  unlinkAccount(@Param('accountId', UuidParamPipe) accountId: string): Promise<void> {
     return this.accounts.unlink(accountId);
   }
 }

@@ -39,7 +39,7 @@ export class AccountsService {
       action: 'account.unlinked',
       resourceType: 'account',
       resourceId: account.id,
-      before: { provider: account.provider, providerAccountId: account.providerAccountId, email: account.email },
+      before: { provider: account.provider, providerAccountId: account.providerAccountId },
     });
   }
 

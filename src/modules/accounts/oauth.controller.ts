@@ -4,6 +4,7 @@ import {
   ApiFoundResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiParam,
   ApiQuery,
   ApiServiceUnavailableResponse,
   ApiUnauthorizedResponse,
@@ -22,6 +23,9 @@ import {
 import { OAuthService } from './oauth.service';
 
 const PROVIDER = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+/** The `{provider}` path parameter, documented with its bounds. */
+const ProviderParam = () =>
+  ApiParam({ name: 'provider', schema: { type: 'string', maxLength: 40, example: 'google' } });
 
 /**
  * Sign in with an identity provider (OpenID Connect issuers of OIDC_PROVIDERS, GitHub): the
@@ -37,7 +41,7 @@ export class OAuthController {
   @Get('providers')
   @Public()
   @ApiOkResponse({ type: [OAuthProviderDto] })
-  providers(): OAuthProviderDto[] {
+  listOAuthProviders(): OAuthProviderDto[] {
     return this.oauth.list();
   }
 
@@ -46,13 +50,18 @@ export class OAuthController {
    * Connect, a nonce. Open it as a page (a link or `window.location`), not with fetch.
    */
   @Get(':provider/start')
+  @ProviderParam()
   @Public()
   @Redirect()
   @ApiFoundResponse({ description: "To the provider's authorization page" })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: returnTo is not on APP_URL or CORS_ORIGINS' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND: no such provider' })
   @ApiServiceUnavailableResponse({ description: 'UNAVAILABLE: the provider cannot be reached (discovery failed)' })
-  async start(@Param('provider') provider: string, @Query() query: OAuthStartQueryDto, @Req() request: FastifyRequest) {
+  async startOAuthSignIn(
+    @Param('provider') provider: string,
+    @Query() query: OAuthStartQueryDto,
+    @Req() request: FastifyRequest,
+  ) {
     return { url: await this.oauth.start(knownShape(provider), query.returnTo, origin(request)), statusCode: 302 };
   }
 
@@ -61,13 +70,14 @@ export class OAuthController {
    * callback then sends the browser to returnTo with `linked=<provider>` (or `error`).
    */
   @Post(':provider/link')
+  @ProviderParam()
   @HttpCode(200)
   @Authenticated()
   @ApiOkResponse({ type: OAuthRedirectDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: returnTo is not on APP_URL or CORS_ORIGINS' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND: no such provider' })
   @ApiServiceUnavailableResponse({ description: 'UNAVAILABLE: the provider cannot be reached (discovery failed)' })
-  async link(
+  async linkOAuthAccount(
     @Param('provider') provider: string,
     @Body() dto: OAuthLinkDto,
     @Req() request: FastifyRequest,
@@ -82,15 +92,16 @@ export class OAuthController {
    * token), email_unverified, email_taken_unverified, account_linked_elsewhere, account_unavailable.
    */
   @Get(':provider/callback')
+  @ProviderParam()
   @Public()
   @Redirect()
-  @ApiQuery({ name: 'code', required: false, type: String })
-  @ApiQuery({ name: 'state', required: true, type: String })
-  @ApiQuery({ name: 'error', required: false, type: String })
+  @ApiQuery({ name: 'code', required: false, schema: { type: 'string', maxLength: 4000 } })
+  @ApiQuery({ name: 'state', required: true, schema: { type: 'string', maxLength: 4000 } })
+  @ApiQuery({ name: 'error', required: false, schema: { type: 'string', maxLength: 4000 } })
   @ApiFoundResponse({ description: 'To returnTo with code, linked or error' })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the state names no sign-in in progress' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND: no such provider' })
-  async callback(@Param('provider') provider: string, @Req() request: FastifyRequest) {
+  async oauthCallback(@Param('provider') provider: string, @Req() request: FastifyRequest) {
     const url = await this.oauth.callback(knownShape(provider), stringParams(request.query), origin(request));
     return { url, statusCode: 302 };
   }
@@ -102,7 +113,7 @@ export class OAuthController {
   @ApiOkResponse({ type: AuthTokensResponseDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the code is invalid, expired (a minute) or used' })
   @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: the account is suspended or deleted' })
-  exchange(@Body() dto: OAuthExchangeDto): Promise<AuthTokensResponseDto> {
+  exchangeOAuthCode(@Body() dto: OAuthExchangeDto): Promise<AuthTokensResponseDto> {
     return this.oauth.exchange(dto.code);
   }
 }

@@ -244,7 +244,7 @@ export class OAuthService {
         action: 'account.linked',
         resourceType: 'account',
         resourceId: account.id,
-        after: { provider: account.provider, providerAccountId: account.providerAccountId, email: account.email },
+        after: { provider: account.provider, providerAccountId: account.providerAccountId },
       });
     });
   }
