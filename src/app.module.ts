@@ -6,6 +6,7 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { CommonModule } from './common/common.module';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { AccountsModule } from './modules/accounts/accounts.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
@@ -47,6 +48,7 @@ export class AppModule {
         BackupModule,
         HealthModule,
         AuthModule,
+        AccountsModule,
         UsersModule,
         OrgsModule,
         ApiKeysModule,

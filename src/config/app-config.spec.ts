@@ -166,4 +166,40 @@ describe('loadConfig', () => {
     expect(message).toContain(`Invalid environment variable ${name}:`);
     expect(message).not.toContain('\n');
   });
+
+  describe('sign-in providers (OIDC_PROVIDERS, AUTH_GITHUB_*)', () => {
+    const entry = { id: 'corp', issuer: 'https://id.example.com', clientId: 'c', clientSecret: 's' };
+    const providers = (value: unknown) => JSON.stringify(value);
+
+    it('reads the OIDC issuers with default scopes and name, and adds GitHub when configured', () => {
+      const config = loadConfig({
+        OIDC_PROVIDERS: providers([entry, { ...entry, id: 'other_2', name: 'Other', scopes: ['openid', 'email'] }]),
+        AUTH_GITHUB_CLIENT_ID: 'gh',
+        AUTH_GITHUB_CLIENT_SECRET: 'gh-secret',
+      });
+      expect(config.signInProviders.map(({ id, type, name, scopes }) => ({ id, type, name, scopes }))).toEqual([
+        { id: 'corp', type: 'oidc', name: 'corp', scopes: ['openid', 'email', 'profile'] },
+        { id: 'other_2', type: 'oidc', name: 'Other', scopes: ['openid', 'email'] },
+        { id: 'github', type: 'github', name: 'GitHub', scopes: ['read:user', 'user:email'] },
+      ]);
+      expect(loadConfig({}).signInProviders).toEqual([]);
+    });
+
+    it.each([
+      ['not json', '{oops', 'JSON array'],
+      ['an object', providers(entry), 'JSON array'],
+      ['a bad id', providers([{ ...entry, id: 'Has Space' }]), 'entry 0: id'],
+      ['the reserved github', providers([{ ...entry, id: 'github' }]), 'reserved'],
+      ['a repeated id', providers([entry, entry]), 'used twice'],
+      ['a bad issuer', providers([{ ...entry, issuer: 'ftp://x' }]), 'issuer'],
+      ['no secret', providers([{ ...entry, clientSecret: '' }]), 'clientSecret'],
+      ['scopes without openid', providers([{ ...entry, scopes: ['email'] }]), 'scopes'],
+    ])('refuses %s with one line', (_case, value, reason) => {
+      expect(() => loadConfig({ OIDC_PROVIDERS: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ OIDC_PROVIDERS: value })).toThrow(
+        /^Invalid environment variable OIDC_PROVIDERS: [^\n]*$/,
+      );
+      expect(() => loadConfig({ OIDC_PROVIDERS: value })).toThrow(reason);
+    });
+  });
 });

@@ -363,6 +363,61 @@ export class AppConfig {
   @IsString()
   GITLAB_OAUTH_CLIENT_SECRET?: string = undefined;
 
+  // --- Sign in with an identity provider (issue 12, oauth) ---
+
+  /**
+   * OpenID Connect issuers users may sign in with: a JSON array of
+   * `{"id","issuer","clientId","clientSecret","scopes"?,"name"?}` (checked at start, see oidcProviders).
+   */
+  @IsString()
+  OIDC_PROVIDERS = '';
+
+  /**
+   * A GitHub OAuth app for sign-in (provider id `github`). Apart from GITHUB_OAUTH_CLIENT_ID, which
+   * refreshes git providers' tokens: sign-in asks only for `read:user user:email` and has its own callback.
+   */
+  @IsOptional()
+  @IsString()
+  AUTH_GITHUB_CLIENT_ID?: string = undefined;
+
+  @IsOptional()
+  @IsString()
+  AUTH_GITHUB_CLIENT_SECRET?: string = undefined;
+
+  /** GitHub's web and API base URLs for sign-in (GitHub Enterprise, or a stub in tests). */
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' })
+  AUTH_GITHUB_URL = 'https://github.com';
+
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' })
+  AUTH_GITHUB_API_URL = 'https://api.github.com';
+
+  /**
+   * This API's public base URL, for the callback URL providers redirect to
+   * (`<PUBLIC_API_URL>/v1/auth/oauth/<id>/callback`); without it, the request's own origin.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/]+\/?$/, { message: 'must be an http(s) origin such as https://api.example.com' })
+  PUBLIC_API_URL?: string = undefined;
+
+  /** The sign-in providers: OIDC_PROVIDERS, plus `github` when AUTH_GITHUB_CLIENT_ID is set. */
+  get signInProviders(): SignInProvider[] {
+    const github: SignInProvider[] =
+      this.AUTH_GITHUB_CLIENT_ID && this.AUTH_GITHUB_CLIENT_SECRET
+        ? [
+            {
+              id: 'github',
+              type: 'github',
+              name: 'GitHub',
+              issuer: this.AUTH_GITHUB_URL,
+              clientId: this.AUTH_GITHUB_CLIENT_ID,
+              clientSecret: this.AUTH_GITHUB_CLIENT_SECRET,
+              scopes: ['read:user', 'user:email'],
+            },
+          ]
+        : [];
+    return [...parseOidcProviders(this.OIDC_PROVIDERS), ...github];
+  }
+
   /** How long one model call (request and whole reply) may take before it fails as retryable. */
   @Transform(toInt)
   @IsInt()
@@ -548,6 +603,58 @@ export class ConfigError extends Error {}
 
 /** Variables whose empty value is a setting of its own (off), not "use the default". */
 const EMPTY_MEANS_OFF = new Set(['BACKUP_CRON']);
+/** One identity provider users may sign in with (issue 12, oauth). */
+export interface SignInProvider {
+  /** URL-safe, unique; in the start and callback paths. */
+  id: string;
+  type: 'oidc' | 'github';
+  name: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+}
+
+const PROVIDER_ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+/** OIDC_PROVIDERS parsed; a ConfigError names the first bad entry. */
+export function parseOidcProviders(raw: string): SignInProvider[] {
+  if (raw.trim() === '') return [];
+  const bad = (reason: string) => new ConfigError(`Invalid environment variable OIDC_PROVIDERS: ${reason}`);
+  let entries: unknown;
+  try {
+    entries = JSON.parse(raw);
+  } catch {
+    throw bad('must be a JSON array of {id, issuer, clientId, clientSecret, scopes?, name?}');
+  }
+  if (!Array.isArray(entries))
+    throw bad('must be a JSON array of {id, issuer, clientId, clientSecret, scopes?, name?}');
+  const seen = new Set<string>();
+  return entries.map((entry: unknown, index) => {
+    const e = (entry ?? {}) as Record<string, unknown>;
+    const text = (key: string) => (typeof e[key] === 'string' && e[key] !== '' ? e[key] : undefined);
+    const id = text('id');
+    if (!id || !PROVIDER_ID.test(id))
+      throw bad(`entry ${index}: id must be lowercase letters, digits, - or _ (at most 40)`);
+    if (id === 'github') throw bad(`entry ${index}: id "github" is reserved (set AUTH_GITHUB_CLIENT_ID instead)`);
+    if (seen.has(id)) throw bad(`entry ${index}: id "${id}" is used twice`);
+    seen.add(id);
+    const issuer = text('issuer');
+    if (!issuer || !/^https?:\/\/[^\s]+$/.test(issuer)) throw bad(`entry ${index}: issuer must be an http(s) URL`);
+    const clientId = text('clientId');
+    const clientSecret = text('clientSecret');
+    if (!clientId || !clientSecret) throw bad(`entry ${index}: clientId and clientSecret are required`);
+    const scopes = e.scopes ?? ['openid', 'email', 'profile'];
+    if (
+      !Array.isArray(scopes) ||
+      !scopes.every((s) => typeof s === 'string' && /^\S+$/.test(s)) ||
+      !scopes.includes('openid')
+    )
+      throw bad(`entry ${index}: scopes must be an array of scope names including "openid"`);
+    if (e.name !== undefined && typeof e.name !== 'string') throw bad(`entry ${index}: name must be a string`);
+    return { id, type: 'oidc' as const, name: text('name') ?? id, issuer, clientId, clientSecret, scopes };
+  });
+}
 
 /** Validates the environment; throws a ConfigError whose one-line message names the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
@@ -597,6 +704,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       );
     }
   }
+  // Sign-in providers (issue 12, oauth): a bad entry stops the start like any bad variable.
+  parseOidcProviders(config.OIDC_PROVIDERS);
   if (config.ENCRYPTION_KEYS !== undefined) {
     try {
       parseKeyRingSpec(config.ENCRYPTION_KEYS);

@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   IN_USE: HttpStatus.CONFLICT,
   /** The account is the last active owner of an organization (deleting it would orphan the org). */
   LAST_OWNER: HttpStatus.CONFLICT,
+  /** Unlinking this provider account would leave the user no way to sign in (no password, no other account). */
+  LAST_SIGN_IN_METHOD: HttpStatus.CONFLICT,
   VERSION_CONFLICT: HttpStatus.PRECONDITION_FAILED,
   PRECONDITION_REQUIRED: HttpStatus.PRECONDITION_REQUIRED,
   /** An Idempotency-Key already used for a different request (another body, path or caller). */

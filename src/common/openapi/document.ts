@@ -103,7 +103,7 @@ function documentProblems(operation: OperationObject): void {
 function documentRateLimit(operation: OperationObject): void {
   addCases(operation, 429, "RATE_LIMITED: over the caller's per-minute request budget; see Retry-After");
   for (const [key, response] of Object.entries(operation.responses)) {
-    if (!response || isReference(response) || !/^[24]/.test(key)) continue;
+    if (!response || isReference(response) || !/^[234]/.test(key)) continue;
     response.headers = {
       ...response.headers,
       ...Object.fromEntries(Object.keys(RATE_LIMIT_HEADERS).map((name) => [name, headerRef(name)])),

@@ -7,10 +7,11 @@ export interface SecretColumn {
   /**
    * The column whose value binds each secret to its owner: the associated data is
    * `<table>.<column>:<owner id>` (see secretAad). The organization for tenant tables, the user
-   * for identity tables, either for idempotency keys (scopeId); it is known when the row is
+   * for identity tables, either for idempotency keys (scopeId), the row itself for rows that
+   * belong to nobody yet (a sign-in in progress); it is known when the row is
    * created and never changes afterwards.
    */
-  ownerColumn: 'orgId' | 'userId' | 'scopeId';
+  ownerColumn: 'orgId' | 'userId' | 'scopeId' | 'id';
 }
 
 /**
@@ -30,6 +31,7 @@ export const SECRET_COLUMNS = [
   { table: 'accounts', column: 'encryptedAccessToken', ownerColumn: 'userId' },
   { table: 'accounts', column: 'encryptedRefreshToken', ownerColumn: 'userId' },
   { table: 'idempotency_keys', column: 'encryptedResponse', ownerColumn: 'scopeId' },
+  { table: 'oauth_flows', column: 'encryptedCodeVerifier', ownerColumn: 'id' },
 ] as const satisfies readonly SecretColumn[];
 
 type NameOf<T> = T extends { table: infer Table extends string; column: infer Column extends string }

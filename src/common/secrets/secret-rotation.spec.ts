@@ -33,7 +33,7 @@ describe('rotateSecrets', () => {
   });
 
   beforeEach(async () => {
-    await pglite.exec('TRUNCATE users, organizations, idempotency_keys CASCADE');
+    await pglite.exec('TRUNCATE users, organizations, idempotency_keys, oauth_flows CASCADE');
     plaintexts = new Map();
     counts = new Map(SECRET_COLUMNS.map((column) => [secretColumnName(column), 0]));
     await seed();
@@ -133,6 +133,15 @@ describe('rotateSecrets', () => {
           secret(col('accounts.encryptedAccessToken'), id, userId),
           secret(col('accounts.encryptedRefreshToken'), id, userId),
         ],
+      );
+    }
+    // PKCE verifiers of sign-ins in progress: bound to their own row.
+    for (let i = 0; i < 2; i++) {
+      const id = randomUUID();
+      await session.query(
+        `INSERT INTO oauth_flows (id, provider, "stateHash", "encryptedCodeVerifier", "returnTo", "expiresAt")
+         VALUES ($1, 'test', $2, $3, 'http://localhost:3000/', now() + interval '10 minutes')`,
+        [id, `state-hash-${i}`, secret(col('oauth_flows.encryptedCodeVerifier'), id, id)],
       );
     }
     // Stored responses of idempotent requests: in an org's and in a user's key space, one in flight.

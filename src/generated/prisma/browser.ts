@@ -38,6 +38,13 @@ export type RefreshToken = Prisma.RefreshTokenModel
  */
 export type Account = Prisma.AccountModel
 /**
+ * Model OAuthFlow
+ * One sign-in with an identity provider in progress (issue 12, oauth): created by start, spent by
+ * the callback (state), then by the frontend's exchange (login code). Both secrets are stored as
+ * SHA-256 hashes; the PKCE verifier is key-ring ciphertext. Rows live minutes.
+ */
+export type OAuthFlow = Prisma.OAuthFlowModel
+/**
  * Model VerificationToken
  * Email verification and password reset tokens, SHA-256 hashed.
  */

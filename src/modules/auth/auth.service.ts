@@ -105,6 +105,28 @@ export class AuthService {
   }
 
   /**
+   * Starts a session for a user another way of signing in has proven (an identity provider, see
+   * src/modules/accounts), audited like a password sign-in with the method; 401 when the account
+   * is suspended or deleted.
+   */
+  async signInWith(userId: string, method: string): Promise<AuthTokensResponseDto> {
+    return this.db.run({ userId }, async () => {
+      const user = await this.repository.findUserById(userId);
+      if (!user || user.deletedAt) throw new AppException('UNAUTHENTICATED', 'This account no longer exists');
+      if (user.suspendedAt) throw new AppException('UNAUTHENTICATED', 'This account is suspended');
+      const result = await this.startSession(user);
+      await this.audit.recordForUser(user.id, {
+        actor: { type: 'USER', id: user.id },
+        action: 'auth.login',
+        resourceType: 'session',
+        resourceId: result.sessionId,
+        after: { method },
+      });
+      return result.response;
+    });
+  }
+
+  /**
    * Exchanges a refresh token for a new pair. Presented again within REFRESH_REUSE_GRACE_SECONDS
    * of that (two tabs at once, a lost response), it gets the same new pair; later, it counts as
    * stolen and revokes its whole session.

@@ -401,6 +401,7 @@ export const ModelName = {
   Session: 'Session',
   RefreshToken: 'RefreshToken',
   Account: 'Account',
+  OAuthFlow: 'OAuthFlow',
   VerificationToken: 'VerificationToken',
   UserProfile: 'UserProfile',
   Organization: 'Organization',
@@ -457,7 +458,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "session" | "refreshToken" | "account" | "verificationToken" | "userProfile" | "organization" | "membership" | "invitation" | "serviceApiKey" | "providerKey" | "auditLog" | "idempotencyKey" | "prompt" | "promptVersion" | "promptLabel" | "variable" | "scenario" | "scenarioTurn" | "scenarioExpectation" | "scenarioVersion" | "scenarioSuite" | "scenarioSuiteItem" | "evaluationRun" | "evaluationResult" | "expectationResult" | "conversation" | "message" | "conversationTemplate" | "attachment" | "shareLink" | "orphanedFile" | "agent" | "agentVersion" | "execution" | "canvasModel" | "canvasModelVersion" | "canvas" | "canvasVersion" | "host" | "sshConnection" | "gitProvider" | "repository" | "webhook" | "webhookDelivery"
+    modelProps: "user" | "session" | "refreshToken" | "account" | "oAuthFlow" | "verificationToken" | "userProfile" | "organization" | "membership" | "invitation" | "serviceApiKey" | "providerKey" | "auditLog" | "idempotencyKey" | "prompt" | "promptVersion" | "promptLabel" | "variable" | "scenario" | "scenarioTurn" | "scenarioExpectation" | "scenarioVersion" | "scenarioSuite" | "scenarioSuiteItem" | "evaluationRun" | "evaluationResult" | "expectationResult" | "conversation" | "message" | "conversationTemplate" | "attachment" | "shareLink" | "orphanedFile" | "agent" | "agentVersion" | "execution" | "canvasModel" | "canvasModelVersion" | "canvas" | "canvasVersion" | "host" | "sshConnection" | "gitProvider" | "repository" | "webhook" | "webhookDelivery"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -754,6 +755,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.AccountCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.AccountCountAggregateOutputType> | number
+        }
+      }
+    }
+    OAuthFlow: {
+      payload: Prisma.$OAuthFlowPayload<ExtArgs>
+      fields: Prisma.OAuthFlowFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.OAuthFlowFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.OAuthFlowFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload>
+        }
+        findFirst: {
+          args: Prisma.OAuthFlowFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.OAuthFlowFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload>
+        }
+        findMany: {
+          args: Prisma.OAuthFlowFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload>[]
+        }
+        create: {
+          args: Prisma.OAuthFlowCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload>
+        }
+        createMany: {
+          args: Prisma.OAuthFlowCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.OAuthFlowCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload>[]
+        }
+        delete: {
+          args: Prisma.OAuthFlowDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload>
+        }
+        update: {
+          args: Prisma.OAuthFlowUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload>
+        }
+        deleteMany: {
+          args: Prisma.OAuthFlowDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.OAuthFlowUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.OAuthFlowUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload>[]
+        }
+        upsert: {
+          args: Prisma.OAuthFlowUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OAuthFlowPayload>
+        }
+        aggregate: {
+          args: Prisma.OAuthFlowAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateOAuthFlow>
+        }
+        groupBy: {
+          args: Prisma.OAuthFlowGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.OAuthFlowGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.OAuthFlowCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.OAuthFlowCountAggregateOutputType> | number
         }
       }
     }
@@ -3883,11 +3958,33 @@ export const AccountScalarFieldEnum = {
   encryptedRefreshToken: 'encryptedRefreshToken',
   expiresAt: 'expiresAt',
   scope: 'scope',
+  email: 'email',
+  login: 'login',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type AccountScalarFieldEnum = (typeof AccountScalarFieldEnum)[keyof typeof AccountScalarFieldEnum]
+
+
+export const OAuthFlowScalarFieldEnum = {
+  id: 'id',
+  provider: 'provider',
+  stateHash: 'stateHash',
+  encryptedCodeVerifier: 'encryptedCodeVerifier',
+  nonce: 'nonce',
+  linkUserId: 'linkUserId',
+  returnTo: 'returnTo',
+  expiresAt: 'expiresAt',
+  callbackAt: 'callbackAt',
+  loginCodeHash: 'loginCodeHash',
+  userId: 'userId',
+  codeExpiresAt: 'codeExpiresAt',
+  exchangedAt: 'exchangedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type OAuthFlowScalarFieldEnum = (typeof OAuthFlowScalarFieldEnum)[keyof typeof OAuthFlowScalarFieldEnum]
 
 
 export const VerificationTokenScalarFieldEnum = {
@@ -5260,6 +5357,7 @@ export type GlobalOmitConfig = {
   session?: Prisma.SessionOmit
   refreshToken?: Prisma.RefreshTokenOmit
   account?: Prisma.AccountOmit
+  oAuthFlow?: Prisma.OAuthFlowOmit
   verificationToken?: Prisma.VerificationTokenOmit
   userProfile?: Prisma.UserProfileOmit
   organization?: Prisma.OrganizationOmit

@@ -55,6 +55,7 @@ export const ModelName = {
   Session: 'Session',
   RefreshToken: 'RefreshToken',
   Account: 'Account',
+  OAuthFlow: 'OAuthFlow',
   VerificationToken: 'VerificationToken',
   UserProfile: 'UserProfile',
   Organization: 'Organization',
@@ -167,11 +168,33 @@ export const AccountScalarFieldEnum = {
   encryptedRefreshToken: 'encryptedRefreshToken',
   expiresAt: 'expiresAt',
   scope: 'scope',
+  email: 'email',
+  login: 'login',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type AccountScalarFieldEnum = (typeof AccountScalarFieldEnum)[keyof typeof AccountScalarFieldEnum]
+
+
+export const OAuthFlowScalarFieldEnum = {
+  id: 'id',
+  provider: 'provider',
+  stateHash: 'stateHash',
+  encryptedCodeVerifier: 'encryptedCodeVerifier',
+  nonce: 'nonce',
+  linkUserId: 'linkUserId',
+  returnTo: 'returnTo',
+  expiresAt: 'expiresAt',
+  callbackAt: 'callbackAt',
+  loginCodeHash: 'loginCodeHash',
+  userId: 'userId',
+  codeExpiresAt: 'codeExpiresAt',
+  exchangedAt: 'exchangedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type OAuthFlowScalarFieldEnum = (typeof OAuthFlowScalarFieldEnum)[keyof typeof OAuthFlowScalarFieldEnum]
 
 
 export const VerificationTokenScalarFieldEnum = {

@@ -34,6 +34,8 @@ export type AccountMinAggregateOutputType = {
   encryptedRefreshToken: string | null
   expiresAt: Date | null
   scope: string | null
+  email: string | null
+  login: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -48,6 +50,8 @@ export type AccountMaxAggregateOutputType = {
   encryptedRefreshToken: string | null
   expiresAt: Date | null
   scope: string | null
+  email: string | null
+  login: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -62,6 +66,8 @@ export type AccountCountAggregateOutputType = {
   encryptedRefreshToken: number
   expiresAt: number
   scope: number
+  email: number
+  login: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -78,6 +84,8 @@ export type AccountMinAggregateInputType = {
   encryptedRefreshToken?: true
   expiresAt?: true
   scope?: true
+  email?: true
+  login?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -92,6 +100,8 @@ export type AccountMaxAggregateInputType = {
   encryptedRefreshToken?: true
   expiresAt?: true
   scope?: true
+  email?: true
+  login?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -106,6 +116,8 @@ export type AccountCountAggregateInputType = {
   encryptedRefreshToken?: true
   expiresAt?: true
   scope?: true
+  email?: true
+  login?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -193,6 +205,8 @@ export type AccountGroupByOutputType = {
   encryptedRefreshToken: string | null
   expiresAt: Date | null
   scope: string | null
+  email: string | null
+  login: string | null
   createdAt: Date
   updatedAt: Date
   _count: AccountCountAggregateOutputType | null
@@ -228,6 +242,8 @@ export type AccountWhereInput = {
   encryptedRefreshToken?: Prisma.StringNullableFilter<"Account"> | string | null
   expiresAt?: Prisma.DateTimeNullableFilter<"Account"> | Date | string | null
   scope?: Prisma.StringNullableFilter<"Account"> | string | null
+  email?: Prisma.StringNullableFilter<"Account"> | string | null
+  login?: Prisma.StringNullableFilter<"Account"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Account"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Account"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -243,6 +259,8 @@ export type AccountOrderByWithRelationInput = {
   encryptedRefreshToken?: Prisma.SortOrderInput | Prisma.SortOrder
   expiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
   scope?: Prisma.SortOrderInput | Prisma.SortOrder
+  email?: Prisma.SortOrderInput | Prisma.SortOrder
+  login?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
@@ -262,6 +280,8 @@ export type AccountWhereUniqueInput = Prisma.AtLeast<{
   encryptedRefreshToken?: Prisma.StringNullableFilter<"Account"> | string | null
   expiresAt?: Prisma.DateTimeNullableFilter<"Account"> | Date | string | null
   scope?: Prisma.StringNullableFilter<"Account"> | string | null
+  email?: Prisma.StringNullableFilter<"Account"> | string | null
+  login?: Prisma.StringNullableFilter<"Account"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Account"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Account"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -277,6 +297,8 @@ export type AccountOrderByWithAggregationInput = {
   encryptedRefreshToken?: Prisma.SortOrderInput | Prisma.SortOrder
   expiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
   scope?: Prisma.SortOrderInput | Prisma.SortOrder
+  email?: Prisma.SortOrderInput | Prisma.SortOrder
+  login?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.AccountCountOrderByAggregateInput
@@ -297,6 +319,8 @@ export type AccountScalarWhereWithAggregatesInput = {
   encryptedRefreshToken?: Prisma.StringNullableWithAggregatesFilter<"Account"> | string | null
   expiresAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Account"> | Date | string | null
   scope?: Prisma.StringNullableWithAggregatesFilter<"Account"> | string | null
+  email?: Prisma.StringNullableWithAggregatesFilter<"Account"> | string | null
+  login?: Prisma.StringNullableWithAggregatesFilter<"Account"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Account"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Account"> | Date | string
 }
@@ -310,6 +334,8 @@ export type AccountCreateInput = {
   encryptedRefreshToken?: string | null
   expiresAt?: Date | string | null
   scope?: string | null
+  email?: string | null
+  login?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutAccountsInput
@@ -325,6 +351,8 @@ export type AccountUncheckedCreateInput = {
   encryptedRefreshToken?: string | null
   expiresAt?: Date | string | null
   scope?: string | null
+  email?: string | null
+  login?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -338,6 +366,8 @@ export type AccountUpdateInput = {
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   scope?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  login?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutAccountsNestedInput
@@ -353,6 +383,8 @@ export type AccountUncheckedUpdateInput = {
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   scope?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  login?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -367,6 +399,8 @@ export type AccountCreateManyInput = {
   encryptedRefreshToken?: string | null
   expiresAt?: Date | string | null
   scope?: string | null
+  email?: string | null
+  login?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -380,6 +414,8 @@ export type AccountUpdateManyMutationInput = {
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   scope?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  login?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -394,6 +430,8 @@ export type AccountUncheckedUpdateManyInput = {
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   scope?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  login?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -423,6 +461,8 @@ export type AccountCountOrderByAggregateInput = {
   encryptedRefreshToken?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   scope?: Prisma.SortOrder
+  email?: Prisma.SortOrder
+  login?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -437,6 +477,8 @@ export type AccountMaxOrderByAggregateInput = {
   encryptedRefreshToken?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   scope?: Prisma.SortOrder
+  email?: Prisma.SortOrder
+  login?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -451,6 +493,8 @@ export type AccountMinOrderByAggregateInput = {
   encryptedRefreshToken?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   scope?: Prisma.SortOrder
+  email?: Prisma.SortOrder
+  login?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -506,6 +550,8 @@ export type AccountCreateWithoutUserInput = {
   encryptedRefreshToken?: string | null
   expiresAt?: Date | string | null
   scope?: string | null
+  email?: string | null
+  login?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -519,6 +565,8 @@ export type AccountUncheckedCreateWithoutUserInput = {
   encryptedRefreshToken?: string | null
   expiresAt?: Date | string | null
   scope?: string | null
+  email?: string | null
+  login?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -562,6 +610,8 @@ export type AccountScalarWhereInput = {
   encryptedRefreshToken?: Prisma.StringNullableFilter<"Account"> | string | null
   expiresAt?: Prisma.DateTimeNullableFilter<"Account"> | Date | string | null
   scope?: Prisma.StringNullableFilter<"Account"> | string | null
+  email?: Prisma.StringNullableFilter<"Account"> | string | null
+  login?: Prisma.StringNullableFilter<"Account"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Account"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Account"> | Date | string
 }
@@ -575,6 +625,8 @@ export type AccountCreateManyUserInput = {
   encryptedRefreshToken?: string | null
   expiresAt?: Date | string | null
   scope?: string | null
+  email?: string | null
+  login?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -588,6 +640,8 @@ export type AccountUpdateWithoutUserInput = {
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   scope?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  login?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -601,6 +655,8 @@ export type AccountUncheckedUpdateWithoutUserInput = {
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   scope?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  login?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -614,6 +670,8 @@ export type AccountUncheckedUpdateManyWithoutUserInput = {
   encryptedRefreshToken?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   scope?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  login?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -630,6 +688,8 @@ export type AccountSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   encryptedRefreshToken?: boolean
   expiresAt?: boolean
   scope?: boolean
+  email?: boolean
+  login?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -645,6 +705,8 @@ export type AccountSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   encryptedRefreshToken?: boolean
   expiresAt?: boolean
   scope?: boolean
+  email?: boolean
+  login?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -660,6 +722,8 @@ export type AccountSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   encryptedRefreshToken?: boolean
   expiresAt?: boolean
   scope?: boolean
+  email?: boolean
+  login?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -675,11 +739,13 @@ export type AccountSelectScalar = {
   encryptedRefreshToken?: boolean
   expiresAt?: boolean
   scope?: boolean
+  email?: boolean
+  login?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type AccountOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "type" | "provider" | "providerAccountId" | "encryptedAccessToken" | "encryptedRefreshToken" | "expiresAt" | "scope" | "createdAt" | "updatedAt", ExtArgs["result"]["account"]>
+export type AccountOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "type" | "provider" | "providerAccountId" | "encryptedAccessToken" | "encryptedRefreshToken" | "expiresAt" | "scope" | "email" | "login" | "createdAt" | "updatedAt", ExtArgs["result"]["account"]>
 export type AccountInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -705,6 +771,11 @@ export type $AccountPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     encryptedRefreshToken: string | null
     expiresAt: Date | null
     scope: string | null
+    /**
+     * The email and login (GitHub) the provider gave at the last sign-in, for the accounts list.
+     */
+    email: string | null
+    login: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["account"]>
@@ -1140,6 +1211,8 @@ export interface AccountFieldRefs {
   readonly encryptedRefreshToken: Prisma.FieldRef<"Account", 'String'>
   readonly expiresAt: Prisma.FieldRef<"Account", 'DateTime'>
   readonly scope: Prisma.FieldRef<"Account", 'String'>
+  readonly email: Prisma.FieldRef<"Account", 'String'>
+  readonly login: Prisma.FieldRef<"Account", 'String'>
   readonly createdAt: Prisma.FieldRef<"Account", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Account", 'DateTime'>
 }
