@@ -132,6 +132,34 @@ describe('sign in with an identity provider (e2e)', () => {
       expect(flows.rows[0].encryptedCodeVerifier).toMatch(/^v1\./);
     });
 
+    it('a new start deletes the flows an hour past their expiry, and only those', async () => {
+      await begin();
+      const flow = (state: string, expiredMinutes: number, codeExpiredMinutes: number | null) =>
+        t.asOwner((db) =>
+          db.query(
+            `INSERT INTO oauth_flows (id, provider, "stateHash", "encryptedCodeVerifier", "returnTo", "expiresAt", "codeExpiresAt")
+             SELECT gen_random_uuid(), 'test', $1, "encryptedCodeVerifier", $2,
+               now() - make_interval(mins => $3), now() - make_interval(mins => $4)
+             FROM oauth_flows LIMIT 1`,
+            [state, returnTo, expiredMinutes, codeExpiredMinutes],
+          ),
+        );
+      await flow('old-unused', 61, null);
+      await flow('old-exchanged', 90, 61);
+      await flow('code-still-recent', 90, 30);
+      await flow('just-expired', 5, null);
+      await begin();
+      const left = await t.asOwner((db) =>
+        db.query(`SELECT "stateHash" FROM oauth_flows WHERE "stateHash" IN ($1, $2, $3, $4) ORDER BY 1`, [
+          'old-unused',
+          'old-exchanged',
+          'code-still-recent',
+          'just-expired',
+        ]),
+      );
+      expect(left.rows.map((row) => row.stateHash)).toEqual(['code-still-recent', 'just-expired']);
+    });
+
     it('unknown provider 404; returnTo off the frontend or missing 400', async () => {
       expect((await t.http().get('/v1/auth/oauth/nope/start').query({ returnTo })).status).toBe(404);
       expect((await t.http().get('/v1/auth/oauth/NOT%20A%20ID/start').query({ returnTo })).status).toBe(404);

@@ -61,7 +61,7 @@ const ACCOUNT_FIELDS = {
 export class AccountsRepository {
   constructor(private readonly db: DbContext) {}
 
-  /** Scope: tokenHash = data.stateHash. */
+  /** Scope: tokenHash = data.stateHash. Deletes the flows an hour past their expiry on the way. */
   async createFlow(data: {
     id: string;
     provider: string;
@@ -72,6 +72,7 @@ export class AccountsRepository {
     returnTo: string;
     expiresAt: Date;
   }): Promise<void> {
+    await this.db.client.$queryRaw`SELECT app_prune_oauth_flows()`;
     await this.db.client.oAuthFlow.create({ data, select: { id: true } });
   }
 
