@@ -4,6 +4,8 @@
  * fails when a module records an action missing here.
  */
 export const WEBHOOK_EVENTS = [
+  'account.linked',
+  'account.unlinked',
   'agent.created',
   'agent.deleted',
   'agent.restored',

@@ -87,11 +87,14 @@ export class WebhooksService {
     webhookId: string,
     query: ListWebhookDeliveriesQueryDto,
   ): Promise<Page<WebhookDeliveryResponseDto>> {
-    await this.find(orgId, webhookId);
+    // The cursor is checked first (a forged one is 400 wherever it is sent), then the webhook.
     return paginate(
       query,
       WEBHOOK_ORDER,
-      (page) => this.repository.listDeliveries(orgId, webhookId, { ...page, status: query.status }),
+      async (page) => {
+        await this.find(orgId, webhookId);
+        return this.repository.listDeliveries(orgId, webhookId, { ...page, status: query.status });
+      },
       toDeliveryResponse,
     );
   }
