@@ -63,7 +63,10 @@ export class AppConfig {
   @Max(60_000)
   ACCESS_CACHE_TTL_MS = 5000;
 
-  /** How long opening a PostgreSQL connection may take before the request fails with 503. */
+  /**
+   * How long getting a PostgreSQL connection may take (opening one, or waiting for a busy pool to
+   * free one) before the request fails with 503. A transaction waits to start at least 10 s.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(100)

@@ -28,7 +28,7 @@ export async function openPrisma(config: AppConfig, embedded?: PGliteOptions): P
       : 'PostgreSQL database from DATABASE_URL',
   );
   if (connection.migrated.length) logger.log(`Applied migrations: ${connection.migrated.join(', ')}`);
-  const prisma = new PrismaService(connection);
+  const prisma = new PrismaService(connection, Math.max(10_000, config.DATABASE_CONNECT_TIMEOUT_MS + 1_000));
   if (config.seedsDemoData(connection.kind === 'embedded'))
     await new DemoSeeder(prisma, logger, undefined, resolveKeyRing(config)).seedIfEmpty();
   return prisma;

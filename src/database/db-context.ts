@@ -75,7 +75,7 @@ export class DbContext {
             committing = true;
             return value;
           },
-          { maxWait: 10_000, timeout: deadline?.transactionTimeoutMs() ?? 30_000 },
+          { maxWait: this.prisma.transactionMaxWaitMs, timeout: deadline?.transactionTimeoutMs() ?? 30_000 },
         ),
       );
       for (const effect of afterCommit) effect();

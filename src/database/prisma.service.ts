@@ -20,7 +20,15 @@ const OMIT = { user: { passwordHash: true } } as const;
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   private closing?: Promise<void>;
 
-  constructor(readonly connection: DatabaseConnection) {
+  /**
+   * @param transactionMaxWaitMs how long a transaction may wait to start (for a pooled connection
+   *   and its BEGIN): never shorter than the pool's own wait (DATABASE_CONNECT_TIMEOUT_MS), or
+   *   Prisma would give up first, while the pool still had a connection coming.
+   */
+  constructor(
+    readonly connection: DatabaseConnection,
+    readonly transactionMaxWaitMs = 10_000,
+  ) {
     super({ adapter: connection.adapter, omit: OMIT });
   }
 

@@ -123,4 +123,26 @@ describe('DbContext (e2e)', () => {
       },
     );
   });
+
+  // The fuzz on a busy CI machine got 503s from Prisma's own 10 s start limit while the pool
+  // would still have handed a connection over within DATABASE_CONNECT_TIMEOUT_MS (there 30 s).
+  (process.env.DATABASE_URL ? it : it.skip)(
+    'waits for a busy pool as long as DATABASE_CONNECT_TIMEOUT_MS says, even past 10 s',
+    async () => {
+      const onePool = await createTestApp({ env: { DATABASE_POOL_MAX: '1', DATABASE_CONNECT_TIMEOUT_MS: '20000' } });
+      try {
+        const poolDb = onePool.app.get(DbContext);
+        const poolCls = onePool.app.get(ClsService);
+        const holder = poolCls.run(() => poolDb.run({}, () => poolDb.client.$executeRaw`SELECT pg_sleep(10.5)`));
+        const waiter = poolCls.run(() =>
+          poolDb.run({}, () => poolDb.client.$queryRaw<{ ok: number }[]>`SELECT 1 AS ok`),
+        );
+        await expect(holder).resolves.toBeDefined();
+        await expect(waiter).resolves.toEqual([{ ok: 1 }]);
+      } finally {
+        await onePool.close();
+      }
+    },
+    40_000,
+  );
 });

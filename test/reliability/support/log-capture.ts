@@ -25,4 +25,12 @@ export class LogCapture extends Writable {
     const runs = new Set(this.chunks.join('').match(/[A-Za-z0-9._~-]{8,}/g) ?? []);
     return [...new Set(secrets)].filter((secret) => runs.has(secret));
   }
+
+  /** The log lines at warn level or above (pino: 40+), to show why a request was answered 5xx. */
+  warnings(): string[] {
+    return this.chunks
+      .join('')
+      .split('\n')
+      .filter((line) => Number(/"level":(\d+)/.exec(line)?.[1] ?? 0) >= 40);
+  }
 }
