@@ -121,6 +121,25 @@ describe('conversations (e2e)', () => {
       await http().get(`${orgBase}?cursor=bad`).set(user.auth).expect(400);
     });
 
+    it('lists the most recently active first: a new message moves its conversation to the top', async () => {
+      const user = await signUp(t);
+      const org = await createOrg(t, user);
+      const orgBase = `/v1/orgs/${org.id}/conversations`;
+      const providerKeyId = await createKey(user, { defaultModel: 'stub-model' }, org.id);
+      const older = (await create({ providerKeyId }, user, orgBase).expect(201)).body;
+      const newer = (await create({ providerKeyId }, user, orgBase).expect(201)).body;
+      const order = async () =>
+        (await http().get(orgBase).set(user.auth).expect(200)).body.data.map((c: { id: string }) => c.id);
+      expect(await order()).toEqual([newer.id, older.id]);
+
+      await http().post(`${orgBase}/${older.id}/messages`).set(user.auth).send({ content: 'hello' }).expect(201);
+      expect(await order()).toEqual([older.id, newer.id]);
+      const moved = (await http().get(`${orgBase}/${older.id}`).set(user.auth).expect(200)).body;
+      expect(new Date(moved.updatedAt).getTime()).toBeGreaterThan(new Date(newer.createdAt).getTime());
+      // Activity is not a change: the audit log has the messages, no conversation.updated.
+      expect(await auditActions(older.id)).toEqual(['conversation.created', 'conversation.retitled']);
+    });
+
     it('is private: another member of the org gets 404 and does not list it', async () => {
       const { id } = await conversation();
       for (const user of [world.admin, world.owner]) {

@@ -37,7 +37,7 @@ export class ConversationsController {
     return located(reply, orgId, await this.conversations.create(orgId, dto));
   }
 
-  /** The caller's conversations, newest first. */
+  /** The caller's conversations, most recently active first (a new message moves one to the top). */
   @Get()
   @Authenticated(CHAT)
   @ApiOkResponse({ type: PageOf(ConversationResponseDto) })

@@ -51,7 +51,8 @@ export interface MessageData {
 export type Reader = { userId: string } | { sharedWithOrg: true };
 
 /** Conversations newest first; messages oldest first; ids break ties. */
-export const CONVERSATION_ORDER = { createdAt: 'date', id: 'uuid' } as const satisfies CursorShape;
+/** Most recently active first: a new message moves its conversation's updatedAt (createMessage). */
+export const CONVERSATION_ORDER = { updatedAt: 'date', id: 'uuid' } as const satisfies CursorShape;
 export const MESSAGE_ORDER = { createdAt: 'date', id: 'uuid' } as const satisfies CursorShape;
 
 /** A message's entry in the audit log: its place and figures, never its text (chats are private). */
@@ -142,11 +143,17 @@ export class ConversationsRepository {
   }
 
   async createMessage(orgId: string, conversationId: string, data: MessageData): Promise<MessageRow> {
-    return this.audited.create(
+    const message = await this.audited.create(
       'message',
       async () => toRow(await this.db.client.message.create({ data: { ...data, orgId, conversationId } })),
       { view: messageView },
     );
+    // Its last activity, for the list's order; not a change of the conversation, so not audited.
+    await this.db.client.conversation.updateMany({
+      where: { id: conversationId, orgId },
+      data: { updatedAt: message.createdAt },
+    });
+    return message;
   }
 
   /**
