@@ -30,15 +30,18 @@ interface GithubEmail {
   verified: boolean;
 }
 
+/** How long a discovered configuration is used before the issuer's metadata is read again. */
+const DISCOVERY_TTL_MS = 60 * 60 * 1000;
+
 /**
  * The configured identity providers, spoken to through openid-client: OpenID Connect issuers by
- * discovery (cached per instance), GitHub as a plain OAuth 2 server with a hand-made configuration.
+ * discovery (cached per instance for an hour), GitHub as a plain OAuth 2 server with a hand-made configuration.
  * Every request goes through the outbound (SSRF) policy's fetch.
  */
 @Injectable()
 export class IdentityProviders {
   readonly all: SignInProvider[];
-  private readonly configurations = new Map<string, Promise<oidc.Configuration>>();
+  private readonly configurations = new Map<string, { configuration: Promise<oidc.Configuration>; at: number }>();
 
   constructor(
     private readonly config: AppConfig,
@@ -107,15 +110,17 @@ export class IdentityProviders {
     };
   }
 
+  /** The provider's configuration, discovered again after DISCOVERY_TTL_MS (endpoints may move). */
   private configuration(provider: SignInProvider): Promise<oidc.Configuration> {
-    let configuration = this.configurations.get(provider.id);
-    if (!configuration) {
-      configuration = this.discover(provider);
-      // A failed discovery is tried again by the next sign-in.
-      configuration.catch(() => this.configurations.delete(provider.id));
-      this.configurations.set(provider.id, configuration);
-    }
-    return configuration;
+    const cached = this.configurations.get(provider.id);
+    if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.configuration;
+    const entry = { configuration: this.discover(provider), at: Date.now() };
+    // A failed discovery is tried again by the next sign-in.
+    entry.configuration.catch(() => {
+      if (this.configurations.get(provider.id) === entry) this.configurations.delete(provider.id);
+    });
+    this.configurations.set(provider.id, entry);
+    return entry.configuration;
   }
 
   private async discover(provider: SignInProvider): Promise<oidc.Configuration> {
