@@ -1357,7 +1357,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The caller's conversations, newest first.
+         * The caller's conversations, most recently active first (a new message moves one to the top).
          * @description **Access:** members of the organization with the VIEWER role or higher (OWNER, ADMIN, EDITOR, VIEWER); other members get 403, non-members 404. Service API keys of the organization need the `conversations:read` scope.
          */
         get: operations["listConversations"];
@@ -1417,6 +1417,7 @@ export interface paths {
         /**
          * Upload one file (multipart/form-data, part `file`) to send with a later message. Size and
          *     types are limited by the server's configuration (ATTACHMENT_MAX_BYTES, ATTACHMENT_CONTENT_TYPES).
+         *     No Idempotency-Key: the file is received outside a transaction; a retry makes a second file.
          * @description **Access:** members of the organization with the VIEWER role or higher (OWNER, ADMIN, EDITOR, VIEWER); other members get 403, non-members 404. Service API keys of the organization need the `conversations:write` scope.
          */
         post: operations["upload"];
@@ -15575,10 +15576,7 @@ export interface operations {
     upload: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request with this key runs; for 24 hours a retry with the same key and body gets the first response back (marked `Idempotent-Replayed: true`) instead of running again. A retry while the first is still running waits for it. A failed request keeps no key. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path: {
                 /** @description The conversation */
                 conversationId: string;
@@ -15602,8 +15600,6 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
-                    /** @description Present (`true`) when this is the stored response of an earlier request with the same key */
-                    "Idempotent-Replayed"?: "true";
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -15683,18 +15679,6 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: the body is not multipart/form-data, the file type is not allowed, or its bytes are not of that type */
             415: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used for a different request (body, path or caller) */
-            422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DbContext } from '../../src/database/db-context';
 import { MessageAttachments } from '../../src/modules/attachments/message-attachments';
@@ -324,5 +326,71 @@ describe.each([
       expect((await t.http().get(base).set(world.editor.auth).expect(403)).body.code).toBe('FEATURE_DISABLED');
       expect((await upload('x').expect(403)).body.code).toBe('FEATURE_DISABLED');
     });
+  });
+});
+
+const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
+
+// With a pool of one connection (and a 1 s wait for it), an upload that held the request's
+// transaction while its bytes arrived would leave every other request 503.
+onPostgres('attachments: a slow upload holds no database connection (e2e, PostgreSQL)', () => {
+  let t: TestApp;
+  let dir: string;
+  let world: Awaited<ReturnType<typeof orgWithEveryRole>>;
+  let base: string;
+  let appUrl: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'orgbase-data-'));
+    t = await createTestApp({ env: { DATA_DIR: dir, DATABASE_POOL_MAX: '1', DATABASE_CONNECT_TIMEOUT_MS: '1000' } });
+    await t.app.listen(0, '127.0.0.1');
+    appUrl = await t.app.getUrl();
+    world = await orgWithEveryRole(t);
+    const conversationId = randomUUID();
+    await t.asOwner((db) =>
+      db.query(`INSERT INTO conversations (id, "orgId", "userId", "updatedAt") VALUES ($1, $2, $3, now())`, [
+        conversationId,
+        world.org.id,
+        world.editor.id,
+      ]),
+    );
+    base = `/v1/orgs/${world.org.id}/conversations/${conversationId}/attachments`;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('other requests are answered while an upload is still arriving; the upload then completes', async () => {
+    const boundary = 'orgbase-slow-upload';
+    const first = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.txt"\r\n` +
+        'Content-Type: text/plain\r\n\r\nfirst half, ',
+    );
+    const second = Buffer.from(`second half\r\n--${boundary}--\r\n`);
+    const request = httpRequest(`${appUrl}${base}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${world.editor.accessToken}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': first.length + second.length,
+      },
+    });
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request.on('response', (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', reject);
+    });
+    request.write(first);
+    await sleep(300); // the server has the request and waits for the rest of the file
+    for (let i = 0; i < 3; i++) await t.http().get(base).set(world.editor.auth).expect(200);
+    request.end(second);
+    const { status, body } = await answer;
+    expect(status).toBe(201);
+    expect(JSON.parse(body)).toMatchObject({ fileName: 'slow.txt', sizeBytes: 'first half, second half'.length });
   });
 });

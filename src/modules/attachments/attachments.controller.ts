@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Authenticated, OrgId } from '../../common/auth/decorators';
+import { Authenticated, NoRequestTransaction, OrgId } from '../../common/auth/decorators';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { ApiProblem } from '../../common/openapi/api-problem';
 import { ApiTag } from '../../common/openapi/api-tag';
@@ -34,8 +34,10 @@ export class AttachmentsController {
   /**
    * Upload one file (multipart/form-data, part `file`) to send with a later message. Size and
    * types are limited by the server's configuration (ATTACHMENT_MAX_BYTES, ATTACHMENT_CONTENT_TYPES).
+   * No Idempotency-Key: the file is received outside a transaction; a retry makes a second file.
    */
   @Post()
+  @NoRequestTransaction()
   @RouteConfig({ multipart: true })
   @Authenticated(ATTACHMENT)
   @ApiConsumes('multipart/form-data')
@@ -66,8 +68,7 @@ export class AttachmentsController {
     @Param('conversationId', UuidParamPipe) conversationId: string,
     @Req() request: FastifyRequest,
   ): Promise<AttachmentResponseDto> {
-    const upload = await readUpload(request, this.config.ATTACHMENT_MAX_BYTES);
-    return this.attachments.upload(orgId, conversationId, upload);
+    return this.attachments.upload(orgId, conversationId, () => readUpload(request, this.config.ATTACHMENT_MAX_BYTES));
   }
 
   /** The conversation's attachments, oldest first. */

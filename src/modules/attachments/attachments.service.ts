@@ -4,6 +4,7 @@ import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { paginate, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { AppConfig } from '../../config/app-config';
+import { DbContext } from '../../database/db-context';
 import { contentMatchesType, contentTypeAllowed, normalizeContentType, sanitizeFileName } from './attachment-files';
 import { ATTACHMENT_ORDER, AttachmentsRepository, type AttachmentRow } from './attachments.repository';
 import { toAttachmentResponse, type AttachmentResponseDto } from './dto/attachment.dto';
@@ -28,13 +29,21 @@ export class AttachmentsService {
 
   constructor(
     private readonly repository: AttachmentsRepository,
+    private readonly db: DbContext,
     private readonly context: RequestContext,
     private readonly config: AppConfig,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
   ) {}
 
-  async upload(orgId: string, conversationId: string, upload: Upload): Promise<AttachmentResponseDto> {
-    const userId = await this.creator(orgId, conversationId);
+  /**
+   * Runs without the request's transaction (the route is NoRequestTransaction): the bytes arrive
+   * and are stored while no database connection is held, so slow uploads cannot drain the pool.
+   * The checks and the row take a short transaction each.
+   */
+  async upload(orgId: string, conversationId: string, read: () => Promise<Upload>): Promise<AttachmentResponseDto> {
+    const upload = await read();
+    const scope = { orgId, userId: this.context.userId };
+    const userId = await this.db.run(scope, () => this.creator(orgId, conversationId));
     const contentType = normalizeContentType(upload.contentType);
     if (!contentTypeAllowed(contentType, this.config.attachmentContentTypes))
       throw new AppException(
@@ -51,16 +60,18 @@ export class AttachmentsService {
     const storageKey = `${orgId}/${id}`;
     await this.storage.put(storageKey, upload.bytes, contentType);
     try {
-      const row = await this.repository.create(orgId, {
-        id,
-        conversationId,
-        uploadedByUserId: userId,
-        fileName: sanitizeFileName(upload.fileName),
-        contentType,
-        sizeBytes: upload.bytes.length,
-        storageKey,
-        sha256: createHash('sha256').update(upload.bytes).digest('hex'),
-      });
+      const row = await this.db.run(scope, () =>
+        this.repository.create(orgId, {
+          id,
+          conversationId,
+          uploadedByUserId: userId,
+          fileName: sanitizeFileName(upload.fileName),
+          contentType,
+          sizeBytes: upload.bytes.length,
+          storageKey,
+          sha256: createHash('sha256').update(upload.bytes).digest('hex'),
+        }),
+      );
       return toAttachmentResponse(row);
     } catch (error) {
       // No row, so no sweep would find the file.
