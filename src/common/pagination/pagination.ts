@@ -146,6 +146,29 @@ export async function paginate<S extends CursorShape, R extends Cursor<S>, T>(
   return toPage(rows, query.limit, map, cursorOf);
 }
 
+/**
+ * A page of one parent's rows (versions, deliveries, files). A forged cursor is 400 wherever it
+ * is sent, so paginate decodes it before `parent` looks the parent up (404); `map` gets the parent.
+ */
+export async function paginateChildren<P, S extends CursorShape, R extends Cursor<S>, T>(
+  query: PageQueryDto,
+  shape: S,
+  parent: () => Promise<P>,
+  fetch: (page: { take: number; after: Cursor<S> | undefined }) => Promise<R[]>,
+  map: (row: R, parent: P) => T,
+): Promise<Page<T>> {
+  let found: P;
+  return paginate(
+    query,
+    shape,
+    async (page) => {
+      found = await parent();
+      return fetch(page);
+    },
+    (row) => map(row, found),
+  );
+}
+
 /** Rows were fetched with take = limit + 1: the extra row says whether a next page exists. */
 export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, cursorOf: (row: R) => CursorKey): Page<T> {
   const hasMore = rows.length > limit;

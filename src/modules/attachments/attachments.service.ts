@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppException, orNotFound } from '../../common/errors/app-exception';
-import { paginate, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { paginateChildren, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
@@ -81,14 +81,11 @@ export class AttachmentsService {
   }
 
   async list(orgId: string, conversationId: string, query: PageQueryDto): Promise<Page<AttachmentResponseDto>> {
-    // The cursor is checked first (a forged one is 400 wherever it is sent), then the conversation.
-    return paginate(
+    return paginateChildren(
       query,
       ATTACHMENT_ORDER,
-      async (page) => {
-        await this.conversation(orgId, conversationId);
-        return this.repository.list(orgId, conversationId, page);
-      },
+      () => this.conversation(orgId, conversationId),
+      (page) => this.repository.list(orgId, conversationId, page),
       toAttachmentResponse,
     );
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { FeatureRegistry } from '../../common/features/feature-registry';
 import type { ExpectedVersion } from '../../common/http/etag';
-import { decodeCursor, paginate, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { paginate, paginateChildren, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import {
   assertCreatorOwnedAccess,
   creatorOf,
@@ -110,11 +110,10 @@ export class CanvasesService {
   }
 
   async listVersions(orgId: string, id: string, query: PageQueryDto): Promise<Page<CanvasVersionResponseDto>> {
-    decodeCursor(query.cursor, CANVAS_VERSION_ORDER); // a bad cursor is a 400 before any lookup
-    await this.find(orgId, id);
-    return paginate(
+    return paginateChildren(
       query,
       CANVAS_VERSION_ORDER,
+      () => this.find(orgId, id),
       (page) => this.repository.listVersions(orgId, id, page),
       toCanvasVersionResponse,
     );

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { FeatureRegistry } from '../../common/features/feature-registry';
 import type { ExpectedVersion } from '../../common/http/etag';
-import { decodeCursor, paginate, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { paginate, paginateChildren, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { PromptType } from '../../generated/prisma/enums';
 import {
@@ -86,13 +86,12 @@ export class PromptsService {
   }
 
   async listVersions(orgId: string, id: string, query: PageQueryDto): Promise<Page<PromptVersionResponseDto>> {
-    decodeCursor(query.cursor, PROMPT_VERSION_ORDER); // a bad cursor is a 400 before any lookup
-    const prompt = await this.find(orgId, id);
-    return paginate(
+    return paginateChildren(
       query,
       PROMPT_VERSION_ORDER,
+      () => this.find(orgId, id),
       (page) => this.repository.listVersions(orgId, id, page),
-      (row) => toPromptVersionResponse(row, prompt.latestVersion, prompt.labels),
+      (row, prompt) => toPromptVersionResponse(row, prompt.latestVersion, prompt.labels),
     );
   }
 

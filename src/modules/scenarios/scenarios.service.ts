@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { orNotFound } from '../../common/errors/app-exception';
 import { FeatureRegistry } from '../../common/features/feature-registry';
 import type { ExpectedVersion } from '../../common/http/etag';
-import { decodeCursor, paginate, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { paginate, paginateChildren, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { ScenarioStatus } from '../../generated/prisma/enums';
 import type {
@@ -82,11 +82,10 @@ export class ScenariosService {
   }
 
   async listVersions(orgId: string, id: string, query: PageQueryDto): Promise<Page<ScenarioVersionResponseDto>> {
-    decodeCursor(query.cursor, SCENARIO_VERSION_ORDER); // a bad cursor is a 400 before any lookup
-    await this.find(orgId, id);
-    return paginate(
+    return paginateChildren(
       query,
       SCENARIO_VERSION_ORDER,
+      () => this.find(orgId, id),
       (page) => this.repository.listVersions(orgId, id, page),
       toVersionResponse,
     );

@@ -3,7 +3,7 @@ import { AppConfig } from '../../config/app-config';
 import { randomToken, sha256 } from '../../common/crypto/tokens';
 import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { effectiveFlags } from '../../common/features/feature';
-import { decodeCursor, paginate, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { paginateChildren, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { assertCreatorOwnedAccess } from '../../common/tenancy/creator-owned';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { DbContext } from '../../database/db-context';
@@ -59,12 +59,11 @@ export class ShareLinksService {
   }
 
   async list(orgId: string, target: ShareTarget, query: PageQueryDto): Promise<Page<ShareLinkResponseDto>> {
-    decodeCursor(query.cursor, SHARE_LINK_ORDER); // a bad cursor is a 400 before any lookup
     const userId = this.context.requireUser().userId;
-    await this.sharedTarget(orgId, target);
-    return paginate(
+    return paginateChildren(
       query,
       SHARE_LINK_ORDER,
+      () => this.sharedTarget(orgId, target),
       (page) => this.repository.list(orgId, target, userId, page),
       toShareLinkResponse,
     );

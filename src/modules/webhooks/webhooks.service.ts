@@ -4,7 +4,7 @@ import { AppException, orNotFound } from '../../common/errors/app-exception';
 import { FeatureRegistry } from '../../common/features/feature-registry';
 import type { ExpectedVersion } from '../../common/http/etag';
 import { OutboundPolicy } from '../../common/outbound/outbound.service';
-import { paginate, type Page, type PageQueryDto } from '../../common/pagination/pagination';
+import { paginate, paginateChildren, type Page, type PageQueryDto } from '../../common/pagination/pagination';
 import { KeyRing } from '../../common/secrets/key-ring.provider';
 import { secretAad } from '../../common/secrets/secret-columns';
 import { RequestContext } from '../../common/tenancy/request-context';
@@ -87,14 +87,11 @@ export class WebhooksService {
     webhookId: string,
     query: ListWebhookDeliveriesQueryDto,
   ): Promise<Page<WebhookDeliveryResponseDto>> {
-    // The cursor is checked first (a forged one is 400 wherever it is sent), then the webhook.
-    return paginate(
+    return paginateChildren(
       query,
       WEBHOOK_ORDER,
-      async (page) => {
-        await this.find(orgId, webhookId);
-        return this.repository.listDeliveries(orgId, webhookId, { ...page, status: query.status });
-      },
+      () => this.find(orgId, webhookId),
+      (page) => this.repository.listDeliveries(orgId, webhookId, { ...page, status: query.status }),
       toDeliveryResponse,
     );
   }
