@@ -3835,6 +3835,13 @@ export interface components {
              */
             hostId?: string | null;
             /**
+             * @description The server's host key as OpenSSH prints it, pinned: a test against any other key fails before
+             *     the credentials are sent. Left out (or null), the first test pins the key it sees; PATCH null
+             *     forgets it (after a reinstall), and a new host or port forgets it too.
+             * @example SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU
+             */
+            hostKeyFingerprint?: string | null;
+            /**
              * @description Unique in the organization.
              * @example ci-runner-1 ssh
              */
@@ -5298,7 +5305,7 @@ export interface components {
              */
             hostId: string | null;
             /**
-             * @description The server's host key seen by the last successful handshake, as OpenSSH prints it.
+             * @description The pinned host key, as OpenSSH prints it: given, or the first one a test saw (null: none yet).
              * @example SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU
              */
             hostKeyFingerprint: string | null;
@@ -5848,6 +5855,13 @@ export interface components {
              * @example 0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b
              */
             hostId?: string | null;
+            /**
+             * @description The server's host key as OpenSSH prints it, pinned: a test against any other key fails before
+             *     the credentials are sent. Left out (or null), the first test pins the key it sees; PATCH null
+             *     forgets it (after a reinstall), and a new host or port forgets it too.
+             * @example SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU
+             */
+            hostKeyFingerprint?: string | null;
             /**
              * @description Unique in the organization.
              * @example ci-runner-1 ssh

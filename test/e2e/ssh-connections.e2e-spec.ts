@@ -338,6 +338,53 @@ describe('SSH connections (e2e)', () => {
       });
     });
 
+    it('pins the first host key it sees; another key fails before signing in, until the pin changes', async () => {
+      const other = await startSshServer();
+      try {
+        const connection = (await withPassword()).body;
+        expect(connection.hostKeyFingerprint).toBeNull();
+        expect((await test(connection.id)).body.ok).toBe(true);
+        const first = await read(connection.id);
+        expect(first.hostKeyFingerprint).toBe(ssh.fingerprint);
+
+        // A pin the server does not match (a reinstalled server, or another machine): refused.
+        const pinned = await patch(connection.id, { hostKeyFingerprint: other.fingerprint });
+        expect(pinned.body.hostKeyFingerprint).toBe(other.fingerprint);
+        const signIns = ssh.accepted.length;
+        const refused = await test(connection.id);
+        expect(refused.status).toBe(200);
+        expect(refused.body).toMatchObject({
+          ok: false,
+          fingerprint: ssh.fingerprint,
+          error: expect.stringContaining("The server's host key changed"),
+        });
+        expect(ssh.accepted.length).toBe(signIns);
+        expect(await read(connection.id)).toMatchObject({
+          hostKeyFingerprint: other.fingerprint,
+          lastConnectedAt: first.lastConnectedAt,
+          lastError: expect.stringContaining('host key changed'),
+        });
+
+        // null forgets the pin: the next test pins the key it sees.
+        expect((await patch(connection.id, { hostKeyFingerprint: null })).body.hostKeyFingerprint).toBeNull();
+        expect((await test(connection.id)).body.ok).toBe(true);
+        expect((await read(connection.id)).hostKeyFingerprint).toBe(ssh.fingerprint);
+
+        // Another port is another server: its key is pinned afresh (even by a failed sign-in).
+        expect((await patch(connection.id, { port: other.port })).body.hostKeyFingerprint).toBeNull();
+        expect((await test(connection.id)).body).toMatchObject({ ok: false, fingerprint: other.fingerprint });
+        expect((await read(connection.id)).hostKeyFingerprint).toBe(other.fingerprint);
+
+        // Pinned when created: the first test already checks it.
+        const known = (await withPassword({ hostKeyFingerprint: other.fingerprint })).body;
+        expect((await test(known.id)).body.error).toContain('host key changed');
+        for (const bad of ['MD5:16:27:ac', `SHA256:${'A'.repeat(42)}`, 42])
+          expect((await patch(known.id, { hostKeyFingerprint: bad })).status).toBe(400);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('a closed port: ok false, connection refused', async () => {
       const closed = (await withPassword({ port: await closedPort() })).body;
       const res = await test(closed.id);

@@ -13,6 +13,8 @@ export interface SshConnectionData {
   host: string;
   port: number;
   username: string;
+  /** The pinned host key (null: the next test pins the key it sees). */
+  hostKeyFingerprint: string | null;
   encryptedPassword: string | null;
   encryptedPrivateKey: string | null;
   encryptedPassphrase: string | null;

@@ -61,7 +61,14 @@ export class SshConnectionsService {
     await this.features.assertCanAdd(orgId, 'connections');
     const row = await this.repository.create(
       orgId,
-      { name: dto.name, ...target, port: dto.port ?? DEFAULT_SSH_PORT, username: dto.username, ...secrets },
+      {
+        name: dto.name,
+        ...target,
+        port: dto.port ?? DEFAULT_SSH_PORT,
+        username: dto.username,
+        hostKeyFingerprint: dto.hostKeyFingerprint ?? null,
+        ...secrets,
+      },
       this.context.userId ?? null,
     );
     return toSshConnectionResponse(row);
@@ -82,9 +89,14 @@ export class SshConnectionsService {
 
   async update(orgId: string, id: string, dto: UpdateSshConnectionDto): Promise<SshConnectionResponseDto> {
     const current = this.assertManages(await this.find(orgId, id));
-    const { hostId, host, password, privateKey, passphrase, ...rest } = dto;
+    const { hostId, host, password, privateKey, passphrase, hostKeyFingerprint, ...rest } = dto;
     const target = hostId === null && host === undefined ? { hostId: null } : await this.target(orgId, hostId, host);
     const changes: Partial<SshConnectionData> = { ...rest, ...target };
+    // Another address or port is another server: its key is pinned afresh, unless given here.
+    const moved =
+      (target && 'host' in target ? target.host : current.host) !== current.host ||
+      (rest.port ?? current.port) !== current.port;
+    if (hostKeyFingerprint !== undefined || moved) changes.hostKeyFingerprint = hostKeyFingerprint ?? null;
     if (password !== undefined || privateKey !== undefined || passphrase !== undefined) {
       // Unchanged secrets are read back, so the key is checked with its (possibly new) passphrase.
       const key = privateKey !== undefined ? privateKey : this.open(current, 'encryptedPrivateKey');
@@ -124,7 +136,8 @@ export class SshConnectionsService {
     let result: SshConnectionTestResponseDto;
     try {
       const address = await resolveTarget(row.host, this.outbound.rules, 'host');
-      result = await probeSsh(address, row.port, credentials, this.config.SSH_TEST_TIMEOUT_MS);
+      const pinned = row.hostKeyFingerprint ?? undefined;
+      result = await probeSsh(address, row.port, credentials, this.config.SSH_TEST_TIMEOUT_MS, pinned);
     } catch (error) {
       if (!(error instanceof UnresolvedHostError)) throw error;
       result = { ok: false, latencyMs: 0, error: error.message };
@@ -133,7 +146,8 @@ export class SshConnectionsService {
       this.repository.recordTest(orgId, id, {
         lastLatencyMs: result.latencyMs,
         lastError: result.ok ? null : (result.error ?? 'Failed'),
-        ...(result.fingerprint ? { hostKeyFingerprint: result.fingerprint } : {}),
+        // Trust on first use (OpenSSH's accept-new): the first host key seen is pinned.
+        ...(result.fingerprint && !row.hostKeyFingerprint ? { hostKeyFingerprint: result.fingerprint } : {}),
         ...(result.ok ? { lastConnectedAt: new Date() } : {}),
       }),
     );

@@ -37,17 +37,21 @@ export interface SshProbeResult {
 
 /**
  * A real SSH handshake and sign-in to address:port, closed at once; never throws. The server's
- * host key is accepted whatever it is (this is the first contact; its fingerprint is reported).
+ * host key fingerprint is reported; with `pinned` (a fingerprint seen before) any other key ends
+ * the handshake before the credentials are sent, as OpenSSH does for a changed known host.
  */
 export function probeSsh(
   address: string,
   port: number,
   credentials: SshCredentials,
   timeoutMs: number,
+  pinned?: string,
 ): Promise<SshProbeResult> {
   const started = performance.now();
   let fingerprint: string | undefined;
   let serverVersion: string | undefined;
+  /** Why the host key was refused: the reason whatever ssh2 then reports. */
+  let refused: string | undefined;
   return new Promise((resolve) => {
     const client = new Client();
     let settled = false;
@@ -69,9 +73,9 @@ export function probeSsh(
     client
       .on('ready', () => finish({ ok: true }))
       .on('error', (error: Error & { level?: string; code?: string }) =>
-        finish({ ok: false, error: sshError(error, port, timeoutMs) }),
+        finish({ ok: false, error: refused ?? sshError(error, port, timeoutMs) }),
       )
-      .on('close', () => finish({ ok: false, error: 'The server closed the connection' }));
+      .on('close', () => finish({ ok: false, error: refused ?? 'The server closed the connection' }));
     // ssh2 throws at once for a key it cannot use (a key ring or passphrase that changed).
     try {
       client.connect({
@@ -84,7 +88,9 @@ export function probeSsh(
         readyTimeout: timeoutMs,
         hostVerifier: (key: Buffer) => {
           fingerprint = sshFingerprint(key);
-          return true;
+          if (pinned === undefined || fingerprint === pinned) return true;
+          refused = hostKeyChanged(pinned, fingerprint);
+          return false;
         },
         // The server's identification line is only reported through ssh2's debug output.
         debug: (line: string) => {
@@ -96,6 +102,13 @@ export function probeSsh(
       finish({ ok: false, error: `The client could not start: ${(error as Error).message}` });
     }
   });
+}
+
+function hostKeyChanged(pinned: string, offered: string): string {
+  return (
+    `The server's host key changed: ${offered} is offered, ${pinned} was pinned. It may be another machine; ` +
+    'if the change is expected, set hostKeyFingerprint to the new one (or null) and test again'
+  );
 }
 
 /** An ssh2 error in words; never carries the credentials. */

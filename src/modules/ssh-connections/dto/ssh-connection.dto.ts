@@ -1,8 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { PatchOf } from '../../../common/dto/patch-of';
 import { IsHostAddress, NameOrAddressQueryDto } from '../../hosts/dto/host.dto';
 import type { SshConnectionRow } from '../ssh-connections.repository';
+
+/** A SHA-256 host key fingerprint as OpenSSH prints it. */
+const SSH_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 /** Fields with a default but no empty value: absent means the default (or "leave as is"), null is a 400. */
 const unlessAbsent = (_: object, value: unknown) => value !== undefined;
@@ -75,6 +89,24 @@ export class CreateSshConnectionDto {
   @MaxLength(20000)
   privateKey?: string | null;
 
+  /**
+   * The server's host key as OpenSSH prints it, pinned: a test against any other key fails before
+   * the credentials are sent. Left out (or null), the first test pins the key it sees; PATCH null
+   * forgets it (after a reinstall), and a new host or port forgets it too.
+   */
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    pattern: SSH_FINGERPRINT.source,
+    maxLength: 50,
+    example: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
+  })
+  @IsOptional()
+  @Matches(SSH_FINGERPRINT, {
+    message: 'hostKeyFingerprint must be SHA256: and 43 base64 characters, as OpenSSH prints it',
+  })
+  hostKeyFingerprint?: string | null;
+
   /** Decrypts an encrypted private key; stored encrypted, never returned. */
   @ApiPropertyOptional({ type: String, nullable: true, writeOnly: true, maxLength: 1000, example: 'key passphrase' })
   @IsOptional()
@@ -114,7 +146,7 @@ export class SshConnectionResponseDto {
   @ApiProperty() hasPassphrase!: boolean;
   /** The member who created it (they and ADMIN+ change it); null once their account is deleted, or for an API key's. */
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) ownerUserId!: string | null;
-  /** The server's host key seen by the last successful handshake, as OpenSSH prints it. */
+  /** The pinned host key, as OpenSSH prints it: given, or the first one a test saw (null: none yet). */
   @ApiProperty({ type: String, nullable: true, example: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU' })
   hostKeyFingerprint!: string | null;
   /** The last successful test. */
