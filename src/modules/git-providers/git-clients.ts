@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Gitlab } from '@gitbeaker/rest';
 import { Octokit } from '@octokit/rest';
 import { OutboundPolicy } from '../../common/outbound/outbound.service';
-import { checkOutboundUrl, OutboundRefusedError } from '../../common/outbound/outbound-policy';
+import { OutboundRefusedError } from '../../common/outbound/outbound-policy';
 import { AppConfig } from '../../config/app-config';
+import { gitlabRequester } from './gitlab-requester';
 import { GitProviderType } from '../../generated/prisma/enums';
 
 /** Where a provider is and the token to call it with (decrypted, held only for the call). */
@@ -58,18 +59,20 @@ export const gitlabHost = (serverUrl: string | null) => (serverUrl ? trimSlash(s
 
 /**
  * The calls the git providers module makes to GitHub (`@octokit/rest`) and GitLab
- * (`@gitbeaker/rest`). Octokit takes the outbound policy's policed fetch, so every connection is
- * checked at connect time. Gitbeaker calls the global fetch and takes no custom one (only an
- * undici dispatcher): its host is checked against the policy before every call instead, which
- * leaves a DNS-rebinding window between that check and the connection. Token refreshes go through
- * the policed fetch.
+ * (`@gitbeaker/rest`). Both speak through the outbound policy's fetch (Gitbeaker through a
+ * requester of ours, gitlab-requester.ts), as token refreshes do: every connection is checked at
+ * connect time, so a name cannot resolve to a refused address after a check (DNS rebinding).
  */
 @Injectable()
 export class GitClients {
+  private readonly gitlabRequester: ReturnType<typeof gitlabRequester>;
+
   constructor(
     private readonly outbound: OutboundPolicy,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.gitlabRequester = gitlabRequester(outbound.fetch);
+  }
 
   /** Every repository the token's user can access (GitHub: their own and member ones; GitLab: membership). */
   async listRepositories(target: GitTarget, signal?: AbortSignal): Promise<RemoteRepository[]> {
@@ -87,7 +90,7 @@ export class GitClients {
           isPrivate: repo.private,
         }));
       }
-      const gitlab = await this.gitlab(target);
+      const gitlab = this.gitlab(target);
       const projects = await gitlab.Projects.all({ membership: true, perPage: 100 });
       return projects.map((project) => ({
         externalId: String(project.id),
@@ -108,7 +111,7 @@ export class GitClients {
         const { data } = await this.octokit(target, signal).rest.users.getAuthenticated();
         return { login: data.login };
       }
-      const user = await (await this.gitlab(target)).Users.showCurrentUser();
+      const user = await this.gitlab(target).Users.showCurrentUser();
       return { login: String(user.username) };
     });
   }
@@ -166,11 +169,14 @@ export class GitClients {
     });
   }
 
-  private async gitlab(target: GitTarget) {
-    const host = gitlabHost(target.serverUrl);
-    await checkOutboundUrl(host, this.outbound.rules);
+  private gitlab(target: GitTarget) {
     // A bearer token works for OAuth and personal access tokens alike.
-    return new Gitlab({ host, oauthToken: target.accessToken, queryTimeout: CALL_TIMEOUT_MS });
+    return new Gitlab({
+      host: gitlabHost(target.serverUrl),
+      oauthToken: target.accessToken,
+      queryTimeout: CALL_TIMEOUT_MS,
+      requesterFn: this.gitlabRequester,
+    });
   }
 
   /** Runs a provider call; its failures become GitCallErrors with words a client may see. */
