@@ -41,4 +41,31 @@ describe('GitClients: every call connects through the outbound policy', () => {
       expect(stub.requests.length).toBe(before + 1);
     },
   );
+
+  it('GITLAB: a 429 or 502 is tried again after a pause (4 tries at most), other statuses are not', async () => {
+    const gitlab = clients(outboundFetch(lenient));
+    const target = { type: GitProviderType.GITLAB, serverUrl: stub.url, accessToken: 'token-1' };
+    try {
+      // Rate limited once, then answered: one call, two requests.
+      stub.failWith = 429;
+      const before = stub.requests.length;
+      const call = gitlab.currentUser(target);
+      while (stub.requests.length === before) await new Promise((resolve) => setTimeout(resolve, 10));
+      stub.failWith = null;
+      await expect(call).resolves.toEqual({ login: expect.any(String) });
+      expect(stub.requests.length).toBe(before + 2);
+
+      stub.failWith = 502;
+      const start = stub.requests.length;
+      await expect(gitlab.currentUser(target)).rejects.toMatchObject({ status: 502 });
+      expect(stub.requests.length).toBe(start + 4);
+
+      stub.failWith = 500;
+      const once = stub.requests.length;
+      await expect(gitlab.currentUser(target)).rejects.toMatchObject({ status: 500 });
+      expect(stub.requests.length).toBe(once + 1);
+    } finally {
+      stub.failWith = null;
+    }
+  });
 });
