@@ -32,7 +32,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The process can serve traffic: its database answers.
+         * The process can serve traffic: its database answers. Also reported, never making it unready:
+         *     Redis (when configured) and the job queue (`jobs`: running here, and the jobs waiting per queue).
          * @description **Access:** public, no credentials needed.
          */
         get: operations["getReadiness"];

@@ -110,6 +110,15 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     await this.sendNow(queue, data, options);
   }
 
+  /** How many jobs wait in each queue (queued or to retry, not yet taken); null before the queue started. */
+  async backlog(): Promise<Record<string, number> | null> {
+    const boss = this.boss;
+    if (!boss) return null;
+    const names = [...this.queues.keys()].sort();
+    const sizes = await Promise.all(names.map((name) => boss.getQueueSize(name)));
+    return Object.fromEntries(names.map((name, i) => [name, sizes[i]!]));
+  }
+
   /** The state of a job, null when pg-boss has none (never sent, or deleted after its retention). */
   async state(queue: string, id: string): Promise<JobState | null> {
     this.assertOutsideTransaction();

@@ -82,6 +82,21 @@ describe('platform pipeline (e2e)', () => {
       const res = await t.http().get('/health/ready').expect(200);
       expect(res.body.details.database.status).toBe('up');
     });
+
+    it('GET /health/ready reports the job queue: running, and the jobs waiting in each queue', async () => {
+      const jobs = async () => (await t.http().get('/health/ready').expect(200)).body.details.jobs;
+      const before = await jobs();
+      expect(before).toMatchObject({ status: 'up', running: true });
+      const queue = Object.keys(before.waiting)[0]!;
+      expect(Object.values(before.waiting).every((n) => typeof n === 'number')).toBe(true);
+      // A job due in an hour waits in its queue: no worker takes it before then.
+      await t.asOwner((db) =>
+        db.query(`INSERT INTO pgboss.job (name, data, start_after) VALUES ($1, '{}', now() + interval '1 hour')`, [
+          queue,
+        ]),
+      );
+      expect((await jobs()).waiting[queue]).toBe(before.waiting[queue] + 1);
+    });
   });
 
   describe('docs', () => {
