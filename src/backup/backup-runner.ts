@@ -66,43 +66,131 @@ function libpq(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
   return { dbname: parsed.toString(), env: { ...process.env, ...(password ? { PGPASSWORD: password } : {}) } };
 }
 
-async function runTool(tool: string, args: string[], url: string): Promise<void> {
-  const { dbname, env } = libpq(url);
+/** Runs a PostgreSQL client tool on the database at `url` (none: a tool that reads a file only); its stdout. */
+async function runTool(tool: string, args: string[], url?: string): Promise<string> {
+  const { dbname, env } = url ? libpq(url) : { dbname: undefined, env: process.env };
   try {
-    await run(tool, [...args, '--dbname', dbname], { env, maxBuffer: 16 * 1024 * 1024 });
+    const connect = dbname ? ['--dbname', dbname] : [];
+    return (await run(tool, [...args, ...connect], { env, maxBuffer: 16 * 1024 * 1024 })).stdout;
   } catch (error) {
     const { stderr, code } = error as { stderr?: string; code?: string | number };
     const detail = code === 'ENOENT' ? `${tool} is not installed (PostgreSQL client tools)` : (stderr ?? '').trim();
-    throw new Error(`${tool} on ${redactUrl(url)} failed: ${detail.split('\n')[0] || String(error)}`, { cause: error });
+    throw new Error(`${tool}${url ? ` on ${redactUrl(url)}` : ''} failed: ${detail.split('\n')[0] || String(error)}`, {
+      cause: error,
+    });
   }
 }
 
 /** pg_dump in its custom format (compressed; pg_restore can restore any part of it). */
 export function postgresSource(url: string): BackupSource {
-  return { kind: 'postgresql', write: (file) => runTool('pg_dump', ['--format=custom', '--file', file], url) };
+  return {
+    kind: 'postgresql',
+    write: async (file) => void (await runTool('pg_dump', ['--format=custom', '--file', file], url)),
+  };
 }
 
 /**
  * Replaces the database's objects with the dump's, in one transaction (all or nothing). Owners
  * are left to the connecting user (who owns them anyway when it ran the migrations); grants to
- * the app role, row-level security policies and definer functions come with the dump.
+ * the app role, row-level security policies and definer functions come with the dump. What the
+ * dump does not have (made by a migration since the backup) is dropped first, so that the
+ * database is the backup's and that migration applies again cleanly. Returns those objects' names.
  */
-export async function restorePostgres(url: string, file: string): Promise<void> {
-  // pg-boss partitions its job table per queue, and pg_restore --clean cannot drop a partition's
-  // inherited primary key: the queue's schema goes first (it is in the dump, and pg-boss would
-  // recreate an empty one at start should the restore fail).
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
+export async function restorePostgres(url: string, file: string): Promise<string[]> {
+  // Reading the dump's table of contents also checks that the file is one, before anything is dropped.
+  const dumped = dumpedNames(await runTool('pg_restore', ['--list', file]));
+  const dropped = await withPg(url, async (client) => {
+    await client.query('BEGIN');
+    // pg-boss partitions its job table per queue, and pg_restore --clean cannot drop a partition's
+    // inherited primary key: the queue's schema goes first (it is in the dump).
     await client.query('DROP SCHEMA IF EXISTS pgboss CASCADE');
-  } finally {
-    await client.end();
-  }
+    // --clean would not drop these, and fails on one that depends on what it drops (a foreign key).
+    const leftovers = (await publicObjects(client)).filter((object) => !dumped[object.kind].has(object.name));
+    for (const object of leftovers) await client.query(dropStatement(object));
+    await client.query('COMMIT');
+    return leftovers.map((object) => object.signature);
+  });
   await runTool(
     'pg_restore',
     ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', file],
     url,
   );
+  return dropped;
+}
+
+interface SchemaObject {
+  /** A routine's name without its arguments (one of the dump's overloads keeps every one). */
+  name: string;
+  kind: 'relation' | 'routine' | 'type';
+  /** relkind of a relation, typtype of a type. */
+  detail: string;
+  /** What DROP takes: quoted, a routine with its argument types. */
+  signature: string;
+}
+
+const TOC_KINDS: Record<string, SchemaObject['kind']> = {
+  TABLE: 'relation',
+  VIEW: 'relation',
+  'MATERIALIZED VIEW': 'relation',
+  SEQUENCE: 'relation',
+  FUNCTION: 'routine',
+  PROCEDURE: 'routine',
+  AGGREGATE: 'routine',
+  TYPE: 'type',
+  DOMAIN: 'type',
+};
+
+/** The public schema's objects a dump holds, by kind, from `pg_restore --list` (`id; catalog oid KIND public name owner`). */
+function dumpedNames(toc: string): Record<SchemaObject['kind'], Set<string>> {
+  const names = { relation: new Set<string>(), routine: new Set<string>(), type: new Set<string>() };
+  const line = new RegExp(`^\\d+; \\d+ \\d+ (${Object.keys(TOC_KINDS).join('|')}) public (\\S+?)(?:\\(.*\\))? \\S+$`);
+  for (const entry of toc.split('\n')) {
+    const match = line.exec(entry);
+    if (match) names[TOC_KINDS[match[1]!]!].add(match[2]!);
+  }
+  return names;
+}
+
+/** The public schema's tables, views, sequences, routines and types, without extension members. */
+async function publicObjects(client: Client): Promise<SchemaObject[]> {
+  const notFromExtension = (catalog: string, oid: string) =>
+    `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
+  const { rows } = await client.query<SchemaObject>(`
+    SELECT c.relname AS name, 'relation' AS kind, c.relkind::text AS detail, c.oid::regclass::text AS signature
+      FROM pg_class c
+     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+       AND ${notFromExtension('pg_class', 'c.oid')}
+    UNION ALL
+    SELECT p.proname, 'routine', p.prokind::text, p.oid::regprocedure::text
+      FROM pg_proc p
+     WHERE p.pronamespace = 'public'::regnamespace AND ${notFromExtension('pg_proc', 'p.oid')}
+    UNION ALL
+    SELECT t.typname, 'type', t.typtype::text, t.oid::regtype::text
+      FROM pg_type t
+     WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('e', 'd', 'r')
+       AND ${notFromExtension('pg_type', 't.oid')}`);
+  return rows.sort((a, b) => DROP_ORDER.indexOf(a.kind) - DROP_ORDER.indexOf(b.kind));
+}
+
+/** Relations first, then routines, then types (each CASCADE: what uses one goes with it). */
+const DROP_ORDER: SchemaObject['kind'][] = ['relation', 'routine', 'type'];
+
+function dropStatement(object: SchemaObject): string {
+  if (object.kind === 'routine') return `DROP ROUTINE IF EXISTS ${object.signature} CASCADE`;
+  if (object.kind === 'type')
+    return `DROP ${object.detail === 'd' ? 'DOMAIN' : 'TYPE'} IF EXISTS ${object.signature} CASCADE`;
+  const what = { v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE' }[object.detail] ?? 'TABLE';
+  return `DROP ${what} IF EXISTS ${object.signature} CASCADE`;
+}
+
+async function withPg<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }
 
 /** PGlite's own dump of its data directory (a gzipped tarball), from the instance that has it open. */

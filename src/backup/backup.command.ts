@@ -47,8 +47,9 @@ async function restore(config: AppConfig, file: string, print: Print): Promise<n
     print(`Backed up the current database to ${await takeBackup(config, source, 'pre-restore')}`),
   );
   if (config.DATABASE_URL) {
-    await restorePostgres(config.DATABASE_URL, file);
+    const dropped = await restorePostgres(config.DATABASE_URL, file);
     print(`Restored ${file} into ${redactUrl(config.DATABASE_URL)}`);
+    if (dropped.length) print(`Dropped what the backup does not have (made since): ${dropped.join(', ')}`);
   } else {
     await restorePgliteDataDir(embeddedDataDir(config), file);
     print(`Restored ${file} into ${embeddedDataDir(config)}`);
