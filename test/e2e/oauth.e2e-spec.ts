@@ -4,6 +4,7 @@ import { secretAad } from '../../src/common/secrets/secret-columns';
 import { createOrg, signUp, unique, type TestUser } from '../factories';
 import { browse, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider';
 import { startStubGithubOAuth, type StubGithubOAuth } from '../support/stub-github-oauth';
+import { SmtpSink } from '../support/smtp-sink';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /** The API's public URL the providers redirect to (PUBLIC_API_URL); the test calls the app itself. */
@@ -13,6 +14,7 @@ describe('sign in with an identity provider (e2e)', () => {
   let t: TestApp;
   let op: TestOidcProvider;
   let gh: StubGithubOAuth;
+  let sink: SmtpSink;
   let returnTo: string;
   const logLines: string[] = [];
   const bodies: string[] = [];
@@ -20,8 +22,10 @@ describe('sign in with an identity provider (e2e)', () => {
   beforeAll(async () => {
     op = await startOidcProvider(`${API}/v1/auth/oauth/test/callback`);
     gh = await startStubGithubOAuth();
+    sink = await new SmtpSink().start();
     t = await createTestApp({
       env: {
+        SMTP_URL: sink.url,
         OUTBOUND_ALLOW_PRIVATE: 'true',
         LOG_LEVEL: 'trace',
         PUBLIC_API_URL: API,
@@ -41,6 +45,7 @@ describe('sign in with an identity provider (e2e)', () => {
     await t.close();
     await op.close();
     await gh.close();
+    await sink.stop();
   });
 
   const seen = <R extends { body: unknown; text?: string; headers: Record<string, string> }>(res: R): R => {
@@ -216,6 +221,23 @@ describe('sign in with an identity provider (e2e)', () => {
         .send({ currentPassword: 'anything-at-all-123', newPassword: 'a-new-password-456' });
       expect(change.status).toBe(403);
       expect(change.body.detail).toContain('forgot-password');
+    });
+
+    it('a user without a password sets one through forgot-password, and may then unlink the provider', async () => {
+      const email = `reset-${unique()}@example.test`;
+      await signIn(opAccount({ email, email_verified: true }));
+      await t.http().post('/v1/auth/forgot-password').send({ email }).expect(202);
+      const { token } = SmtpSink.link(await sink.next(email));
+      await t.http().post('/v1/auth/reset-password').send({ token, password: 'a-password-of-my-own' }).expect(204);
+      const login = await t.http().post('/v1/auth/login').send({ email, password: 'a-password-of-my-own' });
+      expect(login.status).toBe(200);
+      const auth = bearer(login.body.accessToken);
+      const [account] = (await t.http().get('/v1/me/accounts').set(auth)).body;
+      // The password is a way to sign in now: the provider account is no longer the last one.
+      await t.http().delete(`/v1/me/accounts/${account.id}`).set(auth).expect(204);
+      expect((await t.http().post('/v1/auth/login').send({ email, password: 'a-password-of-my-own' })).status).toBe(
+        200,
+      );
     });
 
     it('links to an existing user whose email both sides verified (case aside)', async () => {
