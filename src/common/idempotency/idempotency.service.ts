@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DbContext } from '../../database/db-context';
+import { PeriodicSweep } from '../../jobs/periodic-sweep';
 import { AppException } from '../errors/app-exception';
 import { KeyRing } from '../secrets/key-ring.provider';
 import { secretAad } from '../secrets/secret-columns';
@@ -7,7 +8,7 @@ import { IdempotencyRepository } from './idempotency.repository';
 
 /** How long a key and its response are kept. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
-const PURGE_EVERY_MS = 10 * 60 * 1000;
+const PURGE_EVERY_SECONDS = 10 * 60;
 
 /** A request that carries an Idempotency-Key. */
 export interface KeyedRequest {
@@ -40,7 +41,11 @@ interface StoredEntry extends StoredResponse {
 @Injectable()
 export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Idempotency');
-  private purgeTimer?: NodeJS.Timeout;
+  private readonly purger = new PeriodicSweep(
+    'expired idempotency keys',
+    async () => void (await this.purgeExpired()),
+    this.logger,
+  );
 
   constructor(
     private readonly repository: IdempotencyRepository,
@@ -73,14 +78,11 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.purgeTimer = setInterval(() => {
-      this.purgeExpired().catch((error: Error) => this.logger.warn(`Purging expired keys failed: ${error.message}`));
-    }, PURGE_EVERY_MS);
-    this.purgeTimer.unref();
+    this.purger.start(PURGE_EVERY_SECONDS);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.purgeTimer);
+  async onModuleDestroy(): Promise<void> {
+    await this.purger.stop();
   }
 
   private async stored(request: KeyedRequest): Promise<StoredResponse> {

@@ -10,6 +10,7 @@ import { AppException } from '../../common/errors/app-exception';
 import { AppConfig } from '../../config/app-config';
 import { DbContext, type DbScope } from '../../database/db-context';
 import { ExecutionStatus } from '../../generated/prisma/enums';
+import { PeriodicSweep } from '../../jobs/periodic-sweep';
 import { JobsService, type JobContext } from '../../jobs/jobs.service';
 import { ModelCallError, ModelGateway } from '../llm/model-gateway';
 import { ProviderKeysService } from '../provider-keys/provider-keys.service';
@@ -35,8 +36,7 @@ export class ExecutionsRunner implements OnModuleInit, OnApplicationBootstrap, O
   private readonly logger = new Logger('Executions');
   /** Executions running here: a cancel aborts their model call. */
   private readonly running = new Map<string, AbortController>();
-  private sweepTimer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
+  private readonly sweeper = new PeriodicSweep('idle executions', () => this.sweepIdle(), this.logger);
 
   constructor(
     private readonly repository: ExecutionsRepository,
@@ -59,13 +59,11 @@ export class ExecutionsRunner implements OnModuleInit, OnApplicationBootstrap, O
     await this.jobs.listen(EXECUTION_CANCELLED_CHANNEL, (id) =>
       this.running.get(id)?.abort(new Error('The execution was cancelled')),
     );
-    this.sweepTimer = setInterval(() => void this.sweep(), this.config.RUN_SWEEP_INTERVAL_SECONDS * 1000);
-    this.sweepTimer.unref();
+    this.sweeper.start(this.config.RUN_SWEEP_INTERVAL_SECONDS);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.sweepTimer);
-    await this.sweeping;
+    await this.sweeper.stop();
   }
 
   /** Runs one execution (the job's handler). */
@@ -105,10 +103,7 @@ export class ExecutionsRunner implements OnModuleInit, OnApplicationBootstrap, O
    * are left to pg-boss (its expiry retries a job whose process died).
    */
   sweep(): Promise<void> {
-    this.sweeping ??= this.sweepIdle()
-      .catch((error) => this.logger.warn(`Sweep of idle executions failed: ${messageOf(error)}`))
-      .finally(() => (this.sweeping = undefined));
-    return this.sweeping;
+    return this.sweeper.run();
   }
 
   private async sweepIdle(): Promise<void> {

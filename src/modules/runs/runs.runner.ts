@@ -10,6 +10,7 @@ import { AppException } from '../../common/errors/app-exception';
 import { AppConfig } from '../../config/app-config';
 import { DbContext, type DbScope } from '../../database/db-context';
 import { EvaluationRunStatus, ExpectationType } from '../../generated/prisma/enums';
+import { PeriodicSweep } from '../../jobs/periodic-sweep';
 import { JobsService, type JobContext } from '../../jobs/jobs.service';
 import {
   evaluateExpectations,
@@ -82,8 +83,7 @@ export class RunsRunner implements OnModuleInit, OnApplicationBootstrap, OnAppli
   private readonly logger = new Logger('Runs');
   /** Scenarios being played here, by run: a cancel aborts their model calls. */
   private readonly playing = new Map<string, Set<AbortController>>();
-  private sweepTimer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
+  private readonly sweeper = new PeriodicSweep('idle runs', () => this.sweepIdleRuns(), this.logger);
 
   constructor(
     private readonly repository: RunsRepository,
@@ -104,13 +104,11 @@ export class RunsRunner implements OnModuleInit, OnApplicationBootstrap, OnAppli
 
   async onApplicationBootstrap(): Promise<void> {
     await this.jobs.listen(RUN_CANCELLED_CHANNEL, (runId) => this.abortRun(runId));
-    this.sweepTimer = setInterval(() => void this.sweep(), this.config.RUN_SWEEP_INTERVAL_SECONDS * 1000);
-    this.sweepTimer.unref();
+    this.sweeper.start(this.config.RUN_SWEEP_INTERVAL_SECONDS);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.sweepTimer);
-    await this.sweeping;
+    await this.sweeper.stop();
   }
 
   /** Plays one scenario of a run (the job's handler). */
@@ -149,10 +147,7 @@ export class RunsRunner implements OnModuleInit, OnApplicationBootstrap, OnAppli
    * error for those whose job ended without a result, closes runs with nothing left to play.
    */
   sweep(): Promise<void> {
-    this.sweeping ??= this.sweepIdleRuns()
-      .catch((error) => this.logger.warn(`Sweep of idle runs failed: ${messageOf(error)}`))
-      .finally(() => (this.sweeping = undefined));
-    return this.sweeping;
+    return this.sweeper.run();
   }
 
   private async sweepIdleRuns(): Promise<void> {

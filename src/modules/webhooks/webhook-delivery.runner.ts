@@ -12,6 +12,7 @@ import { KeyRing } from '../../common/secrets/key-ring.provider';
 import { secretAad } from '../../common/secrets/secret-columns';
 import { AppConfig } from '../../config/app-config';
 import { DbContext } from '../../database/db-context';
+import { PeriodicSweep } from '../../jobs/periodic-sweep';
 import { JobsService, type JobContext } from '../../jobs/jobs.service';
 import { WEBHOOK_DELIVERY_QUEUE, WebhookDispatcher, type WebhookDeliveryJob } from './webhook-dispatcher';
 import { WebhooksRepository, type DeliveryAttempt } from './webhooks.repository';
@@ -38,8 +39,7 @@ export function signature(secret: string, body: string, timestamp: number): stri
 @Injectable()
 export class WebhookDeliveryRunner implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
-  private sweepTimer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
+  private readonly sweeper = new PeriodicSweep('webhook deliveries', () => this.sweepDeliveries(), this.logger);
 
   constructor(
     private readonly repository: WebhooksRepository,
@@ -61,13 +61,11 @@ export class WebhookDeliveryRunner implements OnModuleInit, OnApplicationBootstr
   }
 
   onApplicationBootstrap(): void {
-    this.sweepTimer = setInterval(() => void this.sweep(), this.config.WEBHOOK_SWEEP_INTERVAL_SECONDS * 1000);
-    this.sweepTimer.unref();
+    this.sweeper.start(this.config.WEBHOOK_SWEEP_INTERVAL_SECONDS);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.sweepTimer);
-    await this.sweeping;
+    await this.sweeper.stop();
   }
 
   /** One attempt of one delivery (the job's handler). */
@@ -107,10 +105,7 @@ export class WebhookDeliveryRunner implements OnModuleInit, OnApplicationBootstr
 
   /** Re-queues PENDING deliveries whose job was lost, fails those whose job ended, prunes old ones. */
   sweep(): Promise<void> {
-    this.sweeping ??= this.sweepDeliveries()
-      .catch((error) => this.logger.warn(`Sweep of webhook deliveries failed: ${(error as Error).message}`))
-      .finally(() => (this.sweeping = undefined));
-    return this.sweeping;
+    return this.sweeper.run();
   }
 
   private async sweepDeliveries(): Promise<void> {
