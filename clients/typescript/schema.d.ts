@@ -17931,10 +17931,7 @@ export interface operations {
     testGitProvider: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request with this key runs; for 24 hours a retry with the same key and body gets the first response back (marked `Idempotent-Replayed: true`) instead of running again. A retry while the first is still running waits for it. A failed request keeps no key. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path: {
                 /** @description The provider */
                 providerId: string;
@@ -17948,8 +17945,6 @@ export interface operations {
             /** @description Ok */
             200: {
                 headers: {
-                    /** @description Present (`true`) when this is the stored response of an earlier request with the same key */
-                    "Idempotent-Replayed"?: "true";
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -17989,18 +17984,6 @@ export interface operations {
              *     NOT_FOUND: no provider with this `providerId` in the organization
              */
             404: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used for a different request (body, path or caller) */
-            422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -21411,10 +21394,7 @@ export interface operations {
     test: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request with this key runs; for 24 hours a retry with the same key and body gets the first response back (marked `Idempotent-Replayed: true`) instead of running again. A retry while the first is still running waits for it. A failed request keeps no key. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path: {
                 /** @description The key */
                 keyId: string;
@@ -21428,8 +21408,6 @@ export interface operations {
             /** @description Ok */
             200: {
                 headers: {
-                    /** @description Present (`true`) when this is the stored response of an earlier request with the same key */
-                    "Idempotent-Replayed"?: "true";
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];

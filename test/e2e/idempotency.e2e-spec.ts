@@ -196,9 +196,10 @@ describe('Idempotency-Key on POST (e2e)', () => {
     const authenticated = posts.filter(({ op }) => op.security?.length);
     expect(authenticated.length).toBeGreaterThan(10);
     // Routes that wait on the network outside the request's transaction, where the key is kept, ignore it:
-    // a chat reply's model call, a host check, an SSH connection test, an upload's bytes arriving.
+    // a chat reply's model call, a host check, a test of an SSH connection, provider key or git
+    // provider, an upload's bytes arriving.
     const replies =
-      /\/conversations\/\{conversationId\}\/(messages(\/\{messageId\}\/regenerate)?|attachments)$|\/hosts\/\{hostId\}\/check$|\/connections\/\{connectionId\}\/test$/;
+      /\/conversations\/\{conversationId\}\/(messages(\/\{messageId\}\/regenerate)?|attachments)$|\/hosts\/\{hostId\}\/check$|\/(connections\/\{connectionId\}|provider-keys\/\{keyId\}|git-providers\/\{providerId\})\/test$/;
     for (const { path, op } of authenticated) {
       expect({ path, header: op.parameters?.some((p) => p.name === 'Idempotency-Key' && p.in === 'header') }).toEqual({
         path,

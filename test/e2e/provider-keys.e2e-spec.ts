@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DbContext } from '../../src/database/db-context';
 import { ProviderKeysService } from '../../src/modules/provider-keys/provider-keys.service';
 import {
@@ -10,6 +11,7 @@ import {
   unique,
   type TestUser,
 } from '../factories';
+import { stubKey } from '../support/chat';
 import { startStubLlm, type StubLlm } from '../support/stub-llm';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -465,3 +467,42 @@ describe('provider keys (e2e)', () => {
     }
   });
 });
+
+// With a pool of one connection (and a 1 s wait for it), a key test that held the request's
+// transaction while the provider took its time would leave every other request 503.
+(process.env.DATABASE_URL ? describe : describe.skip)(
+  'provider key test holds no database connection while the provider answers (e2e, PostgreSQL)',
+  () => {
+    let t: TestApp;
+    let stub: StubLlm;
+
+    beforeAll(async () => {
+      stub = await startStubLlm();
+      t = await createTestApp({
+        env: { OUTBOUND_ALLOW_PRIVATE: 'true', DATABASE_POOL_MAX: '1', DATABASE_CONNECT_TIMEOUT_MS: '1000' },
+      });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await stub?.close();
+    });
+
+    it('other requests are answered while the provider is slow; the test then reports ok', async () => {
+      const owner = await signUp(t);
+      const org = await createOrg(t, owner);
+      const keyId = await stubKey(t, stub, owner, org.id);
+      stub.modelsDelayMs = 1500;
+      const testing = t
+        .http()
+        .post(`/v1/orgs/${org.id}/provider-keys/${keyId}/test`)
+        .set(owner.auth)
+        .then((r) => r);
+      await sleep(300); // the call to the provider is under way
+      for (let i = 0; i < 3; i++) await t.http().get(`/v1/orgs/${org.id}/provider-keys`).set(owner.auth).expect(200);
+      const res = await testing;
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ ok: true, latencyMs: expect.any(Number) });
+      expect(res.body.latencyMs).toBeGreaterThanOrEqual(1000);
+    });
+  },
+);

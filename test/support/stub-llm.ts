@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
  *   stub.reply(() => ({ status: 429, retryAfter: 1 }));            // or fail, or go slow
  *   stub.failNext({ status: 500 }, { status: 429 });                // then the script again (also /v1/models)
  *   stub.requests          // every request received: provider, path, headers, apiKey, model, system, messages, stream
- *   stub.reset()           // forget requests, queued failures, and the script (back to the default)
+ *   stub.modelsDelayMs = 1500  // /v1/models answers this much later
+ *   stub.reset()           // forget requests, queued failures, the script (back to the default) and the delay
  *   await stub.close()
  *
  * Routes: `POST /v1/chat/completions` (OpenAI; plain, or SSE with `stream: true`, usage in the
@@ -72,6 +73,8 @@ export interface StubLlm {
   requests: StubRequest[];
   /** The models /v1/models lists. */
   models: string[];
+  /** How long /v1/models takes to answer (0: at once). */
+  modelsDelayMs: number;
   reply(script: StubScript): void;
   failNext(...failures: StubReply[]): void;
   reset(): void;
@@ -287,6 +290,7 @@ export async function startStubLlm(options: { apiKeys?: string[] } = {}): Promis
   const stub = {
     requests: [] as StubRequest[],
     models: ['gpt-4o-mini', 'claude-3-5-haiku-latest', 'stub-model'],
+    modelsDelayMs: 0,
   } as StubLlm;
 
   const server: Server = createServer((req, res) => {
@@ -304,6 +308,7 @@ export async function startStubLlm(options: { apiKeys?: string[] } = {}): Promis
         if (req.method === 'GET' && path === '/v1/models') {
           const failure = failures.shift();
           if (failure?.status) return sendError(res, request, failure.status, failure.message ?? 'Stub failure');
+          if (stub.modelsDelayMs) await sleep(stub.modelsDelayMs);
           return listModels(res, request, stub.models);
         }
         if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/v1/messages'))
@@ -340,6 +345,7 @@ export async function startStubLlm(options: { apiKeys?: string[] } = {}): Promis
       stub.requests.length = 0;
       failures.length = 0;
       script = defaultScript;
+      stub.modelsDelayMs = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

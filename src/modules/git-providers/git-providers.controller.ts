@@ -6,7 +6,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
 } from '@nestjs/swagger';
-import { Authenticated, OrgId } from '../../common/auth/decorators';
+import { Authenticated, NoRequestTransaction, OrgId } from '../../common/auth/decorators';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { ApiProblem } from '../../common/openapi/api-problem';
 import { ApiTag } from '../../common/openapi/api-tag';
@@ -85,6 +85,7 @@ export class GitProvidersController {
    * or the reason. A refusal is a 200 with `ok: false`, not an error.
    */
   @Post(':providerId/test')
+  @NoRequestTransaction()
   @HttpCode(200)
   @Authenticated(WRITE)
   @ApiOkResponse({ type: GitProviderTestResponseDto })

@@ -4,6 +4,7 @@ import { FeatureRegistry } from '../../common/features/feature-registry';
 import { OutboundPolicy } from '../../common/outbound/outbound.service';
 import { paginate, type Page } from '../../common/pagination/pagination';
 import { RequestContext } from '../../common/tenancy/request-context';
+import { DbContext } from '../../database/db-context';
 import { JobsService } from '../../jobs/jobs.service';
 import {
   toGitProviderResponse,
@@ -47,6 +48,7 @@ export class GitProvidersService {
     private readonly tokens: GitTokens,
     private readonly clients: GitClients,
     private readonly jobs: JobsService,
+    private readonly db: DbContext,
   ) {}
 
   async create(orgId: string, dto: CreateGitProviderDto): Promise<GitProviderResponseDto> {
@@ -105,7 +107,8 @@ export class GitProvidersService {
    * The token is not refreshed here: a sync does that.
    */
   async test(orgId: string, id: string): Promise<GitProviderTestResponseDto> {
-    const row = await this.find(orgId, id);
+    // The route has no request transaction: no pooled connection waits on the provider meanwhile.
+    const row = await this.db.run({ orgId, userId: this.context.userId }, () => this.find(orgId, id));
     const started = performance.now();
     let result: Omit<GitProviderTestResponseDto, 'latencyMs'>;
     try {

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
-import { Authenticated, OrgId } from '../../common/auth/decorators';
+import { Authenticated, NoRequestTransaction, OrgId } from '../../common/auth/decorators';
 import { ETAG_HEADER, IfMatch, SendsETag, type ExpectedVersion } from '../../common/http/etag';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { ApiProblem } from '../../common/openapi/api-problem';
@@ -90,6 +90,7 @@ export class ProviderKeysController {
    * the provider's reason when it refused. A refusal is a 200 with `ok: false`, not an error.
    */
   @Post(':keyId/test')
+  @NoRequestTransaction()
   @HttpCode(200)
   @Authenticated(PROVIDER_KEY)
   @ApiOkResponse({ type: ProviderKeyTestResponseDto })

@@ -9,6 +9,7 @@ import { KeyRing } from '../../common/secrets/key-ring.provider';
 import { secretAad } from '../../common/secrets/secret-columns';
 import { RequestContext } from '../../common/tenancy/request-context';
 import { hasRole } from '../../common/tenancy/roles';
+import { DbContext } from '../../database/db-context';
 import { AiProvider, ProviderKeyScope, type MemberRole } from '../../generated/prisma/enums';
 import { ModelCallError, ModelGateway, type UsableProviderKey } from '../llm/model-gateway';
 import {
@@ -51,6 +52,7 @@ export class ProviderKeysService {
     private readonly keyRing: KeyRing,
     private readonly outbound: OutboundPolicy,
     private readonly gateway: ModelGateway,
+    private readonly db: DbContext,
   ) {}
 
   async create(orgId: string, dto: CreateProviderKeyDto): Promise<ProviderKeyResponseDto> {
@@ -121,9 +123,14 @@ export class ProviderKeysService {
    * an error of this request. Inactive keys may be tested too (before switching them back on).
    */
   async test(orgId: string, id: string): Promise<ProviderKeyTestResponseDto> {
-    const row = await this.find(orgId, id);
-    if (row.scope === ProviderKeyScope.ORG) this.assertRole(ORG_KEY_USERS, 'use the organization’s keys');
-    const key = this.usable(row);
+    // The route has no request transaction: the read and the touch are short ones of their own,
+    // so no pooled connection waits on the provider meanwhile.
+    const scope = { orgId, userId: this.context.userId };
+    const key = await this.db.run(scope, async () => {
+      const row = await this.find(orgId, id);
+      if (row.scope === ProviderKeyScope.ORG) this.assertRole(ORG_KEY_USERS, 'use the organization’s keys');
+      return this.usable(row);
+    });
     const started = performance.now();
     const signal = AbortSignal.timeout(KEY_TEST_TIMEOUT_MS);
     let result: Omit<ProviderKeyTestResponseDto, 'latencyMs'>;
@@ -137,7 +144,7 @@ export class ProviderKeysService {
       result = { ok: false, error: message, ...(error.status ? { status: error.status } : {}) };
     }
     const latencyMs = Math.round(performance.now() - started);
-    await this.repository.touch(orgId, id);
+    await this.db.run(scope, () => this.repository.touch(orgId, id));
     const { ok, ...details } = result;
     return { ok, latencyMs, ...details };
   }
