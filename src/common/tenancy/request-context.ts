@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService, type ClsStore } from 'nestjs-cls';
+import type { DbScope } from '../../database/db-context';
 import type { MemberRole } from '../../generated/prisma/enums';
 import { AppException } from '../errors/app-exception';
 
@@ -39,6 +40,19 @@ export class RequestContext {
   get userId(): string | undefined {
     const principal = this.principal;
     return principal?.kind === 'user' ? principal.userId : undefined;
+  }
+
+  /**
+   * The caller's row-level security scope in this request: its org (the route's, or the API
+   * key's) and the signed-in user with their email. TenantInterceptor opens the request's
+   * transaction with it; a route without one (NoRequestTransaction) opens short ones with it.
+   */
+  get dbScope(): DbScope {
+    const principal = this.principal;
+    if (principal?.kind === 'apiKey') return { orgId: principal.orgId };
+    if (principal?.kind === 'user')
+      return { orgId: this.tenant?.orgId, userId: principal.userId, email: principal.email };
+    return {};
   }
 
   requireUser(): Extract<Principal, { kind: 'user' }> {

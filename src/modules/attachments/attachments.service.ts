@@ -42,7 +42,7 @@ export class AttachmentsService {
    */
   async upload(orgId: string, conversationId: string, read: () => Promise<Upload>): Promise<AttachmentResponseDto> {
     const upload = await read();
-    const scope = { orgId, userId: this.context.userId };
+    const scope = this.context.dbScope;
     const userId = await this.db.run(scope, () => this.creator(orgId, conversationId));
     const contentType = normalizeContentType(upload.contentType);
     if (!contentTypeAllowed(contentType, this.config.attachmentContentTypes))

@@ -92,16 +92,7 @@ export class AuthService {
     }
     await this.throttle.signedIn(dto.email, ip);
     if (user.suspendedAt) throw new AppException('UNAUTHENTICATED', 'This account is suspended');
-    return this.db.run({ userId: user.id }, async () => {
-      const result = await this.startSession(user);
-      await this.audit.recordForUser(user.id, {
-        actor: { type: 'USER', id: user.id },
-        action: 'auth.login',
-        resourceType: 'session',
-        resourceId: result.sessionId,
-      });
-      return result.response;
-    });
+    return this.db.run({ userId: user.id }, () => this.signedInSession(user));
   }
 
   /**
@@ -114,16 +105,21 @@ export class AuthService {
       const user = await this.repository.findUserById(userId);
       if (!user || user.deletedAt) throw new AppException('UNAUTHENTICATED', 'This account no longer exists');
       if (user.suspendedAt) throw new AppException('UNAUTHENTICATED', 'This account is suspended');
-      const result = await this.startSession(user);
-      await this.audit.recordForUser(user.id, {
-        actor: { type: 'USER', id: user.id },
-        action: 'auth.login',
-        resourceType: 'session',
-        resourceId: result.sessionId,
-        after: { method },
-      });
-      return result.response;
+      return this.signedInSession(user, { method });
     });
+  }
+
+  /** A new session for a user who just proved who they are, audited as `auth.login`; in the user's scope. */
+  private async signedInSession(user: PublicUser, after?: { method: string }): Promise<AuthTokensResponseDto> {
+    const result = await this.startSession(user);
+    await this.audit.recordForUser(user.id, {
+      actor: { type: 'USER', id: user.id },
+      action: 'auth.login',
+      resourceType: 'session',
+      resourceId: result.sessionId,
+      ...(after ? { after } : {}),
+    });
+    return result.response;
   }
 
   /**

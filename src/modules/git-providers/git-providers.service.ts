@@ -108,7 +108,7 @@ export class GitProvidersService {
    */
   async test(orgId: string, id: string): Promise<GitProviderTestResponseDto> {
     // The route has no request transaction: no pooled connection waits on the provider meanwhile.
-    const row = await this.db.run({ orgId, userId: this.context.userId }, () => this.find(orgId, id));
+    const row = await this.db.run(this.context.dbScope, () => this.find(orgId, id));
     const started = performance.now();
     let result: Omit<GitProviderTestResponseDto, 'latencyMs'>;
     try {

@@ -102,16 +102,11 @@ export class HostsService {
    * so no connection of the pool waits on the network meanwhile.
    */
   async check(orgId: string, id: string): Promise<HostResponseDto> {
-    const host = await this.inScope(orgId, () => this.find(orgId, id));
+    const host = await this.db.run(this.context.dbScope, () => this.find(orgId, id));
     const result = await this.probe(host);
-    return this.inScope(orgId, async () =>
+    return this.db.run(this.context.dbScope, async () =>
       toHostResponse(orNotFound(await this.repository.recordCheck(orgId, id, result), 'Host')),
     );
-  }
-
-  /** One short transaction as the caller (the route opens none). */
-  private inScope<T>(orgId: string, work: () => Promise<T>): Promise<T> {
-    return this.db.run({ orgId, userId: this.context.userId }, work);
   }
 
   private async probe(host: HostRow): Promise<HostCheckResult> {

@@ -125,7 +125,7 @@ export class ProviderKeysService {
   async test(orgId: string, id: string): Promise<ProviderKeyTestResponseDto> {
     // The route has no request transaction: the read and the touch are short ones of their own,
     // so no pooled connection waits on the provider meanwhile.
-    const scope = { orgId, userId: this.context.userId };
+    const scope = this.context.dbScope;
     const key = await this.db.run(scope, async () => {
       const row = await this.find(orgId, id);
       if (row.scope === ProviderKeyScope.ORG) this.assertRole(ORG_KEY_USERS, 'use the organization’s keys');

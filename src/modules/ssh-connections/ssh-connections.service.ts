@@ -126,7 +126,7 @@ export class SshConnectionsService {
    * are short ones of their own, so no connection of the pool waits on the network meanwhile.
    */
   async test(orgId: string, id: string): Promise<SshConnectionTestResponseDto> {
-    const row = await this.inScope(orgId, () => this.find(orgId, id));
+    const row = await this.db.run(this.context.dbScope, () => this.find(orgId, id));
     const credentials: SshCredentials = {
       username: row.username,
       password: this.open(row, 'encryptedPassword') ?? undefined,
@@ -142,7 +142,7 @@ export class SshConnectionsService {
       if (!(error instanceof UnresolvedHostError)) throw error;
       result = { ok: false, latencyMs: 0, error: error.message };
     }
-    const recorded = await this.inScope(orgId, () =>
+    const recorded = await this.db.run(this.context.dbScope, () =>
       this.repository.recordTest(orgId, id, {
         lastLatencyMs: result.latencyMs,
         lastError: result.ok ? null : (result.error ?? 'Failed'),
@@ -153,11 +153,6 @@ export class SshConnectionsService {
     );
     orNotFound(recorded, 'SSH connection');
     return result;
-  }
-
-  /** One short transaction as the caller (the test route opens none). */
-  private inScope<T>(orgId: string, work: () => Promise<T>): Promise<T> {
-    return this.db.run({ orgId, userId: this.context.userId }, work);
   }
 
   private async find(orgId: string, id: string): Promise<SshConnectionRow> {
